@@ -1,0 +1,92 @@
+import type { LabModel } from '../src/model.js';
+import { header, renderTemplate } from '../src/render.js';
+import type { Artifact } from './artifact.js';
+
+/** A provisioning step as the Vagrantfile runs it, in order. */
+export interface ProvisionStep {
+  name: string;
+  path: string;
+  /** Ruby expressions passed as arguments: per-node values or values read at `vagrant up` time. */
+  args: ('node_name' | 'node_ip' | 'rke_public_key')[];
+}
+
+export function provisionSteps(model: LabModel): ProvisionStep[] {
+  const steps: ProvisionStep[] = [
+    { name: 'system', path: 'provision/system.sh', args: ['node_name', 'node_ip'] },
+    { name: 'docker', path: 'provision/docker.sh', args: [] },
+    { name: 'cni', path: 'provision/cni.sh', args: [] },
+  ];
+  if (model.images.hostDir !== undefined) steps.push({ name: 'images', path: 'provision/images.sh', args: [] });
+  steps.push({ name: 'rke-access', path: 'provision/rke-access.sh', args: ['rke_public_key'] });
+  return steps;
+}
+
+/** Docker's daemon.json for the nodes, decided here so the script only writes it. */
+export function dockerDaemonConfig(model: LabModel): Record<string, unknown> {
+  const config: Record<string, unknown> = {
+    'log-driver': 'json-file',
+    'log-opts': { 'max-file': '3', 'max-size': '10m' },
+  };
+  if (model.registryMirror) {
+    config['registry-mirrors'] = [model.registryMirror.url];
+    if (model.registryMirror.insecure) config['insecure-registries'] = [model.registryMirror.host];
+  }
+  if (model.provider.type === 'docker') {
+    // Docker inside a container can only grant the capabilities its container has; the box ships a
+    // runc wrapper that drops the others from each OCI spec instead of failing the whole container.
+    config.runtimes = { 'kubelab-runc': { path: '/usr/local/bin/runc-drop-caps' } };
+    config['default-runtime'] = 'kubelab-runc';
+  }
+  return config;
+}
+
+function proxyEnvironment(model: LabModel): { name: string; value: string; assignment: string }[] {
+  const proxy = model.proxy;
+  if (!proxy) return [];
+  const env: { name: string; value: string }[] = [];
+  if (proxy.http) env.push({ name: 'HTTP_PROXY', value: proxy.http }, { name: 'http_proxy', value: proxy.http });
+  if (proxy.https) env.push({ name: 'HTTPS_PROXY', value: proxy.https }, { name: 'https_proxy', value: proxy.https });
+  const noProxy = proxy.noProxy.join(',');
+  env.push({ name: 'NO_PROXY', value: noProxy }, { name: 'no_proxy', value: noProxy });
+  return env.map((e) => ({ ...e, assignment: `${e.name}=${e.value}` }));
+}
+
+export async function renderProvisionScripts(model: LabModel): Promise<Artifact[]> {
+  // A privileged container shares the host's swap and kernel modules: turning swap off there would
+  // turn it off on the host, and modules can only be loaded by the host.
+  const isContainer = model.provider.type === 'docker';
+  const common = { header: header(model.specPath), provider: model.provider.type };
+  const proxyEnv = proxyEnvironment(model);
+  const data: Record<string, object> = {
+    'system.sh': {
+      ...common,
+      interface: model.network.interface,
+      hosts: model.nodes.map((n) => ({ ip: n.ip, name: n.name })),
+      manageSwap: !isContainer,
+      modules: ['br_netfilter', 'overlay'],
+      kernelIsHosts: isContainer,
+      sysctls: [
+        { key: 'net.bridge.bridge-nf-call-ip6tables', value: '1' },
+        { key: 'net.bridge.bridge-nf-call-iptables', value: '1' },
+        { key: 'net.ipv4.ip_forward', value: '1' },
+      ],
+      proxyEnv,
+      aptProxy: model.proxy && { http: model.proxy.http, https: model.proxy.https },
+    },
+    'docker.sh': {
+      ...common,
+      daemonJson: JSON.stringify(dockerDaemonConfig(model), null, 2),
+      proxyEnv,
+    },
+    'cni.sh': { ...common },
+    'images.sh': { ...common, guestDir: model.images.guestDir },
+    'rke-access.sh': { ...common, user: model.ssh.user },
+  };
+  const artifacts: Artifact[] = [];
+  for (const step of provisionSteps(model)) {
+    const name = step.path.slice('provision/'.length);
+    const content = await renderTemplate(`provision/${name}.hbs`, 'shell', data[name] ?? common);
+    artifacts.push({ path: step.path, kind: 'shell', content, executable: true });
+  }
+  return artifacts;
+}

@@ -1,0 +1,48 @@
+import type { LabModel } from '../src/model.js';
+import { header, renderTemplate } from '../src/render.js';
+import type { Artifact } from './artifact.js';
+import { provisionSteps, type ProvisionStep } from './provision.js';
+
+/** Ruby expressions, inside the Vagrantfile's per-node loop, for each kind of provisioner argument. */
+const RUBY_ARG: Record<ProvisionStep['args'][number], string> = {
+  node_name: 'n[:name]',
+  node_ip: 'n[:ip]',
+  rke_public_key: 'RKE_PUBLIC_KEY',
+};
+
+/**
+ * Container settings that let a container stand in for a VM: systemd as PID 1 (tmpfs /run, own
+ * cgroup namespace), and a real filesystem for Docker inside (overlay on overlay does not work).
+ * Every node's name resolves to its private address, because Docker writes the container's
+ * own /etc/hosts line with the NAT (bridge) address.
+ */
+export function dockerCreateArgs(model: LabModel): string[] {
+  return [
+    '--cgroupns=private',
+    '--tmpfs=/run',
+    '--tmpfs=/run/lock',
+    '--tmpfs=/tmp:exec',
+    '--volume=/var/lib/docker',
+    ...model.nodes.map((n) => `--add-host=${n.name}:${n.ip}`),
+  ];
+}
+
+export async function renderVagrantfile(model: LabModel): Promise<Artifact> {
+  const type = model.provider.type;
+  const content = await renderTemplate('Vagrantfile.hbs', 'ruby', {
+    header: header(model.specPath),
+    name: model.name,
+    box: model.provider.box,
+    nodes: model.nodes.map((n) => ({ ...n, roles: n.roles.join(',') })),
+    publicKeyPath: model.ssh.publicKeyPath,
+    imagesHostDir: model.images.hostDir,
+    guestImagesDir: model.images.guestDir,
+    syncedFolderType: model.provider.syncedFolderType,
+    netmask: model.network.netmask,
+    virtualbox: type === 'virtualbox' ? model.provider.virtualbox : undefined,
+    libvirt: type === 'libvirt' ? model.provider.libvirt : undefined,
+    docker: type === 'docker' ? { image: model.provider.docker.image, createArgs: dockerCreateArgs(model) } : undefined,
+    provisioners: provisionSteps(model).map((s) => ({ name: s.name, path: s.path, args: s.args.map((a) => RUBY_ARG[a]).join(', ') })),
+  });
+  return { path: 'Vagrantfile', kind: 'ruby', content, executable: false };
+}

@@ -1,0 +1,78 @@
+/**
+ * Every failure a user can act on is a KubelabError: the CLI prints its message (and hint) without
+ * a stack trace and exits with its exit code. Anything else is a bug and is shown with its stack.
+ */
+export class KubelabError extends Error {
+  readonly exitCode: number;
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: { hint?: string; exitCode?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options.hint;
+    this.exitCode = options.exitCode ?? 1;
+  }
+}
+
+export type Severity = 'error' | 'warning';
+
+/** One thing wrong with a spec, located so that an editor can jump to it. */
+export interface SpecProblem {
+  severity: Severity;
+  file: string;
+  /** 1-based; undefined when the problem is about the file as a whole. */
+  line?: number;
+  column?: number;
+  /** Path in the spec, in dotted form: nodes[2].memory */
+  path: string;
+  message: string;
+  hint?: string;
+}
+
+export function formatProblem(p: SpecProblem): string {
+  const where = p.line === undefined ? p.file : `${p.file}:${p.line}:${p.column ?? 1}`;
+  const path = p.path === '' ? '' : ` ${p.path}:`;
+  const hint = p.hint === undefined ? '' : `\n    hint: ${p.hint}`;
+  return `${where}: ${p.severity}:${path} ${p.message}${hint}`;
+}
+
+/** A spec that cannot be used; carries every problem found, not only the first. */
+export class SpecError extends KubelabError {
+  readonly problems: SpecProblem[];
+
+  constructor(problems: SpecProblem[]) {
+    const errors = problems.filter((p) => p.severity === 'error');
+    super(
+      `${errors.length} problem${errors.length === 1 ? '' : 's'} in the spec:\n` +
+        problems.map((p) => '  ' + formatProblem(p)).join('\n'),
+      { exitCode: 2 },
+    );
+    this.problems = problems;
+  }
+}
+
+/** The committed output is not what the spec generates, or was edited by hand. */
+export class OutputDriftError extends KubelabError {
+  readonly files: { path: string; reason: string }[];
+
+  constructor(message: string, files: { path: string; reason: string }[], hint: string) {
+    super(`${message}\n` + files.map((f) => `  ${f.path}: ${f.reason}`).join('\n'), { hint, exitCode: 3 });
+    this.files = files;
+  }
+}
+
+/** A program kubelab needs is missing; raised before anything is started. */
+export class PrerequisiteError extends KubelabError {
+  readonly missing: { name: string; howToGet: string }[];
+
+  constructor(missing: { name: string; howToGet: string }[]) {
+    super(
+      'missing prerequisite' +
+        (missing.length === 1 ? '' : 's') +
+        ':\n' +
+        missing.map((m) => `  ${m.name}: ${m.howToGet}`).join('\n'),
+      { exitCode: 4 },
+    );
+    this.missing = missing;
+  }
+}

@@ -1,0 +1,68 @@
+import type { SpecPath } from './spec/load.js';
+import type { Arch, CniPlugin, ProviderType, Role, SpecTaint } from './spec/types.js';
+
+/** The lab after validation and normalization: every default resolved, every decision made. */
+export interface LabModel {
+  name: string;
+  /** The spec's path relative to the output folder, as written in headers. */
+  specPath: string;
+  kubernetesVersion: string;
+  rkeVersion: string;
+  arch: Arch;
+  provider: ProviderModel;
+  network: NetworkModel;
+  nodes: NodeModel[];
+  cni: { plugin: CniPlugin; options: Record<string, string> };
+  ssh: { user: string; privateKeyPath: string; publicKeyPath: string };
+  proxy: ProxyModel | undefined;
+  registryMirror: { url: string; host: string; insecure: boolean } | undefined;
+  images: ImagesModel;
+}
+
+export interface ProviderModel {
+  type: ProviderType;
+  /** Vagrant box; undefined for docker, which starts an image instead. */
+  box: string | undefined;
+  /** Synced-folder type to pass to Vagrant, undefined for the provider's own default. */
+  syncedFolderType: 'rsync' | 'nfs' | undefined;
+  virtualbox: { linkedClone: boolean; gui: boolean };
+  libvirt: { driver: 'kvm' | 'qemu'; storagePool: string };
+  docker: { image: string };
+}
+
+export interface NetworkModel {
+  cidr: string;
+  netmask: string;
+  prefix: number;
+  /** Interface inside the machines that carries the private network. */
+  interface: string;
+}
+
+export interface NodeModel {
+  name: string;
+  /** Name of the machine at the provider (VirtualBox VM, libvirt domain, docker container). */
+  machineName: string;
+  roles: Role[];
+  cpus: number;
+  memoryMiB: number;
+  ip: string;
+  labels: Record<string, string>;
+  taints: SpecTaint[];
+  /** Where in the spec this node was declared, for messages. */
+  source: SpecPath;
+}
+
+export interface ProxyModel {
+  http: string | undefined;
+  https: string | undefined;
+  /** Everything that must bypass the proxy: the user's list plus the lab's own addresses. */
+  noProxy: string[];
+}
+
+export interface ImagesModel {
+  /** Host folder relative to the output folder; undefined when preloading is off. */
+  hostDir: string | undefined;
+  guestDir: string;
+}
+
+export const ROLE_ORDER: readonly Role[] = ['etcd', 'controlplane', 'worker'];

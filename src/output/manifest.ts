@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import fs from 'fs-extra';
+import path from 'node:path';
+import type { Artifact } from '../../generators/artifact.js';
+
+export const MANIFEST_FILE = 'kubelab.manifest.json';
+
+export interface ManifestEntry {
+  path: string;
+  sha256: string;
+  executable: boolean;
+}
+
+/** What kubelab generated last time: lets it tell its own files from hand edits. */
+export interface Manifest {
+  generatedBy: 'kubelab';
+  spec: string;
+  files: ManifestEntry[];
+}
+
+export function sha256(content: string | Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+export function buildManifest(spec: string, artifacts: Artifact[]): Manifest {
+  return {
+    generatedBy: 'kubelab',
+    spec,
+    files: artifacts.map((a) => ({ path: a.path, sha256: sha256(a.content), executable: a.executable })),
+  };
+}
+
+export function serializeManifest(manifest: Manifest): string {
+  return JSON.stringify(manifest, null, 2) + '\n';
+}
+
+export async function readManifest(outDir: string): Promise<Manifest | undefined> {
+  const file = path.join(outDir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed = JSON.parse(text) as Partial<Manifest>;
+    if (parsed.generatedBy === 'kubelab' && Array.isArray(parsed.files)) return parsed as Manifest;
+  } catch {
+    // A manifest that cannot be read is treated as absent: every file then counts as not ours.
+  }
+  return undefined;
+}
+
+/** The state of one file on disk: its hash and executable bit, or undefined when it is missing. */
+export async function fileState(outDir: string, rel: string): Promise<{ sha256: string; executable: boolean } | undefined> {
+  const file = path.join(outDir, rel);
+  try {
+    const [content, stat] = await Promise.all([fs.readFile(file), fs.stat(file)]);
+    return { sha256: sha256(content), executable: (stat.mode & 0o100) !== 0 };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,73 @@
+import fs from 'fs-extra';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { SpecError, type SpecProblem } from '../errors.js';
+
+export type SpecPath = readonly (string | number)[];
+
+/** A parsed spec file that can still say where each value came from. */
+export interface SourceSpec {
+  file: string;
+  data: unknown;
+  /** Line and column of the value at `path`, or of its nearest ancestor that exists. */
+  locate(path: SpecPath): { line: number; column: number } | undefined;
+}
+
+/** nodes[2].memory — the form used in every message. */
+export function formatPath(path: SpecPath): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
+  return out;
+}
+
+/** Parses YAML (JSON is accepted as the YAML subset it is) and keeps positions for messages. */
+export function parseSpec(file: string, text: string): SourceSpec {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const problems: SpecProblem[] = doc.errors.map((e) => {
+    const pos = lineCounter.linePos(e.pos[0]);
+    return {
+      severity: 'error',
+      file,
+      line: pos.line,
+      column: pos.col,
+      path: '',
+      message: `YAML syntax: ${firstLine(e.message)}`,
+      hint: 'fix the YAML syntax first; indentation and unquoted colons are the usual causes',
+    };
+  });
+  if (problems.length > 0) throw new SpecError(problems);
+  const data: unknown = doc.toJS();
+  if (data === null || data === undefined) {
+    throw new SpecError([
+      { severity: 'error', file, path: '', message: 'the spec is empty', hint: 'start from the example kubelab.yaml in the kubelab repository' },
+    ]);
+  }
+  return { file, data, locate: (path) => locate(doc, lineCounter, path) };
+}
+
+export async function loadSpec(file: string): Promise<SourceSpec> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw new SpecError([
+      { severity: 'error', file, path: '', message: `cannot read the spec: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, hint: 'pass the spec with --spec FILE' },
+    ]);
+  }
+  return parseSpec(file, text);
+}
+
+function locate(doc: Document, lineCounter: LineCounter, path: SpecPath): { line: number; column: number } | undefined {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node: unknown = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
+    if (isNode(node) && node.range) {
+      const pos = lineCounter.linePos(node.range[0]);
+      return { line: pos.line, column: pos.col };
+    }
+  }
+  return undefined;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}

@@ -1,0 +1,170 @@
+import path from 'node:path';
+import type { SpecProblem } from '../errors.js';
+import { ROLE_ORDER, type LabModel, type NodeModel, type ProxyModel } from '../model.js';
+import { formatIp, netmask, parseCidr, parseIp, contains, type Cidr } from '../net.js';
+import { CLUSTER_CIDR, FIRST_NODE_HOST, PROVIDERS, SERVICE_CIDR } from '../providers.js';
+import { parseMemoryMiB } from '../units.js';
+import { formatPath, type SourceSpec, type SpecPath } from './load.js';
+import type { SpecDocument } from './types.js';
+
+export interface NormalizeContext {
+  source: SourceSpec;
+  /** Absolute path of the spec file. */
+  specFile: string;
+  /** Absolute path of the output folder. */
+  outDir: string;
+}
+
+const GUEST_IMAGES_DIR = '/kubelab/images';
+const SSH_KEY = '.kubelab/ssh/id_ed25519';
+
+/** Resolves every default and derived value; reports what makes a model impossible to build. */
+/** The model is complete even when problems were found, so that later checks can still run on it. */
+export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: LabModel; problems: SpecProblem[] } {
+  const problems: SpecProblem[] = [];
+  const problem = (at: SpecPath, message: string, hint?: string): void => {
+    const pos = ctx.source.locate(at);
+    problems.push({ severity: 'error', file: ctx.source.file, line: pos?.line, column: pos?.column, path: formatPath(at), message, hint });
+  };
+
+  const cidrResult = parseCidr(spec.network.cidr);
+  if (!cidrResult.ok) problem(['network', 'cidr'], `bad CIDR ${JSON.stringify(spec.network.cidr)}: ${cidrResult.reason}`);
+  const cidr = cidrResult.ok ? cidrResult.cidr : undefined;
+
+  const facts = PROVIDERS[spec.provider.type];
+  let box: string | undefined;
+  if (spec.provider.type !== 'docker') {
+    box = spec.box ?? facts.defaultBox[spec.arch];
+    if (box === undefined) problem(['provider', 'type'], `no default box for ${spec.provider.type} on ${spec.arch}`, 'set `box` to a Vagrant box built for this provider and architecture');
+  }
+
+  const nodes = expandNodes(spec, cidr, problem);
+  const model: LabModel = {
+    name: spec.name,
+    specPath: toPosix(path.relative(ctx.outDir, ctx.specFile)),
+    kubernetesVersion: spec.kubernetesVersion,
+    rkeVersion: spec.rke.version,
+    arch: spec.arch,
+    provider: {
+      type: spec.provider.type,
+      box,
+      syncedFolderType: spec.provider.syncedFolder === 'rsync' || spec.provider.syncedFolder === 'nfs' ? spec.provider.syncedFolder : undefined,
+      virtualbox: spec.provider.virtualbox,
+      libvirt: spec.provider.libvirt,
+      docker: spec.provider.docker,
+    },
+    network: {
+      cidr: spec.network.cidr,
+      netmask: cidr ? netmask(cidr.prefix) : '255.255.255.0',
+      prefix: cidr?.prefix ?? 24,
+      interface: spec.network.interface,
+    },
+    nodes,
+    cni: { plugin: spec.cni.plugin, options: cniOptions(spec) },
+    ssh: { user: spec.ssh.user, privateKeyPath: SSH_KEY, publicKeyPath: `${SSH_KEY}.pub` },
+    proxy: proxyModel(spec, nodes),
+    registryMirror: spec.registryMirror && {
+      url: spec.registryMirror.url,
+      host: new URL(spec.registryMirror.url).host,
+      insecure: spec.registryMirror.insecure,
+    },
+    images: {
+      hostDir:
+        spec.provider.syncedFolder === 'none'
+          ? undefined
+          : toPosix(path.relative(ctx.outDir, path.resolve(path.dirname(ctx.specFile), spec.images.dir))) || '.',
+      guestDir: GUEST_IMAGES_DIR,
+    },
+  };
+  return { model, problems };
+}
+
+function expandNodes(spec: SpecDocument, cidr: Cidr | undefined, problem: (at: SpecPath, message: string, hint?: string) => void): NodeModel[] {
+  const nodes: NodeModel[] = [];
+  const wanted: (number | undefined)[] = [];
+  spec.nodes.forEach((entry, index) => {
+    const source: SpecPath = ['nodes', index];
+    const memory = entry.memory ?? spec.defaults.memory;
+    const memoryAt: SpecPath = entry.memory === undefined ? ['defaults', 'memory'] : [...source, 'memory'];
+    let memoryMiB = parseMemoryMiB(memory);
+    if (memoryMiB === undefined) {
+      problem(memoryAt, `cannot read ${JSON.stringify(memory)} as a memory size`, 'write a whole number of MiB, or a size such as "2G" or "1536M"');
+      memoryMiB = 0;
+    } else if (memoryMiB < 256) {
+      problem(memoryAt, `${memoryMiB} MiB is too little memory for a node`, 'give each node at least 256 MiB; 2G is comfortable');
+    }
+    let firstIp: number | undefined;
+    if (entry.ip !== undefined) {
+      firstIp = parseIp(entry.ip);
+      if (firstIp === undefined) problem([...source, 'ip'], `${entry.ip} is not an IPv4 address (each part must be 0-255)`);
+    }
+    const count = entry.count ?? 1;
+    const roles = ROLE_ORDER.filter((r) => entry.roles.includes(r));
+    for (let i = 0; i < count; i++) {
+      const name = entry.count === undefined ? entry.name : `${entry.name}-${i + 1}`;
+      nodes.push({
+        name,
+        machineName: `${spec.name}-${name}`,
+        roles,
+        cpus: entry.cpus ?? spec.defaults.cpus,
+        memoryMiB,
+        ip: '',
+        labels: sortedRecord(entry.labels ?? {}),
+        taints: entry.taints ?? [],
+        source,
+      });
+      wanted.push(firstIp === undefined ? undefined : firstIp + i);
+    }
+  });
+  // Explicit addresses first, so that automatic ones never take an address a later node asked for.
+  const taken = new Set(wanted.filter((ip): ip is number => ip !== undefined));
+  let next = cidr ? cidr.network + FIRST_NODE_HOST : 0;
+  nodes.forEach((node, i) => {
+    const ip = wanted[i];
+    if (ip !== undefined) {
+      node.ip = formatIp(ip);
+      return;
+    }
+    if (!cidr) return;
+    while (taken.has(next)) next++;
+    if (!contains(cidr, next) || next === cidr.network + cidr.size - 1) {
+      problem(['network', 'cidr'], `${cidr.text} has no free address left for node ${node.name}`, 'use a larger network or give nodes explicit IPs');
+      return;
+    }
+    taken.add(next);
+    node.ip = formatIp(next);
+  });
+  return nodes;
+}
+
+/** Binds the CNI to the private interface; the NAT interface has the same address on every machine. */
+function cniOptions(spec: SpecDocument): Record<string, string> {
+  const own: Record<string, string> = {};
+  if (spec.cni.plugin === 'canal') own.canal_iface = spec.network.interface;
+  if (spec.cni.plugin === 'flannel') own.flannel_iface = spec.network.interface;
+  return sortedRecord({ ...own, ...spec.cni.options });
+}
+
+function proxyModel(spec: SpecDocument, nodes: NodeModel[]): ProxyModel | undefined {
+  if (!spec.proxy) return undefined;
+  const noProxy = [
+    ...spec.proxy.noProxy,
+    'localhost',
+    '127.0.0.1',
+    spec.network.cidr,
+    ...nodes.flatMap((n) => [n.name, n.ip]),
+    CLUSTER_CIDR,
+    SERVICE_CIDR,
+    '.svc',
+    '.cluster.local',
+  ].filter((v) => v !== '');
+  return { http: spec.proxy.http, https: spec.proxy.https, noProxy: [...new Set(noProxy)] };
+}
+
+function sortedRecord(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}

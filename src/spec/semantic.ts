@@ -1,0 +1,82 @@
+import type { Severity, SpecProblem } from '../errors.js';
+import type { LabModel } from '../model.js';
+import { contains, mustParseCidr, overlaps, parseCidr, parseIp } from '../net.js';
+import { CLUSTER_CIDR, PROVIDERS, SERVICE_CIDR, VIRTUALBOX_HOSTONLY_RANGE } from '../providers.js';
+import { formatPath, type SourceSpec, type SpecPath } from './load.js';
+import type { SpecDocument } from './types.js';
+
+/** Checks beyond the schema, modelled on what RKE and the providers would reject later, and slower. */
+export function checkSemantics(spec: SpecDocument, model: LabModel, source: SourceSpec): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const report = (severity: Severity, at: SpecPath, message: string, hint?: string): void => {
+    const pos = source.locate(at);
+    problems.push({ severity, file: source.file, line: pos?.line, column: pos?.column, path: formatPath(at), message, hint });
+  };
+
+  for (const role of ['etcd', 'controlplane', 'worker'] as const) {
+    if (!model.nodes.some((n) => n.roles.includes(role))) {
+      report('error', ['nodes'], `no node has the ${role} role; RKE needs at least one`, `add \`${role}\` to the roles of a node`);
+    }
+  }
+  const etcd = model.nodes.filter((n) => n.roles.includes('etcd')).length;
+  if (etcd > 0 && etcd % 2 === 0) {
+    report('warning', ['nodes'], `${etcd} etcd nodes: an even count tolerates no more failures than ${etcd - 1}`, `use ${etcd - 1} or ${etcd + 1} etcd nodes`);
+  }
+
+  const byName = new Map<string, number>();
+  const byIp = new Map<string, string>();
+  for (const node of model.nodes) {
+    if (byName.has(node.name)) report('error', [...node.source, 'name'], `duplicate node name ${node.name}`, 'every node (and every NAME-N of a group) needs its own name');
+    byName.set(node.name, 1);
+    if (node.ip === '') continue;
+    const owner = byIp.get(node.ip);
+    if (owner !== undefined) report('error', [...node.source, 'ip'], `${node.name} has IP ${node.ip}, which ${owner} already has`, 'give each node its own address, or leave `ip` out to have one assigned');
+    byIp.set(node.ip, node.name);
+  }
+
+  const cidrResult = parseCidr(model.network.cidr);
+  if (cidrResult.ok) {
+    const cidr = cidrResult.cidr;
+    for (const node of model.nodes) {
+      const ip = parseIp(node.ip);
+      if (ip === undefined) continue;
+      if (!contains(cidr, ip)) {
+        report('error', [...node.source, 'ip'], `${node.name}'s IP ${node.ip} is outside the private network ${cidr.text}`, 'pick an address inside network.cidr, or change network.cidr');
+      } else if (ip === cidr.network || ip === cidr.network + cidr.size - 1 || ip === cidr.network + 1) {
+        report('error', [...node.source, 'ip'], `${node.name}'s IP ${node.ip} is the network, broadcast or host address of ${cidr.text}`, 'node addresses start at .2; kubelab assigns from .10');
+      }
+    }
+    const facts = PROVIDERS[model.provider.type];
+    const nat = mustParseCidr(facts.natCidr);
+    if (overlaps(cidr, nat)) {
+      report('error', ['network', 'cidr'], `${cidr.text} collides with ${facts.natName} ${facts.natCidr}, which every machine has as its first interface`, 'use a separate private network such as 192.168.56.0/24');
+    }
+    for (const [range, what] of [[CLUSTER_CIDR, 'pod network'], [SERVICE_CIDR, 'service network']] as const) {
+      if (overlaps(cidr, mustParseCidr(range))) report('error', ['network', 'cidr'], `${cidr.text} overlaps RKE's ${what} ${range}`, 'use a private network outside 10.42.0.0/15');
+    }
+    if (model.provider.type === 'virtualbox' && !withinRange(cidr.network, cidr.size, VIRTUALBOX_HOSTONLY_RANGE)) {
+      report('warning', ['network', 'cidr'], `VirtualBox 7 only allows host-only networks inside ${VIRTUALBOX_HOSTONLY_RANGE} by default`, 'allow the range in /etc/vbox/networks.conf, or use 192.168.56.0/24');
+    }
+  }
+
+  if (spec.provider.type === 'docker' && spec.box !== undefined) {
+    report('warning', ['box'], 'the docker provider starts an image, not a box; `box` is ignored', 'set provider.docker.image instead');
+  }
+  if (spec.cni.plugin === 'calico') {
+    report('warning', ['cni', 'plugin'], "calico picks each node's address itself, and may pick the NAT interface, which has the same address on every machine", 'prefer canal or flannel, which kubelab binds to the private interface');
+  }
+  if (spec.proxy && spec.proxy.http === undefined && spec.proxy.https === undefined) {
+    report('error', ['proxy'], 'proxy has neither `http` nor `https`', 'set proxy.http (and usually proxy.https to the same URL), or remove `proxy`');
+  }
+  for (const node of model.nodes) {
+    if (node.memoryMiB > 0 && node.memoryMiB < 1024 && (node.roles.includes('controlplane') || node.roles.includes('etcd'))) {
+      report('warning', [...node.source, 'memory'], `${node.name} has ${node.memoryMiB} MiB; etcd and the control plane need about 1.5 GiB to be stable`, 'give control-plane and etcd nodes 2G');
+    }
+  }
+  return problems;
+}
+
+function withinRange(network: number, size: number, range: string): boolean {
+  const outer = mustParseCidr(range);
+  return network >= outer.network && network + size <= outer.network + outer.size;
+}

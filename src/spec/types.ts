@@ -1,0 +1,47 @@
+/** The spec as the schema guarantees it after defaults are filled in (schema/kubelab.schema.json). */
+export type Role = 'etcd' | 'controlplane' | 'worker';
+export type ProviderType = 'virtualbox' | 'libvirt' | 'docker';
+export type CniPlugin = 'canal' | 'flannel' | 'calico' | 'none';
+export type Arch = 'amd64' | 'arm64';
+export type SyncedFolder = 'default' | 'rsync' | 'nfs' | 'none';
+export type Memory = number | string;
+
+export interface SpecTaint {
+  key: string;
+  value?: string;
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+export interface SpecNode {
+  name: string;
+  count?: number;
+  roles: Role[];
+  cpus?: number;
+  memory?: Memory;
+  ip?: string;
+  labels?: Record<string, string>;
+  taints?: SpecTaint[];
+}
+
+export interface SpecDocument {
+  name: string;
+  kubernetesVersion: string;
+  rke: { version: string };
+  arch: Arch;
+  provider: {
+    type: ProviderType;
+    syncedFolder: SyncedFolder;
+    virtualbox: { linkedClone: boolean; gui: boolean };
+    libvirt: { driver: 'kvm' | 'qemu'; storagePool: string };
+    docker: { image: string };
+  };
+  box?: string;
+  network: { cidr: string; interface: string };
+  defaults: { cpus: number; memory: Memory };
+  nodes: SpecNode[];
+  cni: { plugin: CniPlugin; options: Record<string, string> };
+  ssh: { user: string };
+  proxy?: { http?: string; https?: string; noProxy: string[] };
+  registryMirror?: { url: string; insecure: boolean };
+  images: { dir: string };
+}

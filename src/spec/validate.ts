@@ -1,0 +1,155 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import fs from 'fs-extra';
+import { schemaFile } from '../paths.js';
+import type { SpecProblem } from '../errors.js';
+import { formatPath, type SourceSpec } from './load.js';
+import type { SpecDocument } from './types.js';
+
+type JsonSchema = Record<string, unknown>;
+
+let compiled: { validate: ValidateFunction; schema: JsonSchema } | undefined;
+
+export function loadSchema(): JsonSchema {
+  return fs.readJsonSync(schemaFile) as JsonSchema;
+}
+
+function validator(): { validate: ValidateFunction; schema: JsonSchema } {
+  if (compiled) return compiled;
+  const schema = loadSchema();
+  // verbose gives each error its parentSchema, where our x-expected wording lives.
+  const ajv = new Ajv2020({ allErrors: true, useDefaults: true, verbose: true, strict: true, allowUnionTypes: true });
+  ajv.addVocabulary(['x-expected']);
+  compiled = { validate: ajv.compile(schema), schema };
+  return compiled;
+}
+
+/**
+ * Checks the spec against the JSON Schema and fills in its defaults (in place, on a copy).
+ * Returns the problems, one per place in the spec, worded for a person.
+ */
+export function validateSchema(source: SourceSpec): { spec: SpecDocument | undefined; problems: SpecProblem[] } {
+  const { validate } = validator();
+  const data = structuredClone(source.data);
+  if (validate(data)) return { spec: data as SpecDocument, problems: [] };
+  const problems: SpecProblem[] = [];
+  const seen = new Set<string>();
+  for (const err of validate.errors ?? []) {
+    const problem = describe(err, source);
+    if (!problem) continue;
+    const key = `${problem.path}\0${problem.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push(problem);
+  }
+  return { spec: undefined, problems };
+}
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^[0-9]+$/.test(s) ? Number(s) : s));
+}
+
+function describe(err: ErrorObject, source: SourceSpec): SpecProblem | undefined {
+  const path = pointerToPath(err.instancePath);
+  const parent = err.parentSchema as JsonSchema | undefined;
+  const expected = typeof parent?.['x-expected'] === 'string' ? parent['x-expected'] : undefined;
+  const got = JSON.stringify(err.data);
+  let message: string;
+  let hint: string | undefined;
+  let at = path;
+  switch (err.keyword) {
+    case 'required': {
+      const missing = (err.params as { missingProperty: string }).missingProperty;
+      message = `missing required key \`${missing}\``;
+      break;
+    }
+    case 'additionalProperties': {
+      const key = (err.params as { additionalProperty: string }).additionalProperty;
+      at = [...path, key];
+      message = `unknown key \`${key}\``;
+      const known = Object.keys((parent?.properties as JsonSchema | undefined) ?? {});
+      const guess = closest(key, known);
+      hint = guess ? `did you mean \`${guess}\`?` : `allowed keys here: ${known.join(', ')}`;
+      break;
+    }
+    case 'type': {
+      const type = (err.params as { type: string | string[] }).type;
+      message = `expected ${expected ?? typeWords(type)}, got ${got}`;
+      break;
+    }
+    case 'enum': {
+      const allowed = (err.params as { allowedValues: unknown[] }).allowedValues;
+      message = `expected one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}, got ${got}`;
+      const guess = typeof err.data === 'string' ? closest(err.data, allowed.map(String)) : undefined;
+      if (guess) hint = `did you mean "${guess}"?`;
+      break;
+    }
+    case 'pattern':
+    case 'format':
+      message = `expected ${expected ?? `a value matching ${String((err.params as { pattern?: string }).pattern)}`}, got ${got}`;
+      break;
+    case 'propertyNames':
+      return undefined; // reported by the nested pattern error on the key itself
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      message = `${got} is out of range: must be ${err.message ?? ''}`.trim();
+      break;
+    case 'minItems':
+      message = `needs at least ${(err.params as { limit: number }).limit} item(s)`;
+      break;
+    case 'uniqueItems':
+      message = `has duplicate items: ${got}`;
+      break;
+    case 'minLength':
+      message = 'must not be empty';
+      break;
+    default:
+      message = err.message ?? `fails the \`${err.keyword}\` rule`;
+  }
+  if (err.keyword === 'pattern' && err.propertyName !== undefined) {
+    at = [...path, err.propertyName];
+    message = `key \`${err.propertyName}\`: ${message.replace(/, got .*$/, '')}`;
+  }
+  const pos = source.locate(at);
+  return { severity: 'error', file: source.file, line: pos?.line, column: pos?.column, path: formatPath(at), message, hint };
+}
+
+function typeWords(type: string | string[]): string {
+  const list = Array.isArray(type) ? type : [type];
+  const words = list.map((t) => (t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : t === 'integer' ? 'an integer' : `a ${t}`));
+  return words.join(' or ');
+}
+
+/** Levenshtein distance; small lists only (schema keys), so the quadratic cost does not matter. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+export function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const c of candidates) {
+    const d = distance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestScore) {
+      best = c;
+      bestScore = d;
+    }
+  }
+  return best !== undefined && bestScore <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
