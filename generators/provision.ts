@@ -36,6 +36,10 @@ export function dockerDaemonConfig(model: LabModel): Record<string, unknown> {
     // runc wrapper that drops the others from each OCI spec instead of failing the whole container.
     config.runtimes = { 'kubelab-runc': { path: '/usr/local/bin/runc-drop-caps' } };
     config['default-runtime'] = 'kubelab-runc';
+    // The container's resolver is Docker's embedded DNS on 127.0.0.11. A nested dockerd drops
+    // loopback resolvers and would hand its containers public ones instead; host-network containers
+    // (all of RKE's) resolve through the node's own resolver this way.
+    config.dns = ['127.0.0.11'];
   }
   return config;
 }
@@ -63,7 +67,11 @@ export async function renderProvisionScripts(model: LabModel): Promise<Artifact[
       interface: model.network.interface,
       hosts: model.nodes.map((n) => ({ ip: n.ip, name: n.name })),
       manageSwap: !isContainer,
-      modules: ['br_netfilter', 'overlay'],
+      // A built-in module has no /sys/module entry; what it provides is the reliable sign it is there.
+      modules: [
+        { name: 'br_netfilter', loadedWhen: '/proc/sys/net/bridge/bridge-nf-call-iptables' },
+        { name: 'overlay', loadedWhen: '/sys/module/overlay' },
+      ],
       kernelIsHosts: isContainer,
       sysctls: [
         { key: 'net.bridge.bridge-nf-call-ip6tables', value: '1' },

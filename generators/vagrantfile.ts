@@ -11,17 +11,14 @@ const RUBY_ARG: Record<ProvisionStep['args'][number], string> = {
 };
 
 /**
- * Container settings that let a container stand in for a VM: systemd as PID 1 (tmpfs /run, own
- * cgroup namespace), and a real filesystem for Docker inside (overlay on overlay does not work).
- * Every node's name resolves to its private address, because Docker writes the container's
- * own /etc/hosts line with the NAT (bridge) address.
+ * Container settings that let a container stand in for a VM: its own cgroup namespace, so that
+ * systemd runs as PID 1 (the box's entry point mounts /run itself), and a real filesystem for Docker
+ * inside (overlay on overlay does not work). Every node's name resolves to its private address,
+ * because Docker writes the container's own /etc/hosts line with the NAT (bridge) address.
  */
 export function dockerCreateArgs(model: LabModel): string[] {
   return [
     '--cgroupns=private',
-    '--tmpfs=/run',
-    '--tmpfs=/run/lock',
-    '--tmpfs=/tmp:exec',
     '--volume=/var/lib/docker',
     ...model.nodes.map((n) => `--add-host=${n.name}:${n.ip}`),
   ];
@@ -38,7 +35,9 @@ export async function renderVagrantfile(model: LabModel): Promise<Artifact> {
     imagesHostDir: model.images.hostDir,
     guestImagesDir: model.images.guestDir,
     syncedFolderType: model.provider.syncedFolderType,
-    netmask: model.network.netmask,
+    // Vagrant's docker provider passes the netmask to `docker network create --subnet` as it is,
+    // and Docker only understands a prefix length there.
+    netmask: type === 'docker' ? String(model.network.prefix) : JSON.stringify(model.network.netmask),
     virtualbox: type === 'virtualbox' ? model.provider.virtualbox : undefined,
     libvirt: type === 'libvirt' ? model.provider.libvirt : undefined,
     docker: type === 'docker' ? { image: model.provider.docker.image, createArgs: dockerCreateArgs(model) } : undefined,

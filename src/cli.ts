@@ -1,18 +1,15 @@
 #!/usr/bin/env node
-import yargs, { type Argv } from 'yargs';
+import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { checkGenerated, generate } from './commands/generate.js';
+import { labCommands } from './commands/lab-cli.js';
+import { labOptions } from './commands/options.js';
+import { runDocs } from './docs/command.js';
 import { KubelabError, formatProblem } from './errors.js';
 import { compileSpec } from './spec/index.js';
 
 const err = (line: string): void => void process.stderr.write(line + '\n');
 const out = (line: string): void => void process.stdout.write(line + '\n');
-
-function withSpecOptions<T>(y: Argv<T>) {
-  return y
-    .option('spec', { alias: 's', type: 'string', default: 'kubelab.yaml', describe: 'The cluster spec (YAML or JSON)' })
-    .option('out', { alias: 'o', type: 'string', default: 'out', describe: 'Output folder for the generated files' });
-}
 
 async function main(argv: string[]): Promise<void> {
   await yargs(argv)
@@ -22,7 +19,7 @@ async function main(argv: string[]): Promise<void> {
       'generate',
       'Compile the spec into the output folder (Vagrantfile, provisioning scripts, cluster.yml)',
       (y) =>
-        withSpecOptions(y)
+        labOptions(y)
           .option('check', { type: 'boolean', default: false, describe: 'Write nothing; fail if the output folder is stale or was edited by hand' })
           .option('force', { type: 'boolean', default: false, describe: 'Overwrite files that were edited by hand' }),
       async (args) => {
@@ -40,13 +37,26 @@ async function main(argv: string[]): Promise<void> {
     .command(
       'validate',
       'Check the spec and print every problem found',
-      (y) => withSpecOptions(y),
+      (y) => labOptions(y),
       async (args) => {
         const { model, warnings } = await compileSpec(args.spec, args.out);
         for (const w of warnings) err(formatProblem(w));
         out(`${args.spec}: valid, ${model.nodes.length} node(s) on ${model.provider.type}`);
       },
     )
+    .command(
+      'docs',
+      "Rewrite the spec reference in kubelab's README from the JSON Schema",
+      (y) =>
+        y
+          .option('check', { type: 'boolean', default: false, describe: 'Write nothing; fail if the README is not what the schema gives' })
+          .option('readme', { type: 'string', describe: "The README to update (default: kubelab's own README.md)" }),
+      async (args) => {
+        const result = await runDocs({ check: args.check, readme: args.readme });
+        out(result === 'updated' ? 'README spec reference updated' : 'README spec reference is up to date');
+      },
+    )
+    .command(labCommands)
     .demandCommand(1, 'Name a command; `kubelab --help` lists them.')
     .strict()
     .recommendCommands()

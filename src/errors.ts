@@ -65,9 +65,10 @@ export class OutputDriftError extends KubelabError {
 export class PrerequisiteError extends KubelabError {
   readonly missing: { name: string; howToGet: string }[];
 
-  constructor(missing: { name: string; howToGet: string }[]) {
+  constructor(missing: { name: string; howToGet: string }[], context?: string) {
     super(
-      'missing prerequisite' +
+      (context ? `${context}; ` : '') +
+        'missing prerequisite' +
         (missing.length === 1 ? '' : 's') +
         ':\n' +
         missing.map((m) => `  ${m.name}: ${m.howToGet}`).join('\n'),

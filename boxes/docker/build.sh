@@ -227,6 +227,10 @@ install -D -m 0755 "$SCRIPT_DIR/kubelab-init" "$ROOT/usr/local/sbin/kubelab-init
 install -D -m 0755 "$REPO_DIR/scripts/runc-drop-caps" "$ROOT/usr/local/bin/runc-drop-caps"
 # A Docker installed later inside the box (apt-get install docker.io) starts
 # with the wrapper as its default runtime, so --privileged works there too.
+# "dns": the box's resolver is Docker's embedded DNS at 127.0.0.11; a nested
+# dockerd drops loopback resolvers and would hand its containers 8.8.8.8 and
+# 8.8.4.4 instead. 127.0.0.11 works for --network host containers (the box's
+# netns, e.g. RKE's system containers) and fails fast, locally, elsewhere.
 # Provisioning that writes its own daemon.json must merge into this one.
 mkdir -p "$ROOT/etc/docker"
 cat >"$ROOT/etc/docker/daemon.json" <<'EOF'
@@ -236,7 +240,8 @@ cat >"$ROOT/etc/docker/daemon.json" <<'EOF'
       "path": "/usr/local/bin/runc-drop-caps"
     }
   },
-  "default-runtime": "kubelab-runc"
+  "default-runtime": "kubelab-runc",
+  "dns": ["127.0.0.11"]
 }
 EOF
 

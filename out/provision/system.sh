@@ -49,16 +49,17 @@ fi
 
 # Kernel modules for bridged pod traffic and overlay storage.
 : > /etc/modules-load.d/kubelab.conf
-for module in br_netfilter overlay; do
+load_module() {
+  local module="$1" loaded_when="$2"
   echo "$module" >> /etc/modules-load.d/kubelab.conf
-  if [ -d "/sys/module/$module" ]; then
-    continue
+  if [ -e "$loaded_when" ] || modprobe "$module" 2> /dev/null; then
+    return 0
   fi
-  if ! modprobe "$module" 2> /dev/null; then
-    echo "kubelab[$node_name]: cannot load kernel module $module" >&2
-    exit 1
-  fi
-done
+  echo "kubelab[$node_name]: cannot load kernel module $module" >&2
+  exit 1
+}
+load_module br_netfilter /proc/sys/net/bridge/bridge-nf-call-iptables
+load_module overlay /sys/module/overlay
 
 cat > /etc/sysctl.d/90-kubelab.conf << 'SYSCTL'
 net.bridge.bridge-nf-call-ip6tables = 1

@@ -44,21 +44,35 @@ export async function readManifest(outDir: string): Promise<Manifest | undefined
   }
   try {
     const parsed = JSON.parse(text) as Partial<Manifest>;
-    if (parsed.generatedBy === 'kubelab' && Array.isArray(parsed.files)) return parsed as Manifest;
+    if (parsed.generatedBy === 'kubelab' && Array.isArray(parsed.files)) {
+      // Its paths decide what gets removed: an edited manifest must not reach outside the folder.
+      return { ...(parsed as Manifest), files: parsed.files.filter((f: Partial<ManifestEntry> | null) => isInside(f?.path)) };
+    }
   } catch {
     // A manifest that cannot be read is treated as absent: every file then counts as not ours.
   }
   return undefined;
 }
 
-/** The state of one file on disk: its hash and executable bit, or undefined when it is missing. */
+/** A plain relative path that stays inside the output folder, as kubelab writes them. */
+function isInside(rel: unknown): boolean {
+  return typeof rel === 'string' && rel !== '' && !path.isAbsolute(rel) && !rel.includes('\\') && rel.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+}
+
+/**
+ * The state of one file on disk: its hash and executable bit, or undefined when it is missing.
+ * Something other than a file in its place (a directory) has an empty hash, which matches nothing.
+ */
 export async function fileState(outDir: string, rel: string): Promise<{ sha256: string; executable: boolean } | undefined> {
   const file = path.join(outDir, rel);
   try {
-    const [content, stat] = await Promise.all([fs.readFile(file), fs.stat(file)]);
-    return { sha256: sha256(content), executable: (stat.mode & 0o100) !== 0 };
+    const stat = await fs.stat(file);
+    if (!stat.isFile()) return { sha256: '', executable: false };
+    return { sha256: sha256(await fs.readFile(file)), executable: (stat.mode & 0o100) !== 0 };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // ENOTDIR: a file stands where a parent folder should be, so this file cannot exist.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw err;
   }
 }

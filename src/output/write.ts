@@ -1,7 +1,7 @@
 import fs from 'fs-extra';
 import path from 'node:path';
 import type { Artifact } from '../../generators/artifact.js';
-import { OutputDriftError } from '../errors.js';
+import { KubelabError, OutputDriftError } from '../errors.js';
 import { DRIFT_EXPLANATION, findDrift } from './drift.js';
 import { buildManifest, MANIFEST_FILE, serializeManifest } from './manifest.js';
 
@@ -29,19 +29,34 @@ export async function writeOutput(outDir: string, spec: string, artifacts: Artif
   const changed = new Set(drift.map((d) => d.path));
   const toWrite = artifacts.filter((a) => changed.has(a.path));
   const manifest = { path: MANIFEST_FILE, content: serializeManifest(buildManifest(spec, artifacts)), executable: false };
+  // An up-to-date folder is left untouched, manifest included (no new mtime for tools that watch it).
+  const manifestOnDisk = await fs.readFile(path.join(outDir, MANIFEST_FILE), 'utf8').catch(() => undefined);
+  const manifestChanged = manifestOnDisk !== manifest.content;
   const staged: { tmp: string; target: string }[] = [];
+  let current = '';
   try {
-    for (const file of [...toWrite, manifest]) {
+    for (const file of manifestChanged ? [...toWrite, manifest] : toWrite) {
+      current = file.path;
       const target = path.join(outDir, file.path);
       const tmp = path.join(path.dirname(target), `.${path.basename(target)}.kubelab-${process.pid}.tmp`);
+      // rename() cannot put a file where a directory is: find that out while nothing has changed.
+      if ((await fs.lstat(target).catch(() => undefined))?.isDirectory()) {
+        throw new KubelabError(`cannot write ${path.join(outDir, file.path)}: a directory is in the way; nothing was changed`, {
+          hint: 'move the directory away, then run `kubelab generate` again',
+        });
+      }
       await fs.mkdirp(path.dirname(target));
+      staged.push({ tmp, target }); // before writing: a half-written staging file must go too
       await fs.writeFile(tmp, file.content, { mode: file.executable ? 0o755 : 0o644 });
       await fs.chmod(tmp, file.executable ? 0o755 : 0o644); // the umask must not decide the committed mode
-      staged.push({ tmp, target });
     }
   } catch (err) {
     await Promise.all(staged.map((s) => fs.remove(s.tmp)));
-    throw err;
+    if (err instanceof KubelabError) throw err;
+    throw new KubelabError(`cannot write ${path.join(outDir, current)} (${(err as NodeJS.ErrnoException).code ?? String(err)}); nothing was changed`, {
+      hint: 'check the permissions of the output folder',
+      cause: err,
+    });
   }
   // The manifest goes last: until it is renamed, the old manifest still describes the old files.
   for (const { tmp, target } of staged) await fs.rename(tmp, target);

@@ -15,10 +15,17 @@ export interface CompiledSpec {
 export async function compileSpec(specFile: string, outDir: string): Promise<CompiledSpec> {
   const source = await loadSpec(specFile);
   const { spec, problems } = validateSchema(source);
-  if (!spec) throw new SpecError(problems);
+  if (!spec) throw new SpecError(problems.sort(byPlace));
   const normalized = normalize(spec, { source, specFile: path.resolve(specFile), outDir: path.resolve(outDir) });
   const all = [...normalized.problems, ...checkSemantics(spec, normalized.model, source)];
-  const ordered = all.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  // One bad value can be met once per node that uses it (defaults.memory): report it once.
+  const unique = [...new Map(all.map((p) => [`${p.severity}\0${p.path}\0${p.message}`, p])).values()];
+  const ordered = unique.sort(byPlace);
   if (ordered.some((p) => p.severity === 'error')) throw new SpecError(ordered);
   return { model: normalized.model, warnings: ordered };
+}
+
+/** File order, as an editor lists them; problems about the whole file first. */
+function byPlace(a: SpecProblem, b: SpecProblem): number {
+  return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
 }

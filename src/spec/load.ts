@@ -1,5 +1,5 @@
 import fs from 'fs-extra';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { SpecError, type SpecProblem } from '../errors.js';
 
 export type SpecPath = readonly (string | number)[];
@@ -8,8 +8,11 @@ export type SpecPath = readonly (string | number)[];
 export interface SourceSpec {
   file: string;
   data: unknown;
-  /** Line and column of the value at `path`, or of its nearest ancestor that exists. */
-  locate(path: SpecPath): { line: number; column: number } | undefined;
+  /**
+   * Line and column of the value at `path`, or of its nearest ancestor that exists; with `key`,
+   * of the key that names it (for problems with the key itself, such as an unknown key).
+   */
+  locate(path: SpecPath, what?: 'value' | 'key'): { line: number; column: number } | undefined;
 }
 
 /** nodes[2].memory — the form used in every message. */
@@ -42,7 +45,7 @@ export function parseSpec(file: string, text: string): SourceSpec {
       { severity: 'error', file, path: '', message: 'the spec is empty', hint: 'start from the example kubelab.yaml in the kubelab repository' },
     ]);
   }
-  return { file, data, locate: (path) => locate(doc, lineCounter, path) };
+  return { file, data, locate: (path, what) => (what === 'key' && locateKey(doc, lineCounter, path)) || locate(doc, lineCounter, path) };
 }
 
 export async function loadSpec(file: string): Promise<SourceSpec> {
@@ -66,6 +69,15 @@ function locate(doc: Document, lineCounter: LineCounter, path: SpecPath): { line
     }
   }
   return undefined;
+}
+
+function locateKey(doc: Document, lineCounter: LineCounter, path: SpecPath): { line: number; column: number } | undefined {
+  const parent: unknown = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+  if (!isMap(parent)) return undefined;
+  const pair = parent.items.find((item) => (isScalar(item.key) ? item.key.value : item.key) === path[path.length - 1]);
+  if (!pair || !isNode(pair.key) || !pair.key.range) return undefined;
+  const pos = lineCounter.linePos(pair.key.range[0]);
+  return { line: pos.line, column: pos.col };
 }
 
 function firstLine(message: string): string {

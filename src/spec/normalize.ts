@@ -39,6 +39,19 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
   }
 
   const nodes = expandNodes(spec, cidr, problem);
+  // The schema's pattern still admits strings that are no URL ("http://a:b:c", "http://[x");
+  // they would only fail on the nodes, in Docker or apt.
+  const url = (at: SpecPath, text: string): URL | undefined => {
+    try {
+      return new URL(text);
+    } catch {
+      problem(at, `${JSON.stringify(text)} is not a valid URL`, 'write it as http://HOST:PORT or https://HOST:PORT');
+      return undefined;
+    }
+  };
+  if (spec.proxy?.http !== undefined) url(['proxy', 'http'], spec.proxy.http);
+  if (spec.proxy?.https !== undefined) url(['proxy', 'https'], spec.proxy.https);
+  const mirrorUrl = spec.registryMirror && url(['registryMirror', 'url'], spec.registryMirror.url);
   const model: LabModel = {
     name: spec.name,
     specPath: toPosix(path.relative(ctx.outDir, ctx.specFile)),
@@ -65,7 +78,7 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
     proxy: proxyModel(spec, nodes),
     registryMirror: spec.registryMirror && {
       url: spec.registryMirror.url,
-      host: new URL(spec.registryMirror.url).host,
+      host: mirrorUrl?.host ?? '',
       insecure: spec.registryMirror.insecure,
     },
     images: {

@@ -61,6 +61,8 @@ function describe(err: ErrorObject, source: SourceSpec): SpecProblem | undefined
   let message: string;
   let hint: string | undefined;
   let at = path;
+  // Problems with a key itself are placed on the key, not on the value after it.
+  let onKey = false;
   switch (err.keyword) {
     case 'required': {
       const missing = (err.params as { missingProperty: string }).missingProperty;
@@ -70,6 +72,7 @@ function describe(err: ErrorObject, source: SourceSpec): SpecProblem | undefined
     case 'additionalProperties': {
       const key = (err.params as { additionalProperty: string }).additionalProperty;
       at = [...path, key];
+      onKey = true;
       message = `unknown key \`${key}\``;
       const known = Object.keys((parent?.properties as JsonSchema | undefined) ?? {});
       const guess = closest(key, known);
@@ -98,7 +101,8 @@ function describe(err: ErrorObject, source: SourceSpec): SpecProblem | undefined
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      message = `${got} is out of range: must be ${err.message ?? ''}`.trim();
+      // ajv's message is already worded as a rule: "must be >= 256".
+      message = `${got} is out of range: ${err.message ?? `fails the \`${err.keyword}\` rule`}`;
       break;
     case 'minItems':
       message = `needs at least ${(err.params as { limit: number }).limit} item(s)`;
@@ -114,9 +118,10 @@ function describe(err: ErrorObject, source: SourceSpec): SpecProblem | undefined
   }
   if (err.keyword === 'pattern' && err.propertyName !== undefined) {
     at = [...path, err.propertyName];
+    onKey = true;
     message = `key \`${err.propertyName}\`: ${message.replace(/, got .*$/, '')}`;
   }
-  const pos = source.locate(at);
+  const pos = source.locate(at, onKey ? 'key' : 'value');
   return { severity: 'error', file: source.file, line: pos?.line, column: pos?.column, path: formatPath(at), message, hint };
 }
 

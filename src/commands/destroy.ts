@@ -1,0 +1,50 @@
+import fs from 'fs-extra';
+import path from 'node:path';
+import { LAB_FILES, logFile } from '../lab-files.js';
+import { runStreamed } from '../run/exec.js';
+import { labDockerNetworks, removeUnusedNetworks } from '../run/docker-leftovers.js';
+import { dropFaultsForDestroy } from '../fault/engine.js';
+
+export interface DestroyOptions {
+  out: string;
+  log: (line: string) => void;
+  signal: AbortSignal;
+}
+
+/**
+ * Removes every machine and every file the runner wrote, and leaves the generated (committed) files
+ * alone. Works without a valid spec and on a half-created lab: it reads only what is on disk.
+ */
+export async function destroy(options: DestroyOptions): Promise<{ removedFiles: string[]; removedNetworks: string[] }> {
+  const outDir = path.resolve(options.out);
+  // Active faults go with the machines: end their timers, resume frozen machines, journal them.
+  const dropped = await dropFaultsForDestroy({ outDir, note: options.log }).catch((error: unknown) => {
+    options.log(`warning: could not clear the active faults: ${error instanceof Error ? error.message : String(error)}`);
+    return [];
+  });
+  if (dropped.length > 0) options.log(`cleared the active faults ${dropped.join(', ')} (journal: ${LAB_FILES.faultJournal})`);
+  const hasMachines = await fs.pathExists(path.join(outDir, LAB_FILES.vagrantDir, 'machines'));
+  let removedNetworks: string[] = [];
+  if (hasMachines && (await fs.pathExists(path.join(outDir, 'Vagrantfile')))) {
+    const networks = await labDockerNetworks(outDir);
+    options.log('destroying the machines (vagrant destroy -f)');
+    await runStreamed('vagrant', ['destroy', '-f'], {
+      cwd: outDir,
+      logFile: logFile(outDir, 'destroy'),
+      signal: options.signal,
+      onLine: (line) => {
+        if (/^==> /.test(line)) options.log(line);
+      },
+    });
+    removedNetworks = await removeUnusedNetworks(networks);
+  }
+  const removedFiles: string[] = [];
+  for (const rel of [LAB_FILES.vagrantDir, LAB_FILES.stateDir, LAB_FILES.kubeconfig, LAB_FILES.rkeState]) {
+    const target = path.join(outDir, rel);
+    if (await fs.pathExists(target)) {
+      await fs.remove(target);
+      removedFiles.push(rel);
+    }
+  }
+  return { removedFiles, removedNetworks };
+}

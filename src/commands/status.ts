@@ -1,0 +1,89 @@
+import fs from 'fs-extra';
+import path from 'node:path';
+import { KubelabError } from '../errors.js';
+import { LAB_FILES } from '../lab-files.js';
+import type { LabModel } from '../model.js';
+import { capture } from '../run/exec.js';
+import { findKubectl } from '../run/prerequisites.js';
+import { vagrantStatus } from '../run/vagrant.js';
+
+export interface NodeStatus {
+  name: string;
+  machine: string;
+  state: string;
+  ip: string;
+  roles: string[];
+  /** Kubernetes' view; undefined when there is no cluster to ask or no kubectl to ask with. */
+  kubernetes: { ready: boolean; version: string } | undefined;
+}
+
+export interface LabStatus {
+  lab: string;
+  provider: string;
+  kubeconfig: string | undefined;
+  /** Why Kubernetes' view is missing, when it is. */
+  kubernetesNote: string | undefined;
+  nodes: NodeStatus[];
+}
+
+interface KubeNodeList {
+  items: { metadata: { name: string }; status: { conditions?: { type: string; status: string }[]; nodeInfo?: { kubeletVersion?: string } } }[];
+}
+
+export async function labStatus(model: LabModel, outDir: string): Promise<LabStatus> {
+  if (!(await fs.pathExists(path.join(outDir, 'Vagrantfile')))) {
+    throw new KubelabError(`${outDir} has no Vagrantfile`, { hint: 'run `kubelab generate` (or `kubelab apply`) first' });
+  }
+  const machines = new Map((await vagrantStatus(outDir)).map((m) => [m.name, m]));
+  const kubeconfig = path.join(outDir, LAB_FILES.kubeconfig);
+  let kube: Map<string, { ready: boolean; version: string }> | undefined;
+  let kubernetesNote: string | undefined;
+  if (!(await fs.pathExists(kubeconfig))) {
+    kubernetesNote = 'no kubeconfig: Kubernetes is not installed yet (kubelab apply installs it with rke)';
+  } else if (!(await findKubectl())) {
+    kubernetesNote = 'kubectl not found on PATH: install it to see Kubernetes\' view of the nodes';
+  } else {
+    const result = await capture('kubectl', ['--kubeconfig', kubeconfig, '--request-timeout=5s', 'get', 'nodes', '-o', 'json'], { timeoutMs: 15_000 });
+    if (result.ok) {
+      const list = JSON.parse(result.stdout) as KubeNodeList;
+      kube = new Map(
+        list.items.map((item) => [
+          item.metadata.name,
+          { ready: item.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false, version: item.status.nodeInfo?.kubeletVersion ?? '' },
+        ]),
+      );
+    } else {
+      kubernetesNote = `the API server did not answer: ${result.stderr.trim().split('\n')[0] ?? ''}`;
+    }
+  }
+  return {
+    lab: model.name,
+    provider: model.provider.type,
+    kubeconfig: kube ? kubeconfig : undefined,
+    kubernetesNote,
+    nodes: model.nodes.map((n) => ({
+      name: n.name,
+      machine: n.machineName,
+      state: machines.get(n.name)?.state ?? 'unknown',
+      ip: n.ip,
+      roles: n.roles,
+      kubernetes: kube?.get(n.name),
+    })),
+  };
+}
+
+export function formatStatus(status: LabStatus): string {
+  const header = ['NODE', 'MACHINE', 'IP', 'ROLES', 'KUBERNETES'];
+  const rows = status.nodes.map((n) => [
+    n.name,
+    n.state,
+    n.ip,
+    n.roles.join(','),
+    n.kubernetes ? `${n.kubernetes.ready ? 'Ready' : 'NotReady'} ${n.kubernetes.version}`.trim() : '-',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const lines = [`lab ${status.lab} (${status.provider})`, line(header), ...rows.map(line)];
+  if (status.kubernetesNote) lines.push(`note: ${status.kubernetesNote}`);
+  return lines.join('\n');
+}

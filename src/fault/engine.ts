@@ -1,0 +1,291 @@
+import fs from 'fs-extra';
+import { findConflicts } from './conflicts.js';
+import { describeFault } from './describe.js';
+import { FaultActionError, FaultConflictError, FaultInputError } from './errors.js';
+import { injectSteps, runAction, undoSteps, type ExecContext } from './execute.js';
+import { appendJournal, entryFor, type JournalEntry } from './journal.js';
+import { PLANNERS, scopeOf } from './kinds/index.js';
+import { MACHINE_OPS } from './kinds/machine.js';
+import { networkSweep } from './kinds/network.js';
+import { resourceSweep } from './kinds/resource.js';
+import { script } from './plan.js';
+import { networkPairs } from './selectors.js';
+import { statePath, updateState } from './state.js';
+import { sleepUntil, startTimer, stopTimer } from './timer.js';
+import type { FaultParams, FaultRecord, FaultState, LabSnapshot, MachineKind } from './types.js';
+
+/**
+ * What `kubelab fault …` does, under the lab's fault lock: every entry point first undoes the faults
+ * whose time is up (so a dead timer never leaves one behind), records a fault before injecting it
+ * (so a dead kubelab never leaves one unknown), and journals every injection and undo.
+ */
+export interface FaultEnv {
+  outDir: string;
+  note: (line: string) => void;
+  now?: () => Date;
+}
+
+const nowOf = (env: FaultEnv): Date => env.now?.() ?? new Date();
+
+function execContext(env: FaultEnv, state: FaultState, lab: LabSnapshot): ExecContext {
+  return { outDir: env.outDir, lab, active: state.faults, note: env.note };
+}
+
+/** The record of a fault about to be injected (its id is the state's next one). */
+export function buildRecord(state: FaultState, lab: LabSnapshot, params: FaultParams, forMs: number | undefined, now: Date): FaultRecord {
+  const id = `f${state.nextId}`;
+  let targets: string[];
+  let pairs: [string, string][] | undefined;
+  if (params.kind === 'partition' || params.kind === 'loss' || params.kind === 'bandwidth' || params.kind === 'delay') {
+    pairs = networkPairs(params.from, params.to, params.oneWay);
+    if (pairs.length === 0) throw new FaultInputError(`--from ${params.from.join(',')} and --to ${params.to.join(',')} leave no traffic between two different nodes`, 'name different nodes or groups on each side');
+    const involved = new Set(pairs.flat());
+    targets = lab.nodes.map((n) => n.name).filter((n) => involved.has(n));
+  } else {
+    targets = params.nodes;
+  }
+  return {
+    id,
+    kind: params.kind,
+    params,
+    lab,
+    targets,
+    ...(pairs ? { pairs } : {}),
+    injectedAt: now.toISOString(),
+    ...(forMs === undefined ? {} : { expiresAt: new Date(now.getTime() + forMs).toISOString() }),
+  };
+}
+
+async function journal(env: FaultEnv, entry: Omit<JournalEntry, 'ts'>): Promise<void> {
+  await appendJournal(env.outDir, entry);
+}
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Undoes one fault everywhere and forgets it; on failure it stays recorded (undo can be retried:
+ * every undo is idempotent) and the failures are returned.
+ */
+async function undoOne(env: FaultEnv, state: FaultState, fault: FaultRecord, action: JournalEntry['action'], save: () => Promise<void>): Promise<string[]> {
+  await stopTimer(fault);
+  const steps = PLANNERS[fault.kind](fault, { lab: fault.lab, forMs: undefined });
+  const failures = await undoSteps(execContext(env, state, fault.lab), fault, steps);
+  if (failures.length === 0) {
+    state.faults = state.faults.filter((f) => f.id !== fault.id);
+    await save();
+    await journal(env, entryFor(fault, action, 'ok'));
+    return [];
+  }
+  const messages = failures.map((f) => errorText(f.error));
+  await journal(env, entryFor(fault, action, 'error', messages.join('; ')));
+  return messages;
+}
+
+/** Machine-level faults first (a frozen node must be resumed before anything is undone inside it), newest first. */
+function undoOrder(faults: readonly FaultRecord[]): FaultRecord[] {
+  const newestFirst = [...faults].reverse();
+  return [...newestFirst.filter((f) => scopeOf(f.kind) === 'machine'), ...newestFirst.filter((f) => scopeOf(f.kind) !== 'machine')];
+}
+
+/** Undoes the faults whose --for is over; returns the ids undone. */
+async function expireDue(env: FaultEnv, state: FaultState, save: () => Promise<void>): Promise<string[]> {
+  const now = nowOf(env).getTime();
+  const due = state.faults.filter((f) => f.expiresAt !== undefined && Date.parse(f.expiresAt) <= now);
+  const undone: string[] = [];
+  for (const fault of undoOrder(due)) {
+    const failures = await undoOne(env, state, fault, 'expire', save);
+    if (failures.length === 0) {
+      undone.push(fault.id);
+      env.note(`${fault.id} expired and was undone: ${describeFault(fault)}`);
+    } else {
+      env.note(`warning: ${fault.id} expired, but undoing it failed: ${failures.join('; ')}`);
+    }
+  }
+  return undone;
+}
+
+export async function injectFault(env: FaultEnv, lab: LabSnapshot, params: FaultParams, forMs: number | undefined): Promise<FaultRecord> {
+  return updateState(env.outDir, async (state, save) => {
+    await expireDue(env, state, save);
+    const record = buildRecord(state, lab, params, forMs, nowOf(env));
+    const reasons = findConflicts(record, state.faults);
+    if (reasons.length > 0) {
+      const clashing = state.faults.filter((f) => reasons.some((r) => r.includes(`${f.id} (`))).map((f) => f.id);
+      throw new FaultConflictError(`cannot inject ${describeFault(record)}: ${reasons.join('; ')}`, `undo it first (kubelab fault undo ${clashing.join(' ')}), or see kubelab fault list`);
+    }
+    const steps = PLANNERS[record.kind](record, { lab, forMs });
+    // Recorded before anything is done: should kubelab die half-way, the fault is still known.
+    state.nextId += 1;
+    state.lab = lab;
+    state.faults.push({ ...record, pending: true });
+    await save();
+    try {
+      await injectSteps(execContext(env, state, lab), record, steps);
+    } catch (error) {
+      state.faults = state.faults.filter((f) => f.id !== record.id);
+      await save();
+      await journal(env, entryFor(record, 'inject', 'error', errorText(error)));
+      throw error;
+    }
+    if (record.expiresAt !== undefined) record.timerPid = await startTimer(env.outDir, record);
+    state.faults = state.faults.map((f) => (f.id === record.id ? record : f));
+    await save();
+    await journal(env, entryFor(record, 'inject', 'ok'));
+    return record;
+  });
+}
+
+export async function listFaults(env: FaultEnv): Promise<FaultRecord[]> {
+  return updateState(env.outDir, async (state, save) => {
+    await expireDue(env, state, save);
+    return state.faults;
+  });
+}
+
+/** `fault undo ID…`: every id must be active (or have just expired); each is undone. */
+export async function undoFaults(env: FaultEnv, ids: string[]): Promise<string[]> {
+  return updateState(env.outDir, async (state, save) => {
+    const expired = await expireDue(env, state, save);
+    const unknown = ids.filter((id) => !expired.includes(id) && !state.faults.some((f) => f.id === id));
+    if (unknown.length > 0) {
+      throw new FaultInputError(
+        `no active fault ${unknown.join(', ')}`,
+        state.faults.length > 0 ? `active: ${state.faults.map((f) => f.id).join(', ')} (kubelab fault list)` : 'no fault is active',
+      );
+    }
+    const failures: string[] = [];
+    const undone: string[] = [];
+    for (const fault of undoOrder(state.faults.filter((f) => ids.includes(f.id)))) {
+      const messages = await undoOne(env, state, fault, 'undo', save);
+      if (messages.length === 0) undone.push(fault.id);
+      else failures.push(`${fault.id}: ${messages.join('; ')}`);
+    }
+    if (failures.length > 0) throw new FaultActionError(`undo failed, the fault stays recorded:\n  ${failures.join('\n  ')}`, 'fix the cause and run the same undo again: undo is safe to repeat');
+    return undone;
+  });
+}
+
+/**
+ * The timer's entry point: at `at`, undo what is due. A fault undone by hand meanwhile is not
+ * there any more; one injected again under the same id has a later expiresAt and is not due.
+ */
+export async function expireAt(env: FaultEnv, at: Date): Promise<string[]> {
+  await sleepUntil(at);
+  return updateState(env.outDir, async (state, save) => expireDue(env, state, save));
+}
+
+export interface ClearResult {
+  undone: string[];
+  failed: string[];
+  swept: string[];
+}
+
+/**
+ * `fault clear`: undoes every recorded fault, then sweeps every node of the lab for anything a
+ * fault may have left (chains, qdiscs, processes, fill files), recorded or not.
+ */
+export async function clearFaults(env: FaultEnv, fallbackLab: LabSnapshot | undefined): Promise<ClearResult> {
+  return updateState(env.outDir, async (state, save) => {
+    await expireDue(env, state, save);
+    const result: ClearResult = { undone: [], failed: [], swept: [] };
+    for (const fault of undoOrder(state.faults)) {
+      const messages = await undoOne(env, state, fault, 'clear', save);
+      if (messages.length === 0) result.undone.push(fault.id);
+      else result.failed.push(`${fault.id}: ${messages.join('; ')}`);
+    }
+    const lab = state.lab ?? fallbackLab;
+    if (lab) result.swept = await sweep(env, state, lab);
+    return result;
+  });
+}
+
+async function sweep(env: FaultEnv, state: FaultState, lab: LabSnapshot): Promise<string[]> {
+  const down = new Set(state.faults.filter((f) => scopeOf(f.kind) === 'machine').flatMap((f) => f.targets));
+  const body = `${networkSweep(lab)}\n${resourceSweep}`;
+  const found: string[] = [];
+  await Promise.all(
+    lab.nodes
+      .filter((n) => !down.has(n.name))
+      .map(async (node) => {
+        const lines: string[] = [];
+        const context = { ...execContext(env, state, lab), note: (line: string) => lines.push(line) };
+        try {
+          await runAction(context, node.name, { type: 'script', script: script('sweep', 'remove every trace of kubelab faults', body) }, 'sweep it');
+        } catch (error) {
+          env.note(`warning: could not sweep ${node.name}: ${errorText(error)}`);
+          return;
+        }
+        if (lines.length === 0) return;
+        found.push(...lines);
+        await journal(env, { action: 'clear', id: null, kind: 'sweep', targets: [node.name], params: {}, result: 'ok', message: lines.join('; ') });
+      }),
+  );
+  return found;
+}
+
+/**
+ * `fault resume` and `fault start`: bring nodes back. A node under a recorded freeze (resume) or
+ * stop/crash (start) has that fault undone on it (a fault on several nodes keeps the others); any
+ * other node gets the provider's resume or start anyway, journalled as `recover`.
+ */
+export async function recoverNodes(env: FaultEnv, lab: LabSnapshot, op: 'resume' | 'start', nodes: string[]): Promise<string[]> {
+  const kinds: MachineKind[] = op === 'resume' ? ['freeze'] : ['stop', 'crash'];
+  return updateState(env.outDir, async (state, save) => {
+    await expireDue(env, state, save);
+    const done: string[] = [];
+    for (const fault of state.faults.filter((f) => (kinds as string[]).includes(f.kind) && f.targets.some((t) => nodes.includes(t)))) {
+      const here = fault.targets.filter((t) => nodes.includes(t));
+      if (here.length === fault.targets.length) {
+        const messages = await undoOne(env, state, fault, 'undo', save);
+        if (messages.length > 0) throw new FaultActionError(`${op} failed: ${messages.join('; ')}`);
+      } else {
+        // Only some of the fault's nodes: undo it there, and keep it on the others.
+        const failures = await undoSteps(execContext(env, state, fault.lab), fault, PLANNERS[fault.kind](fault, { lab: fault.lab, forMs: undefined }).filter((s) => here.includes(s.node)));
+        if (failures.length > 0) throw new FaultActionError(`${op} failed: ${failures.map((f) => errorText(f.error)).join('; ')}`);
+        const rest = fault.targets.filter((t) => !here.includes(t));
+        const partial: FaultRecord = { ...fault, targets: here, params: { ...fault.params, nodes: here } as FaultParams };
+        Object.assign(fault, { targets: rest, params: { ...fault.params, nodes: rest } });
+        await save();
+        await journal(env, entryFor(partial, 'undo', 'ok', `${fault.id} stays on ${rest.join(', ')}`));
+      }
+      done.push(...here);
+    }
+    const others = nodes.filter((n) => !done.includes(n));
+    const machineOp = op === 'resume' ? MACHINE_OPS.freeze.undo : MACHINE_OPS.stop.undo;
+    await Promise.all(
+      others.map(async (node) => {
+        try {
+          await runAction(execContext(env, state, lab), node, { type: 'machine', op: machineOp }, op);
+          await journal(env, { action: 'recover', id: null, kind: op, targets: [node], params: {}, result: 'ok' });
+        } catch (error) {
+          await journal(env, { action: 'recover', id: null, kind: op, targets: [node], params: {}, result: 'error', message: errorText(error) });
+          throw error;
+        }
+      }),
+    );
+    return nodes;
+  });
+}
+
+/**
+ * Before `destroy`: the machines go, and what faults did inside them goes with them. Timers are
+ * ended, frozen machines resumed (a paused machine may refuse to be destroyed), and every fault is
+ * journalled as cleared. Best effort: nothing here stops a destroy.
+ */
+export async function dropFaultsForDestroy(env: FaultEnv): Promise<string[]> {
+  if (!(await fs.pathExists(statePath(env.outDir)))) return [];
+  return updateState(env.outDir, async (state) => {
+    const dropped = state.faults.map((f) => f.id);
+    for (const fault of undoOrder(state.faults)) {
+      await stopTimer(fault);
+      let message = 'the lab was destroyed';
+      if (fault.kind === 'freeze') {
+        const failures = await undoSteps(execContext(env, state, fault.lab), fault, PLANNERS.freeze(fault, { lab: fault.lab, forMs: undefined }));
+        if (failures.length > 0) message += `; resuming first failed: ${failures.map((f) => errorText(f.error)).join('; ')}`;
+      }
+      await journal(env, entryFor(fault, 'clear', 'ok', message));
+    }
+    state.faults = [];
+    return dropped;
+  });
+}

@@ -1,0 +1,45 @@
+import fs from 'fs-extra';
+import path from 'node:path';
+import { LAB_FILES } from '../lab-files.js';
+import type { FaultKind, FaultParams, FaultRecord } from './types.js';
+
+/**
+ * One line of out/faults.journal.jsonl. `inject` and `undo` are a person's commands, `expire` an
+ * undo at the end of --for, `clear` an undo by `fault clear` or `destroy`, `recover` a resume or
+ * start of a machine that had no recorded fault.
+ */
+export interface JournalEntry {
+  ts: string;
+  action: 'inject' | 'undo' | 'expire' | 'clear' | 'recover';
+  id: string | null;
+  kind: FaultKind | 'resume' | 'start' | 'sweep';
+  targets: string[];
+  params: Omit<FaultParams, 'kind'> | Record<string, never>;
+  result: 'ok' | 'error';
+  message?: string;
+}
+
+export function journalPath(outDir: string): string {
+  return path.join(outDir, LAB_FILES.faultJournal);
+}
+
+/** Appends one line; the journal is never rewritten, so a timeline survives crashes and destroy. */
+export async function appendJournal(outDir: string, entry: Omit<JournalEntry, 'ts'> & { ts?: string }): Promise<void> {
+  const { ts, ...rest } = entry;
+  const line = JSON.stringify({ ts: ts ?? new Date().toISOString(), ...rest }) + '\n';
+  await fs.mkdirp(outDir);
+  await fs.appendFile(journalPath(outDir), line);
+}
+
+export function entryFor(fault: FaultRecord, action: JournalEntry['action'], result: JournalEntry['result'], message?: string): Omit<JournalEntry, 'ts'> {
+  const { kind: _kind, ...params } = fault.params;
+  return { action, id: fault.id, kind: fault.kind, targets: fault.targets, params, result, ...(message === undefined ? {} : { message }) };
+}
+
+export async function readJournal(outDir: string): Promise<JournalEntry[]> {
+  const text = await fs.readFile(journalPath(outDir), 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as JournalEntry);
+}

@@ -1,0 +1,65 @@
+import { script, sh, type Planner } from '../plan.js';
+import type { Component, ComponentKind, FaultRecord } from '../types.js';
+
+/**
+ * Kubernetes components, which RKE runs as Docker containers on the nodes, and Docker itself.
+ * kill is a crash (SIGKILL), stop-component a clean stop; undo starts the component again.
+ */
+
+const WHERE: Partial<Record<Component, string>> = {
+  etcd: 'etcd nodes',
+  'kube-apiserver': 'controlplane nodes',
+  'kube-controller-manager': 'controlplane nodes',
+  'kube-scheduler': 'controlplane nodes',
+  'nginx-proxy': 'nodes without the controlplane role',
+};
+
+function containerInject(fault: FaultRecord, component: Component): string {
+  const kill = fault.kind === 'kill';
+  const where = WHERE[component] ?? 'every node';
+  return script(fault.id, `${kill ? 'kill' : 'stop'} the container ${component}`, `
+C=${sh(component)}
+if ! docker inspect --type container "$C" > /dev/null 2>&1; then
+  refuse "no container is named $C here" ${sh(`RKE runs ${component} on ${where}, once Kubernetes is installed (kubelab apply)`)}
+fi
+if [ "$(docker inspect --type container --format '{{.State.Running}}' "$C")" != true ]; then
+  refuse "$C is not running" "kubelab fault list shows whether a fault stopped it"
+fi
+docker ${kill ? 'kill' : 'stop'} "$C" > /dev/null
+`);
+}
+
+function containerUndo(fault: FaultRecord, component: Component): string {
+  return script(fault.id, `start the container ${component} again`, `
+C=${sh(component)}
+if docker inspect --type container "$C" > /dev/null 2>&1; then
+  docker start "$C" > /dev/null
+else
+  echo "$C no longer exists: nothing to start"
+fi
+`);
+}
+
+function dockerInject(fault: FaultRecord): string {
+  const kill = fault.kind === 'kill';
+  return script(fault.id, kill ? 'kill the Docker daemon' : 'stop the Docker daemon', `
+systemctl is-active --quiet docker.service || refuse "Docker is not running" "kubelab fault list shows whether a fault stopped it"
+${kill
+    ? '# A crash: systemd may restart it after a while, as its unit\'s Restart= says.\nsystemctl kill --signal=SIGKILL docker.service'
+    : '# The socket too, or the next client would start the daemon again.\nsystemctl stop docker.socket docker.service 2> /dev/null || systemctl stop docker.service'}
+`);
+}
+
+function dockerUndo(fault: FaultRecord): string {
+  return script(fault.id, 'start the Docker daemon again', `
+systemctl start docker.socket 2> /dev/null || true
+systemctl start docker.service
+`);
+}
+
+export const planComponent: Planner = (fault) => {
+  const { component } = fault.params as Extract<FaultRecord['params'], { kind: ComponentKind }>;
+  const inject = component === 'docker' ? dockerInject(fault) : containerInject(fault, component);
+  const undo = component === 'docker' ? dockerUndo(fault) : containerUndo(fault, component);
+  return fault.targets.map((node) => ({ node, inject: { type: 'script', script: inject }, undo: { type: 'script', script: undo } }));
+};

@@ -1,0 +1,177 @@
+import { formatRate } from '../units.js';
+import { nodeByName, script, sh, type Planner, type Step } from '../plan.js';
+import { faultNumber, type FaultRecord, type LabSnapshot, type NetworkParams } from '../types.js';
+
+/**
+ * Network faults between nodes. Only node addresses are ever named, so the host (the network's .1)
+ * and everything else keeps its traffic.
+ *
+ * partition and loss drop packets where they arrive: on each receiver, a rule per sender in the
+ * chain KUBELAB-IN, which the top of INPUT jumps to. Every rule carries the comment kubelab:<id>,
+ * so that undo removes exactly its own rules.
+ *
+ * bandwidth and delay act where packets leave: on each sender's private interface, an HTB root
+ * (handle fa17:) that passes unclassified traffic untouched, one class per fault, u32 filters that
+ * send packets for the fault's receivers into that class, and the effect as the class's leaf qdisc
+ * (tbf for bandwidth, netem for delay). HTB rather than prio: some kernels (this workplace's) lack
+ * sch_prio, and HTB's "default 0" leaves every other destination alone.
+ */
+
+export const CHAIN = 'KUBELAB-IN';
+export const TC_ROOT = 'fa17:';
+
+/** Who gets the script: receivers for iptables faults, senders for tc faults; with their peers. */
+function byNode(pairs: [string, string][], at: 'sender' | 'receiver'): Map<string, string[]> {
+  const grouped = new Map<string, string[]>();
+  for (const [sender, receiver] of pairs) {
+    const [node, peer] = at === 'receiver' ? [receiver, sender] : [sender, receiver];
+    grouped.set(node, [...(grouped.get(node) ?? []), peer]);
+  }
+  return grouped;
+}
+
+const peerIps = (lab: LabSnapshot, peers: string[]): string => peers.map((p) => sh(`${nodeByName(lab, p).ip}/32`)).join(' ');
+
+// Deleted by number, highest first: the rules' own text does not read back exactly (probability).
+const REMOVE_RULES = `
+remove_rules() {
+  local numbers n
+  numbers=$(iptables -w -L ${CHAIN} -n --line-numbers 2>/dev/null | awk -v tag="/* kubelab:$ID */" 'index($0, tag) { print $1 }' | sort -rn || true)
+  for n in $numbers; do
+    iptables -w -D ${CHAIN} "$n"
+  done
+}`;
+
+function iptablesInject(fault: FaultRecord, lab: LabSnapshot, peers: string[]): string {
+  const params = fault.params as NetworkParams;
+  const match = params.kind === 'loss' ? `-m statistic --mode random --probability ${(params.percent / 100).toFixed(4)} ` : '';
+  return script(fault.id, `drop${params.kind === 'loss' ? ` ${params.percent}% of` : ''} packets from ${peers.join(', ')}`, `
+${REMOVE_RULES}
+iptables -w -N ${CHAIN} 2>/dev/null || true
+iptables -w -C INPUT -j ${CHAIN} 2>/dev/null || iptables -w -I INPUT 1 -j ${CHAIN}
+trap remove_rules ERR
+SOURCES=(${peerIps(lab, peers)})
+for source in "\${SOURCES[@]}"; do
+  iptables -w -A ${CHAIN} -s "$source" ${match}-m comment --comment "kubelab:$ID" -j DROP
+done
+`);
+}
+
+function iptablesUndo(fault: FaultRecord): string {
+  return script(fault.id, 'remove its iptables rules', `
+${REMOVE_RULES}
+remove_rules
+if ! iptables -w -S ${CHAIN} 2>/dev/null | grep -q -e '^-A ${CHAIN} '; then
+  while iptables -w -D INPUT -j ${CHAIN} 2>/dev/null; do :; done
+  iptables -w -X ${CHAIN} 2>/dev/null || true
+fi
+`);
+}
+
+/** tc's class minor and filter priority for a fault: its number (f12 → 0xc, prio 12). */
+function tcIds(fault: FaultRecord): { classId: string; prio: number } {
+  const n = faultNumber(fault.id);
+  if (!(n >= 1 && n < 0xffff)) throw new Error(`fault ${fault.id} has no number usable by tc`);
+  return { classId: `${TC_ROOT}${n.toString(16)}`, prio: n };
+}
+
+function tcHeader(fault: FaultRecord, lab: LabSnapshot): string {
+  const { classId, prio } = tcIds(fault);
+  return `
+DEV=${sh(lab.interface)}
+CLASS=${classId}
+PRIO=${prio}
+has_root() { tc qdisc show dev "$DEV" | grep -q '^qdisc htb ${TC_ROOT} root'; }
+tc_undo() {
+  tc filter del dev "$DEV" parent ${TC_ROOT} prio "$PRIO" 2>/dev/null || true
+  tc class del dev "$DEV" classid "$CLASS" 2>/dev/null || true
+  if has_root && ! tc class show dev "$DEV" | grep -q '^class htb ${TC_ROOT}'; then
+    tc qdisc del dev "$DEV" root
+  fi
+}`;
+}
+
+/** The leaf qdisc that makes the effect, and what to say when this kernel does not have it. */
+function leaf(params: NetworkParams): { args: string; module: string; missing: string; hint: string } {
+  if (params.kind === 'bandwidth') {
+    // Burst: 10 ms at the rate, and never less than a few full-size packets.
+    const burst = Math.max(16_384, Math.ceil(params.rateBits / 8 / 100));
+    return {
+      args: `tbf rate ${params.rateBits}bit burst ${burst} latency 100ms`,
+      module: 'sch_tbf',
+      missing: 'this kernel has no tbf (sch_tbf), which bandwidth needs; nothing was changed',
+      hint: 'use kubelab fault loss, which needs only iptables',
+    };
+  }
+  if (params.kind === 'delay') {
+    return {
+      args: `netem delay ${params.ms}ms`,
+      module: 'sch_netem',
+      missing: 'this kernel has no netem (sch_netem), which delay needs; nothing was changed',
+      hint: "use kubelab fault loss or kubelab fault bandwidth instead (iptables and tbf only); on the docker provider the nodes run on the host's kernel, on a VM try 'modprobe sch_netem' in the node",
+    };
+  }
+  throw new Error(`${params.kind} is no tc fault`);
+}
+
+function tcInject(fault: FaultRecord, lab: LabSnapshot, peers: string[]): string {
+  const params = fault.params as NetworkParams;
+  const effect = leaf(params);
+  const what = params.kind === 'bandwidth' ? `limit to ${formatRate(params.rateBits)}` : `delay by ${(params as { ms: number }).ms}ms`;
+  return script(fault.id, `${what} the packets to ${peers.join(', ')}`, `
+${tcHeader(fault, lab)}
+ip link show dev "$DEV" > /dev/null 2>&1 || refuse "there is no interface $DEV" "network.interface in the spec names the private interface"
+has_root || tc qdisc replace dev "$DEV" root handle ${TC_ROOT} htb
+trap tc_undo ERR
+tc class add dev "$DEV" parent ${TC_ROOT} classid "$CLASS" htb rate 10gbit quantum 1514
+if ! out=$(tc qdisc add dev "$DEV" parent "$CLASS" ${effect.args} 2>&1); then
+  trap - ERR
+  tc_undo
+  case "$out" in
+    *"kind is unknown"* | *"No such file or directory"*) refuse "${effect.missing}" ${sh(effect.hint)} ;;
+  esac
+  echo "$out" >&2
+  exit 1
+fi
+DESTINATIONS=(${peerIps(lab, peers)})
+for destination in "\${DESTINATIONS[@]}"; do
+  tc filter add dev "$DEV" parent ${TC_ROOT} protocol ip prio "$PRIO" u32 match ip dst "$destination" flowid "$CLASS"
+done
+`);
+}
+
+function tcUndo(fault: FaultRecord, lab: LabSnapshot): string {
+  return script(fault.id, 'remove its tc class and filters', `
+${tcHeader(fault, lab)}
+tc_undo
+`);
+}
+
+export const planNetwork: Planner = (fault, { lab }) => {
+  const pairs = fault.pairs ?? [];
+  const tc = fault.kind === 'bandwidth' || fault.kind === 'delay';
+  const steps: Step[] = [];
+  for (const [node, peers] of byNode(pairs, tc ? 'sender' : 'receiver')) {
+    steps.push({
+      node,
+      inject: { type: 'script', script: tc ? tcInject(fault, lab, peers) : iptablesInject(fault, lab, peers) },
+      undo: { type: 'script', script: tc ? tcUndo(fault, lab) : iptablesUndo(fault) },
+    });
+  }
+  return steps;
+};
+
+/** Removes every trace of network faults on a node, recorded or not (for `fault clear`). */
+export function networkSweep(lab: LabSnapshot): string {
+  return `
+if iptables -w -S ${CHAIN} > /dev/null 2>&1; then
+  while iptables -w -D INPUT -j ${CHAIN} 2>/dev/null; do :; done
+  iptables -w -F ${CHAIN}
+  iptables -w -X ${CHAIN}
+  echo "removed the iptables chain ${CHAIN}"
+fi
+if tc qdisc show dev ${sh(lab.interface)} 2>/dev/null | grep -q '^qdisc htb ${TC_ROOT} root'; then
+  tc qdisc del dev ${sh(lab.interface)} root
+  echo "removed the tc qdiscs on ${lab.interface}"
+fi`;
+}

@@ -1,0 +1,125 @@
+import { formatBytes } from '../units.js';
+import { LIB_DIR, RUN_DIR, script, sh, type PlanContext, type Planner } from '../plan.js';
+import type { FaultRecord } from '../types.js';
+
+/**
+ * Resource faults: a file that fills a filesystem, and processes that eat CPU or memory. Processes
+ * run in their own session under `timeout` (a safety net should kubelab never undo them), and their
+ * process group is recorded under /run/kubelab-faults/<id>.pids; fill files are recorded under
+ * /var/lib/kubelab-faults/<id>.fill, so that `fault clear` finds them even without kubelab's state.
+ */
+
+/** How long hog processes live at most: --for plus a minute, or this when there is no --for. */
+export const HOG_SAFETY_NET_SECONDS = 6 * 3600;
+
+type DiskFill = Extract<FaultRecord['params'], { kind: 'disk-fill' }>;
+
+function diskFillInject(fault: FaultRecord, params: DiskFill): string {
+  return script(fault.id, `fill the filesystem of ${params.path} to ${params.percent}%`, `
+TARGET=${sh(params.path)}
+PERCENT=${sh(params.percent)}
+MAX=${params.maxBytes}
+[ -d "$TARGET" ] || refuse "$TARGET is not a directory" "--path names a directory on the filesystem to fill"
+read -r used avail < <(df -B1 --output=used,avail "$TARGET" | tail -n 1)
+total=$((used + avail))
+# df's Use% is used / (used + avail): fill to that, in whole bytes.
+want=$(awk -v t="$total" -v p="$PERCENT" 'BEGIN { printf "%.0f", t * p / 100 }')
+# Whole blocks, so that df shows the percentage asked for (it rounds up).
+block=$(stat -f -c %S "$TARGET")
+bytes=$(((want - used) / block * block))
+if [ "$bytes" -le 0 ]; then
+  refuse "$TARGET is already $((used * 100 / total))% full, at or above $PERCENT%" "ask for a higher percentage"
+fi
+if [ "$bytes" -gt "$MAX" ]; then
+  refuse "filling $TARGET to $PERCENT% would write $((bytes / 1048576)) MiB, more than the limit of $((MAX / 1048576)) MiB" ${sh('raise it with --max if you mean it; on the docker provider a node\'s / is the host\'s own disk, so fill a smaller filesystem (a tmpfs, or a volume) instead')}
+fi
+dir="\${TARGET%/}/.kubelab-fault"
+file="$dir/$ID.fill"
+mkdir -p "$dir" ${LIB_DIR}
+echo "$file" > ${LIB_DIR}/"$ID.fill"
+if ! fallocate -l "$bytes" "$file" 2> /dev/null; then
+  rm -f "$file"
+  head -c "$bytes" /dev/zero > "$file" || { rm -f "$file" ${LIB_DIR}/"$ID.fill"; exit 1; }
+fi
+echo "$TARGET is now $(df --output=pcent "$TARGET" | tail -n 1 | tr -d ' ') full"
+`);
+}
+
+function diskFillUndo(fault: FaultRecord): string {
+  return script(fault.id, 'remove its fill file', `
+record=${LIB_DIR}/"$ID.fill"
+if [ -f "$record" ]; then
+  file=$(cat "$record")
+  rm -f "$file"
+  rmdir "$(dirname "$file")" 2> /dev/null || true
+  rm -f "$record"
+fi
+`);
+}
+
+/** Starts `command` (bash -c text; $1 is the shell word `argument`) in its own process group, recorded by id. */
+function hogInject(fault: FaultRecord, what: string, seconds: number, command: string, argument: string): string {
+  return script(fault.id, what, `
+mkdir -p ${RUN_DIR}
+record=${RUN_DIR}/"$ID.pids"
+[ ! -e "$record" ] || refuse "the processes of $ID already run"
+# shellcheck disable=SC2016 # $1 is the inner bash's
+setsid timeout ${seconds} bash -c ${sh(command)} ${sh(`kubelab-${fault.kind}`)} ${argument} < /dev/null > /dev/null 2>&1 &
+echo "$!" > "$record"
+sleep 0.2
+kill -0 -- "-$(cat "$record")" 2> /dev/null || { rm -f "$record"; echo "the ${fault.kind} processes ended at once" >&2; exit 1; }
+`);
+}
+
+function hogUndo(fault: FaultRecord): string {
+  return script(fault.id, 'end its processes', `
+record=${RUN_DIR}/"$ID.pids"
+if [ -f "$record" ]; then
+  kill -TERM -- "-$(cat "$record")" 2> /dev/null || true
+  rm -f "$record"
+fi
+`);
+}
+
+function hogSeconds(context: PlanContext): number {
+  return context.forMs === undefined ? HOG_SAFETY_NET_SECONDS : Math.ceil(context.forMs / 1000) + 60;
+}
+
+export const planResource: Planner = (fault, context) => {
+  const params = fault.params;
+  let inject: string;
+  let undo: string;
+  if (params.kind === 'disk-fill') {
+    inject = diskFillInject(fault, params);
+    undo = diskFillUndo(fault);
+  } else if (params.kind === 'cpu-hog') {
+    // One busy loop per CPU: `yes` into /dev/null spins a core and needs nothing but coreutils.
+    const cpus = params.cpus === undefined ? '"$(nproc)"' : String(params.cpus);
+    inject = hogInject(fault, `keep ${params.cpus === undefined ? 'every CPU' : `${params.cpus} CPU(s)`} busy`, hogSeconds(context), 'for _ in $(seq "$1"); do yes > /dev/null & done; wait', cpus);
+    undo = hogUndo(fault);
+  } else if (params.kind === 'mem-hog') {
+    // tail keeps a line until it ends: a newline-free stream of SIZE bytes is held in memory.
+    inject = hogInject(fault, `hold ${formatBytes(params.bytes)} of memory`, hogSeconds(context), '(head -c "$1" /dev/zero; exec sleep infinity) | tail > /dev/null', String(params.bytes));
+    undo = hogUndo(fault);
+  } else {
+    throw new Error(`${params.kind} is no resource fault`);
+  }
+  return fault.targets.map((node) => ({ node, inject: { type: 'script', script: inject }, undo: { type: 'script', script: undo } }));
+};
+
+/** Ends every fault process and removes every fill file on a node, recorded or not. */
+export const resourceSweep = `
+for record in ${RUN_DIR}/*.pids; do
+  [ -e "$record" ] || continue
+  kill -TERM -- "-$(cat "$record")" 2> /dev/null || true
+  echo "ended the processes of $(basename "$record" .pids)"
+done
+rm -rf ${RUN_DIR}
+for record in ${LIB_DIR}/*.fill; do
+  [ -e "$record" ] || continue
+  file=$(cat "$record")
+  rm -f "$file"
+  rmdir "$(dirname "$file")" 2> /dev/null || true
+  echo "removed $file"
+done
+rm -rf ${LIB_DIR}`;

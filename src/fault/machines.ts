@@ -1,0 +1,116 @@
+import { execa } from 'execa';
+import fs from 'fs-extra';
+import path from 'node:path';
+import { LAB_FILES } from '../lab-files.js';
+import type { ProviderType } from '../spec/types.js';
+import { FaultActionError } from './errors.js';
+import type { NodeRef } from './types.js';
+
+/** What can be done to a whole machine from outside it. */
+export type MachineOp = 'stop' | 'kill' | 'pause' | 'resume' | 'start';
+
+export interface MachineRef {
+  node: string;
+  /** Vagrant's id of the machine: container id, VirtualBox VM UUID, libvirt domain UUID. */
+  id: string;
+  outDir: string;
+}
+
+interface Invocation {
+  file: string;
+  args: string[];
+  /** Vagrant runs in the output folder, where the Vagrantfile is. */
+  cwd?: string;
+}
+
+/** A state query and the state the machine must reach before an op counts as done. */
+interface Settle {
+  query: Invocation;
+  done: RegExp;
+  timeoutMs: number;
+}
+
+interface Driver {
+  tool: string;
+  ops: Record<MachineOp, Invocation>;
+  settle?: Partial<Record<MachineOp, Settle>>;
+}
+
+const libvirtUri = (): string => process.env.LIBVIRT_DEFAULT_URI ?? 'qemu:///system';
+const vagrant = (m: MachineRef, ...args: string[]): Invocation => ({ file: 'vagrant', args: [...args, m.node], cwd: m.outDir });
+
+/**
+ * Every provider difference of the machine-level faults is here, and nowhere else:
+ * stop is a graceful halt, kill a power cut, pause/resume freeze the whole machine.
+ */
+const DRIVERS: Record<ProviderType, (m: MachineRef) => Driver> = {
+  docker: (m) => ({
+    tool: 'docker',
+    ops: {
+      // The box's STOPSIGNAL is SIGRTMIN+3: systemd halts the container cleanly.
+      stop: { file: 'docker', args: ['stop', m.id] },
+      kill: { file: 'docker', args: ['kill', m.id] },
+      pause: { file: 'docker', args: ['pause', m.id] },
+      resume: { file: 'docker', args: ['unpause', m.id] },
+      start: { file: 'docker', args: ['start', m.id] },
+    },
+  }),
+  virtualbox: (m) => ({
+    tool: 'VBoxManage',
+    ops: {
+      stop: vagrant(m, 'halt'),
+      kill: { file: 'VBoxManage', args: ['controlvm', m.id, 'poweroff'] },
+      pause: { file: 'VBoxManage', args: ['controlvm', m.id, 'pause'] },
+      resume: { file: 'VBoxManage', args: ['controlvm', m.id, 'resume'] },
+      start: vagrant(m, 'up', '--no-provision'),
+    },
+  }),
+  libvirt: (m) => {
+    const virsh = (...args: string[]): Invocation => ({ file: 'virsh', args: ['-c', libvirtUri(), ...args, m.id] });
+    return {
+      tool: 'virsh',
+      ops: { stop: virsh('shutdown'), kill: virsh('destroy'), pause: virsh('suspend'), resume: virsh('resume'), start: virsh('start') },
+      // virsh shutdown only asks the guest (ACPI): the halt is done when the domain is off.
+      settle: { stop: { query: virsh('domstate'), done: /shut off/, timeoutMs: 180_000 } },
+    };
+  },
+};
+
+/** Vagrant's id of a node's machine, or the machine's name when Vagrant has no record of it. */
+export async function machineRef(outDir: string, provider: ProviderType, node: NodeRef): Promise<MachineRef> {
+  const idFile = path.join(outDir, LAB_FILES.vagrantDir, 'machines', node.name, provider, 'id');
+  const id = (await fs.readFile(idFile, 'utf8').catch(() => '')).trim();
+  if (id) return { node: node.name, id, outDir };
+  // vagrant-libvirt names domains after the folder (out_cp): without Vagrant's record, no name to use.
+  if (provider === 'libvirt') {
+    throw new FaultActionError(`node ${node.name} has no machine: ${idFile} is missing`, 'bring the lab up with `kubelab apply` first');
+  }
+  return { node: node.name, id: node.machineName, outDir };
+}
+
+export function machineInvocation(provider: ProviderType, ref: MachineRef, op: MachineOp): Invocation {
+  return DRIVERS[provider](ref).ops[op];
+}
+
+/** Runs one machine-level op and waits until it has taken effect. */
+export async function runMachineOp(provider: ProviderType, ref: MachineRef, op: MachineOp): Promise<void> {
+  const driver = DRIVERS[provider](ref);
+  const call = driver.ops[op];
+  const result = await execa(call.file, call.args, { cwd: call.cwd, reject: false, timeout: 300_000, stdin: 'ignore', all: true });
+  if ((result as { code?: string }).code === 'ENOENT') {
+    throw new FaultActionError(`${call.file} is not installed, and the ${provider} provider needs it to ${op} a machine`, `install ${driver.tool}`);
+  }
+  if (result.exitCode !== 0) {
+    const output = String(result.all ?? '').trim().split('\n').slice(-3).join(' | ');
+    throw new FaultActionError(`\`${call.file} ${call.args.join(' ')}\` failed for node ${ref.node}: ${output || `exit ${String(result.exitCode)}`}`, 'kubelab status shows the state of each machine');
+  }
+  const settle = driver.settle?.[op];
+  if (!settle) return;
+  const deadline = Date.now() + settle.timeoutMs;
+  while (Date.now() < deadline) {
+    const state = await execa(settle.query.file, settle.query.args, { reject: false, timeout: 30_000, stdin: 'ignore' });
+    if (settle.done.test(String(state.stdout))) return;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  throw new FaultActionError(`node ${ref.node} did not finish its ${op} within ${settle.timeoutMs / 1000}s`, `its machine may be hung; \`kubelab fault crash ${ref.node}\` powers it off`);
+}

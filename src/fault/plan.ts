@@ -1,0 +1,60 @@
+import type { MachineOp } from './machines.js';
+import { REFUSED_EXIT } from './ssh.js';
+import type { FaultRecord, LabSnapshot, NodeRef } from './types.js';
+
+/** One thing done on one node: a root shell script over ssh, or a machine-level op from outside. */
+export type Action = { type: 'script'; script: string } | { type: 'machine'; op: MachineOp };
+
+/** The inject/undo pair of a fault on one node. Undo is idempotent: it may run after a partial inject. */
+export interface Step {
+  node: string;
+  inject: Action;
+  undo: Action;
+}
+
+export interface PlanContext {
+  lab: LabSnapshot;
+  /** For how long the fault is meant to last (--for), when it is. */
+  forMs: number | undefined;
+}
+
+/** How one kind of fault is done and undone: pure text and data, no I/O, so that tests can read it. */
+export type Planner = (fault: FaultRecord, context: PlanContext) => Step[];
+
+export function nodeByName(lab: LabSnapshot, name: string): NodeRef {
+  const node = lab.nodes.find((n) => n.name === name);
+  if (!node) throw new Error(`node ${name} is not in the lab snapshot`);
+  return node;
+}
+
+/** 'it''s' quoting for bash. */
+export function sh(value: string | number): string {
+  const text = String(value);
+  return /^[A-Za-z0-9_./:,=+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Every script starts so: strict mode, the fault's id, and `refuse MESSAGE [HINT]`, which a script
+ * calls when it will not act (and has changed nothing); kubelab shows MESSAGE and HINT as they are.
+ */
+export function script(id: string, purpose: string, body: string): string {
+  return [
+    '#!/usr/bin/env bash',
+    `# kubelab fault ${id}: ${purpose}`,
+    'set -euo pipefail',
+    '# shellcheck disable=SC2034 # not every script needs its id',
+    `ID=${sh(id)}`,
+    'refuse() {',
+    '  echo "KUBELAB-ERROR: $1" >&2',
+    '  if [ -n "${2:-}" ]; then echo "KUBELAB-HINT: $2" >&2; fi',
+    `  exit ${REFUSED_EXIT}`,
+    '}',
+    body.trim(),
+    '',
+  ].join('\n');
+}
+
+/** Where processes started by faults record their process group (gone with a reboot, as they are). */
+export const RUN_DIR = '/run/kubelab-faults';
+/** Where files written by faults are recorded (kept across reboots, as the files are). */
+export const LIB_DIR = '/var/lib/kubelab-faults';

@@ -1,0 +1,32 @@
+import path from 'node:path';
+
+/**
+ * Files the runner writes next to the generated ones. None of them may be committed (keys, state,
+ * kubeconfig), so the generated .gitignore lists them, and `destroy` removes them, all but the fault
+ * journal: an experiment's timeline outlives its lab.
+ */
+export const LAB_FILES = {
+  stateDir: '.kubelab',
+  logsDir: '.kubelab/logs',
+  vagrantDir: '.vagrant',
+  kubeconfig: 'kube_config_cluster.yml',
+  rkeState: 'cluster.rkestate',
+  /** Active faults (`kubelab fault`), and the lock that serializes changes to them. */
+  faultState: '.kubelab/faults.json',
+  faultLock: '.kubelab/faults.lock',
+  /** Every fault injection and undo, one JSON line each; kept by destroy, for the experiment's timeline. */
+  faultJournal: 'faults.journal.jsonl',
+} as const;
+
+export const IGNORED_PATTERNS = [
+  `/${LAB_FILES.vagrantDir}/`,
+  `/${LAB_FILES.stateDir}/`,
+  `/${LAB_FILES.kubeconfig}`,
+  `/${LAB_FILES.rkeState}`,
+  `/${LAB_FILES.faultJournal}`,
+  '*.log',
+];
+
+export function logFile(outDir: string, name: string): string {
+  return path.join(outDir, LAB_FILES.logsDir, `${name}.log`);
+}

@@ -1,0 +1,19 @@
+import fs from 'fs-extra';
+import path from 'node:path';
+import { capture } from './exec.js';
+
+/**
+ * The key pair RKE logs in with. It lives under .kubelab/ in the output folder, which the generated
+ * .gitignore excludes, and is made once per lab so that re-running apply keeps access.
+ */
+export async function ensureSshKey(outDir: string, privateKeyPath: string, comment: string): Promise<string> {
+  const file = path.join(outDir, privateKeyPath);
+  if ((await fs.pathExists(file)) && (await fs.pathExists(`${file}.pub`))) return file;
+  await fs.mkdirp(path.dirname(file), { mode: 0o700 });
+  await fs.remove(file);
+  await fs.remove(`${file}.pub`);
+  const result = await capture('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file]);
+  if (!result.ok) throw new Error(`ssh-keygen failed: ${result.stderr.trim()}`);
+  await fs.chmod(file, 0o600);
+  return file;
+}

@@ -1,0 +1,289 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { brief, compileText, errorsOf, ONE_NODE, rejectedText, warningsOf } from './support/spec.js';
+
+/**
+ * Each bad spec with every error it must produce, as `error LINE:COLUMN PATH: MESSAGE`, and
+ * optionally the hint of the first. Warnings a bad spec also gets are checked elsewhere.
+ */
+interface BadSpec {
+  name: string;
+  text: string;
+  file?: string;
+  errors: string[];
+  hint?: string;
+}
+
+const ALL = '[etcd, controlplane, worker]';
+const node = (extra = ''): string => `nodes:\n  - name: a\n    roles: ${ALL}\n${extra}`;
+
+const badSpecs: BadSpec[] = [
+  // wrong types
+  { name: 'cpus as a word', text: node('    cpus: two\n'), errors: ['error 4:11 nodes[0].cpus: expected an integer, got "two"'] },
+  { name: 'nodes as a mapping', text: 'nodes: {}\n', errors: ['error 1:8 nodes: expected a list, got {}'] },
+  {
+    name: 'boolean written as a word',
+    text: `provider:\n  virtualbox:\n    gui: "yes"\n${ONE_NODE}`,
+    errors: ['error 3:10 provider.virtualbox.gui: expected a boolean, got "yes"'],
+  },
+  { name: 'a list instead of a mapping', text: '- a\n- b\n', errors: ['error 1:1 (file): expected a mapping, got ["a","b"]'] },
+  { name: 'cpus out of range', text: node('    cpus: 0\n'), errors: ['error 4:11 nodes[0].cpus: 0 is out of range: must be >= 1'] },
+  { name: 'count out of range', text: node('    count: 0\n'), errors: ['error 4:12 nodes[0].count: 0 is out of range: must be >= 1'] },
+  { name: 'name not a host name', text: `name: My Lab\n${ONE_NODE}`, errors: ['error 1:7 name: expected lower-case letters, digits and dashes, starting with a letter, at most 32 characters, got "My Lab"'] },
+  { name: 'missing nodes', text: 'name: lab\n', errors: ['error 1:1 (file): missing required key `nodes`'] },
+
+  // unknown keys, with a guess
+  {
+    name: 'misspelt top-level key',
+    text: `kubernetesVerison: v1.32.5-rancher1-1\n${ONE_NODE}`,
+    errors: ['error 1:1 kubernetesVerison: unknown key `kubernetesVerison`'],
+    hint: 'did you mean `kubernetesVersion`?',
+  },
+  { name: 'misspelt node key', text: node('    memroy: 2G\n'), errors: ['error 4:5 nodes[0].memroy: unknown key `memroy`'], hint: 'did you mean `memory`?' },
+  {
+    name: 'misspelt key of a section, placed on the key and not on the block after it',
+    text: `provder:\n  type: docker\n${ONE_NODE}`,
+    errors: ['error 1:1 provder: unknown key `provder`'],
+    hint: 'did you mean `provider`?',
+  },
+  {
+    name: 'label key Kubernetes does not allow',
+    text: node('    labels:\n      zone: a\n      -bad: x\n'),
+    errors: [
+      "error 6:7 nodes[0].labels.-bad: key `-bad`: expected a label key such as kubelab.dev/pool: an optional DNS prefix and a slash, then letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+    ],
+  },
+  {
+    name: 'label value Kubernetes does not allow',
+    text: node('    labels:\n      zone: a b\n'),
+    errors: ['error 5:13 nodes[0].labels.zone: expected a label value: at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit, got "a b"'],
+  },
+
+  // roles
+  {
+    name: 'no etcd node',
+    text: 'nodes:\n  - name: a\n    roles: [controlplane, worker]\n',
+    errors: ['error 2:3 nodes: no node has the etcd role; RKE needs at least one'],
+    hint: 'add `etcd` to the roles of a node',
+  },
+  { name: 'no controlplane node', text: 'nodes:\n  - name: a\n    roles: [etcd, worker]\n', errors: ['error 2:3 nodes: no node has the controlplane role; RKE needs at least one'] },
+  { name: 'no worker node', text: 'nodes:\n  - name: a\n    roles: [etcd, controlplane]\n', errors: ['error 2:3 nodes: no node has the worker role; RKE needs at least one'] },
+  {
+    name: 'unknown role',
+    text: 'nodes:\n  - name: a\n    roles: [etcd, master, worker]\n',
+    errors: ['error 3:19 nodes[0].roles[1]: expected one of "etcd", "controlplane", "worker", got "master"'],
+  },
+  { name: 'misspelt role', text: 'nodes:\n  - name: a\n    roles: [etcd, controlplane, wroker]\n', errors: ['error 3:33 nodes[0].roles[2]: expected one of "etcd", "controlplane", "worker", got "wroker"'], hint: 'did you mean "worker"?' },
+  { name: 'empty roles', text: 'nodes:\n  - name: a\n    roles: []\n', errors: ['error 3:12 nodes[0].roles: needs at least 1 item(s)'] },
+
+  // names and addresses
+  {
+    name: 'duplicate node names',
+    text: `nodes:\n  - name: a\n    roles: ${ALL}\n  - name: a\n    roles: [worker]\n`,
+    errors: ['error 4:11 nodes[1].name: duplicate node name a'],
+  },
+  {
+    name: 'a node named like a member of a group',
+    text: `nodes:\n  - name: cp\n    roles: [etcd, controlplane]\n  - name: worker\n    count: 2\n    roles: [worker]\n  - name: worker-2\n    roles: [worker]\n`,
+    errors: ['error 7:11 nodes[2].name: duplicate node name worker-2'],
+    hint: 'every node (and every NAME-N of a group) needs its own name',
+  },
+  {
+    name: 'duplicate IPs',
+    text: `nodes:\n  - name: a\n    roles: ${ALL}\n    ip: 192.168.56.20\n  - name: b\n    roles: [worker]\n    ip: 192.168.56.20\n`,
+    errors: ['error 7:9 nodes[1].ip: b has IP 192.168.56.20, which a already has'],
+  },
+  {
+    name: 'a fixed IP inside a group’s range',
+    text: `nodes:\n  - name: w\n    count: 3\n    roles: ${ALL}\n    ip: 192.168.56.20\n  - name: b\n    roles: [worker]\n    ip: 192.168.56.22\n`,
+    errors: ['error 8:9 nodes[1].ip: b has IP 192.168.56.22, which w-3 already has'],
+  },
+  { name: 'IP outside the network', text: node('    ip: 192.168.57.20\n'), errors: ["error 4:9 nodes[0].ip: a's IP 192.168.57.20 is outside the private network 192.168.56.0/24"] },
+  { name: 'IP is the network address', text: node('    ip: 192.168.56.0\n'), errors: ["error 4:9 nodes[0].ip: a's IP 192.168.56.0 is the network, broadcast or host address of 192.168.56.0/24"] },
+  { name: 'IP is the broadcast address', text: node('    ip: 192.168.56.255\n'), errors: ["error 4:9 nodes[0].ip: a's IP 192.168.56.255 is the network, broadcast or host address of 192.168.56.0/24"] },
+  { name: 'IP is the host’s address (.1)', text: node('    ip: 192.168.56.1\n'), errors: ["error 4:9 nodes[0].ip: a's IP 192.168.56.1 is the network, broadcast or host address of 192.168.56.0/24"] },
+  { name: 'IP with an octet over 255', text: node('    ip: 192.168.56.300\n'), errors: ['error 4:9 nodes[0].ip: 192.168.56.300 is not an IPv4 address (each part must be 0-255)'] },
+  {
+    name: 'a group whose addresses run past the network',
+    text: node('    count: 3\n    ip: 192.168.56.254\n'),
+    errors: [
+      "error 5:9 nodes[0].ip: a-2's IP 192.168.56.255 is the network, broadcast or host address of 192.168.56.0/24",
+      "error 5:9 nodes[0].ip: a-3's IP 192.168.57.0 is outside the private network 192.168.56.0/24",
+    ],
+  },
+  {
+    name: 'more nodes than free addresses',
+    text: `network:\n  cidr: 192.168.56.0/28\n${node('    count: 6\n')}`,
+    errors: ['error 2:9 network.cidr: 192.168.56.0/28 has no free address left for node a-6'],
+  },
+
+  // networks
+  {
+    name: 'CIDR with host bits set',
+    text: `network:\n  cidr: 192.168.56.1/24\n${ONE_NODE}`,
+    errors: ['error 2:9 network.cidr: bad CIDR "192.168.56.1/24": 192.168.56.1/24 has host bits set; the network is 192.168.56.0/24'],
+  },
+  { name: 'prefix longer than 32', text: `network:\n  cidr: 192.168.56.0/33\n${ONE_NODE}`, errors: ['error 2:9 network.cidr: bad CIDR "192.168.56.0/33": /33 is not a prefix length (0-32)'] },
+  { name: 'prefix too long for nodes', text: `network:\n  cidr: 192.168.56.0/31\n${ONE_NODE}`, errors: ['error 2:9 network.cidr: bad CIDR "192.168.56.0/31": /31 leaves no room for nodes; use /30 or shorter'] },
+  { name: 'CIDR not in CIDR form', text: `network:\n  cidr: 192.168.56.0\n${ONE_NODE}`, errors: ['error 2:9 network.cidr: expected an IPv4 network in CIDR form such as 192.168.56.0/24, got "192.168.56.0"'] },
+  {
+    name: 'network on VirtualBox’s NAT range',
+    text: `network:\n  cidr: 10.0.2.0/24\n${ONE_NODE}`,
+    errors: ["error 2:9 network.cidr: 10.0.2.0/24 collides with VirtualBox's NAT network 10.0.2.0/24, which every machine has as its first interface"],
+  },
+  {
+    name: 'network on vagrant-libvirt’s management range',
+    text: `provider:\n  type: libvirt\nnetwork:\n  cidr: 192.168.121.0/24\n${ONE_NODE}`,
+    errors: ["error 4:9 network.cidr: 192.168.121.0/24 collides with vagrant-libvirt's management network 192.168.121.0/24, which every machine has as its first interface"],
+  },
+  { name: 'network on RKE’s pod range', text: `network:\n  cidr: 10.42.8.0/24\n${ONE_NODE}`, errors: ["error 2:9 network.cidr: 10.42.8.0/24 overlaps RKE's pod network 10.42.0.0/16"] },
+
+  // memory
+  { name: 'memory "2 gigs"', text: node('    memory: 2 gigs\n'), errors: ['error 4:13 nodes[0].memory: expected a size such as 2048, "2G", "1536M" or "2Gi", got "2 gigs"'] },
+  { name: 'memory in terabytes', text: node('    memory: 2T\n'), errors: ['error 4:13 nodes[0].memory: expected a size such as 2048, "2G", "1536M" or "2Gi", got "2T"'] },
+  { name: 'memory too small, with a unit', text: node('    memory: 128M\n'), errors: ['error 4:13 nodes[0].memory: 128 MiB is too little memory for a node'] },
+  { name: 'memory too small, in MiB', text: node('    memory: 128\n'), errors: ['error 4:13 nodes[0].memory: 128 is out of range: must be >= 256'] },
+  {
+    name: 'default memory too small, used by two nodes, reported once',
+    text: `defaults:\n  memory: 200M\nnodes:\n  - name: a\n    roles: ${ALL}\n  - name: b\n    roles: [worker]\n`,
+    errors: ['error 2:11 defaults.memory: 200 MiB is too little memory for a node'],
+  },
+
+  // files that are no spec
+  { name: 'empty file', text: '', errors: ['error -:- (file): the spec is empty'] },
+  { name: 'only comments', text: '# nothing here yet\n', errors: ['error -:- (file): the spec is empty'] },
+  {
+    name: 'YAML syntax error',
+    text: 'name: lab\nnodes:\n  - name: a: b\n    roles: [etcd]\n',
+    errors: ['error 3:11 (file): YAML syntax: Nested mappings are not allowed in compact mappings'],
+  },
+  { name: 'YAML tab indentation', text: 'name: lab\nnodes:\n\t- name: a\n', errors: ['error 3:1 (file): YAML syntax: Tabs are not allowed as indentation'] },
+  { name: 'duplicate key', text: `${ONE_NODE}nodes: []\n`, errors: ['error 4:1 (file): YAML syntax: Map keys must be unique'] },
+  {
+    name: 'JSON syntax error',
+    file: 'kubelab.json',
+    text: '{\n  "name": "lab"\n  "nodes": [{"name": "a", "roles": ["etcd", "controlplane", "worker"]}]\n}\n',
+    errors: ['error 3:3 (file): YAML syntax: Missing , between flow map items'],
+  },
+
+  // URLs and versions
+  { name: 'proxy URL with another scheme', text: `${ONE_NODE}proxy:\n  http: ftp://proxy:3128\n`, errors: ['error 5:9 proxy.http: expected an http:// or https:// URL, got "ftp://proxy:3128"'] },
+  { name: 'proxy URL that no parser reads', text: `${ONE_NODE}proxy:\n  https: http://proxy:31:28\n`, errors: ['error 5:10 proxy.https: "http://proxy:31:28" is not a valid URL'] },
+  { name: 'registry mirror without a scheme', text: `${ONE_NODE}registryMirror:\n  url: registry.lab:5000\n`, errors: ['error 5:8 registryMirror.url: expected an http:// or https:// URL, got "registry.lab:5000"'] },
+  { name: 'registry mirror URL that no parser reads', text: `${ONE_NODE}registryMirror:\n  url: http://[registry\n`, errors: ['error 5:8 registryMirror.url: "http://[registry" is not a valid URL'] },
+  { name: 'registry mirror without url', text: `${ONE_NODE}registryMirror:\n  insecure: true\n`, errors: ['error 5:3 registryMirror: missing required key `url`'] },
+  {
+    name: 'proxy with neither http nor https',
+    text: `${ONE_NODE}proxy:\n  noProxy: [.corp]\n`,
+    errors: ['error 5:3 proxy: proxy has neither `http` nor `https`'],
+    hint: 'set proxy.http (and usually proxy.https to the same URL), or remove `proxy`',
+  },
+  {
+    name: 'Kubernetes version without the rancher suffix',
+    text: `kubernetesVersion: v1.32.5\n${ONE_NODE}`,
+    errors: ['error 1:20 kubernetesVersion: expected an RKE Kubernetes version such as v1.32.5-rancher1-1, got "v1.32.5"'],
+  },
+  { name: 'Kubernetes version as a number', text: `kubernetesVersion: 1.32\n${ONE_NODE}`, errors: ['error 1:20 kubernetesVersion: expected an RKE Kubernetes version such as v1.32.5-rancher1-1, got 1.32'] },
+  { name: 'no default box for libvirt on arm64', text: `arch: arm64\nprovider:\n  type: libvirt\n${ONE_NODE}`, errors: ['error 3:9 provider.type: no default box for libvirt on arm64'] },
+];
+
+describe('bad specs: each is rejected with its message, line and path', () => {
+  test('the table is as large as the issue asks', () => {
+    assert.ok(badSpecs.length >= 15, `${badSpecs.length} bad specs`);
+    assert.equal(new Set(badSpecs.map((b) => b.name)).size, badSpecs.length, 'names are unique');
+  });
+
+  for (const bad of badSpecs) {
+    test(bad.name, async () => {
+      const { specFile, problems } = await rejectedText(bad.text, bad.file);
+      assert.deepEqual(brief(errorsOf(problems)), bad.errors);
+      for (const p of problems) assert.equal(p.file, specFile, 'every problem names the spec file');
+      if (bad.hint !== undefined) assert.equal(errorsOf(problems)[0]?.hint, bad.hint);
+    });
+  }
+});
+
+describe('bad specs: every problem at once', () => {
+  test('three schema errors in different places give three problems, in file order', async () => {
+    const { problems } = await rejectedText(
+      `name: lab\nkubernetesVersion: latest\nnodes:\n  - name: a\n    roles: ${ALL}\n    cpus: many\nproxy:\n  http: proxy:3128\n`,
+    );
+    assert.deepEqual(brief(problems), [
+      'error 2:20 kubernetesVersion: expected an RKE Kubernetes version such as v1.32.5-rancher1-1, got "latest"',
+      'error 6:11 nodes[0].cpus: expected an integer, got "many"',
+      'error 8:9 proxy.http: expected an http:// or https:// URL, got "proxy:3128"',
+    ]);
+  });
+
+  test('three errors found after the schema (roles, addresses, network) give three problems', async () => {
+    const { problems } = await rejectedText(
+      'network:\n  cidr: 10.0.2.0/24\nnodes:\n  - name: a\n    roles: [etcd, controlplane]\n    ip: 10.0.2.20\n  - name: b\n    roles: [controlplane]\n    ip: 10.0.2.20\n',
+    );
+    assert.deepEqual(brief(errorsOf(problems)), [
+      "error 2:9 network.cidr: 10.0.2.0/24 collides with VirtualBox's NAT network 10.0.2.0/24, which every machine has as its first interface",
+      'error 4:3 nodes: no node has the worker role; RKE needs at least one',
+      'error 9:9 nodes[1].ip: b has IP 10.0.2.20, which a already has',
+    ]);
+  });
+
+  test('warnings are reported along with the errors, in file order', async () => {
+    const { problems } = await rejectedText(`network:\n  cidr: 10.0.2.0/24\n${ONE_NODE}`);
+    assert.deepEqual(brief(warningsOf(problems)), ['warning 2:9 network.cidr: VirtualBox 7 only allows host-only networks inside 192.168.56.0/21 by default']);
+    assert.equal(problems.length, 2);
+  });
+});
+
+describe('warnings do not fail a spec', () => {
+  const warned = async (text: string): Promise<string[]> => {
+    const { warnings } = await compileText(text);
+    for (const w of warnings) assert.equal(w.severity, 'warning');
+    return brief(warnings);
+  };
+
+  test('an even number of etcd nodes', async () => {
+    assert.deepEqual(await warned(`nodes:\n  - name: e\n    count: 2\n    roles: ${ALL}\n`), [
+      'warning 2:3 nodes: 2 etcd nodes: an even count tolerates no more failures than 1',
+    ]);
+  });
+
+  test('calico', async () => {
+    assert.deepEqual(await warned(`cni:\n  plugin: calico\n${ONE_NODE}`), [
+      "warning 2:11 cni.plugin: calico picks each node's address itself, and may pick the NAT interface, which has the same address on every machine",
+    ]);
+  });
+
+  test('both at once', async () => {
+    assert.equal((await warned(`cni:\n  plugin: calico\nnodes:\n  - name: e\n    count: 4\n    roles: ${ALL}\n`)).length, 2);
+  });
+
+  test('a box on the docker provider', async () => {
+    assert.deepEqual(await warned(`box: x/y\nprovider:\n  type: docker\n${ONE_NODE}`), [
+      'warning 1:6 box: the docker provider starts an image, not a box; `box` is ignored',
+    ]);
+  });
+
+  test('a VirtualBox network outside its default host-only range', async () => {
+    assert.deepEqual(await warned(`network:\n  cidr: 172.28.0.0/24\n${ONE_NODE}`), [
+      'warning 2:9 network.cidr: VirtualBox 7 only allows host-only networks inside 192.168.56.0/21 by default',
+    ]);
+  });
+
+  test('little memory for a control-plane node, once per member of its group', async () => {
+    assert.deepEqual(await warned(`nodes:\n  - name: cp\n    count: 2\n    roles: [etcd, controlplane]\n    memory: 768M\n  - name: e\n    roles: [etcd, worker]\n`), [
+      'warning 5:13 nodes[0].memory: cp-1 has 768 MiB; etcd and the control plane need about 1.5 GiB to be stable',
+      'warning 5:13 nodes[0].memory: cp-2 has 768 MiB; etcd and the control plane need about 1.5 GiB to be stable',
+    ]);
+  });
+
+  test('an odd etcd count, canal, and enough memory give no warning at all', async () => {
+    assert.deepEqual(await warned(`nodes:\n  - name: e\n    count: 3\n    roles: ${ALL}\n`), []);
+  });
+
+  test('the lowest and highest node addresses of a network are accepted', async () => {
+    const { model } = await compileText(`nodes:\n  - name: a\n    roles: ${ALL}\n    ip: 192.168.56.2\n  - name: b\n    roles: [worker]\n    ip: 192.168.56.254\n`);
+    assert.deepEqual(
+      model.nodes.map((n) => n.ip),
+      ['192.168.56.2', '192.168.56.254'],
+    );
+  });
+});

@@ -1,0 +1,188 @@
+/**
+ * End to end with real Vagrant and the docker provider: containers stand in for VMs (no KVM here).
+ * Runs when Docker and Vagrant are available; in CI (CI=true) their absence is a failure.
+ */
+import assert from 'node:assert/strict';
+import { execa } from 'execa';
+import fs from 'fs-extra';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { dockerLabUnavailable, dockerLines, ensureBox, kubelab, onNode, savePreloadImage } from './support/docker-lab.js';
+
+const BOX = 'kubelab/debian-bookworm:latest';
+// A network the test creates for itself (through Vagrant); nothing else is ever addressed.
+const CIDR = '192.168.231.0/24';
+const NODES = { cp: '192.168.231.10', 'worker-1': '192.168.231.11', 'worker-2': '192.168.231.12' } as const;
+const SPEC = `
+name: kle2e
+provider:
+  type: docker
+network:
+  cidr: ${CIDR}
+defaults:
+  cpus: 1
+  memory: 1G
+nodes:
+  - name: cp
+    roles: [etcd, controlplane]
+  - name: worker
+    count: 2
+    roles: [worker]
+`;
+
+const unavailable = await dockerLabUnavailable();
+if (unavailable && process.env.CI) throw new Error(`the end-to-end test cannot run in CI: ${unavailable}`);
+
+describe('apply / status / destroy with the docker provider', { skip: unavailable, timeout: 30 * 60_000 }, () => {
+  let dir = '';
+  let outDir = '';
+  // No rke on this machine: PATH without it makes that true on any machine.
+  const noRkeEnv = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
+
+  before(async () => {
+    await ensureBox(BOX);
+    dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'kubelab-e2e-')));
+    outDir = path.join(dir, 'out');
+    await fs.writeFile(path.join(dir, 'kubelab.yaml'), SPEC);
+    await savePreloadImage(dir, path.join(dir, '.images'), 'kubelab-e2e/preload-gz:1', 'preload-gz.tar.gz');
+    await savePreloadImage(dir, path.join(dir, '.images'), 'kubelab-e2e/preload-plain:1', 'preload-plain.tar');
+  });
+
+  after(async () => {
+    if (outDir && (await fs.pathExists(path.join(outDir, '.vagrant')))) await kubelab(dir, ['destroy']);
+    if (dir) await fs.remove(dir);
+  });
+
+  test('Ctrl-C during apply stops the children and leaves a state that apply can carry on from', async () => {
+    const child = execa('node', [path.join(process.cwd(), 'dist/src/cli.js'), 'apply', '--machines-only'], { cwd: dir, reject: false, all: true, env: { TERM: 'dumb' } });
+    let seen = '';
+    child.all?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (/provisioning: system/.test(seen) && !child.killed) child.kill('SIGINT');
+    });
+    const result = await child;
+    assert.equal(result.exitCode, 130, result.all);
+    assert.match(result.all ?? '', /interrupted/);
+    assert.match(result.all ?? '', /kubelab apply` again|kubelab destroy/);
+  });
+
+  test('apply without rke brings up and provisions every machine, then stops with the prerequisite message', async () => {
+    const result = await kubelab(dir, ['apply', '--jobs', '3'], noRkeEnv);
+    assert.equal(result.exitCode, 4, result.all);
+    assert.match(result.all ?? '', /the machines are up and provisioned; Kubernetes was not installed/);
+    assert.match(result.all ?? '', /missing prerequisite:\n\s+rke: download RKE v[0-9.]+ from https:\/\/github\.com\/rancher\/rke\/releases/);
+    for (const node of Object.keys(NODES)) assert.match(result.all ?? '', new RegExp(`\\[${node}\\] ready \\(`));
+    assert.ok(await fs.pathExists(path.join(outDir, '.kubelab/logs/vagrant-up-cp.log')), 'a log per machine');
+  });
+
+  test('each machine has its static private IP on eth1, and eth0 is the NAT-like bridge', async () => {
+    for (const [node, ip] of Object.entries(NODES)) {
+      assert.match(await onNode(outDir, node, 'ip -4 -o addr show dev eth1'), new RegExp(` ${ip.replace(/\./g, '\\.')}/24 `));
+      assert.doesNotMatch(await onNode(outDir, node, 'ip -4 -o addr show dev eth0'), /192\.168\.231\./);
+    }
+  });
+
+  test('nodes reach each other over the private network, by name too', async () => {
+    for (const [node, ip] of Object.entries(NODES)) {
+      for (const other of Object.keys(NODES)) {
+        if (other === node) continue;
+        await onNode(outDir, node, `ping -c 1 -W 2 ${NODES[other as keyof typeof NODES]} > /dev/null`);
+      }
+      // The kubelet resolves its own name for its node IP: it must be the private address only.
+      assert.equal(await onNode(outDir, node, `getent ahostsv4 ${node} | awk '{print $1}' | sort -u`), ip);
+      assert.equal(await onNode(outDir, node, `grep -c '^# BEGIN kubelab$' /etc/hosts`), '1');
+    }
+  });
+
+  test('Docker runs inside every node, for the ssh user, privileged containers included, with the preloaded images', async () => {
+    for (const node of Object.keys(NODES)) {
+      assert.match(await onNode(outDir, node, "docker info --format '{{.ServerVersion}}'"), /^[0-9]+\./);
+      const images = await onNode(outDir, node, "docker images --format '{{.Repository}}:{{.Tag}}'");
+      assert.match(images, /kubelab-e2e\/preload-gz:1/);
+      assert.match(images, /kubelab-e2e\/preload-plain:1/);
+      assert.equal(await onNode(outDir, node, 'docker run --rm --privileged kubelab-e2e/preload-gz:1 && echo ran'), 'ran');
+    }
+  });
+
+  test('sysctls, kernel modules, swap and CNI plugins are as the provisioning scripts promise', async () => {
+    for (const node of Object.keys(NODES)) {
+      assert.equal(await onNode(outDir, node, 'cat /proc/sys/net/ipv4/ip_forward'), '1');
+      assert.equal(await onNode(outDir, node, 'cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null || echo absent'), '1');
+      assert.match(await onNode(outDir, node, 'cat /etc/sysctl.d/90-kubelab.conf'), /net\.bridge\.bridge-nf-call-iptables = 1/);
+      assert.match(await onNode(outDir, node, 'cat /etc/modules-load.d/kubelab.conf'), /br_netfilter\noverlay/);
+      // A container shares the host's swap: it is left alone, and the kubelet is told to tolerate it.
+      assert.equal(await onNode(outDir, node, 'test -x /opt/cni/bin/loopback && test -x /opt/cni/bin/portmap && echo ok'), 'ok');
+    }
+    assert.match(await fs.readFile(path.join(outDir, 'cluster.yml'), 'utf8'), /fail_swap_on: false/);
+  });
+
+  test("RKE's key logs in as the ssh user over the private network and reaches Docker", async () => {
+    const key = path.join(outDir, '.kubelab/ssh/id_ed25519');
+    assert.equal((await fs.stat(key)).mode & 0o777, 0o600);
+    const result = await execa('ssh', ['-i', key, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', `vagrant@${NODES.cp}`, "docker version --format '{{.Server.Version}}'"], { reject: false });
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.match(result.stdout, /^[0-9]+\./);
+  });
+
+  test('apply with --rke runs `rke up` on the generated cluster.yml and says how to use the kubeconfig', async () => {
+    // A stand-in for rke (no Kubernetes images can be pulled here): it records how it was called.
+    const fakeRke = path.join(dir, 'fake-rke');
+    await fs.writeFile(
+      fakeRke,
+      [
+        '#!/bin/sh',
+        'if [ "$1" = --version ]; then echo "rke version v0.0.1"; exit 0; fi',
+        'echo "$PWD $*" > "$(dirname "$0")/rke-called"',
+        'echo \'time="2026-01-01T00:00:00Z" level=info msg="[network] Setting up network plugin"\'',
+        'echo "apiVersion: v1" > kube_config_cluster.yml',
+        'echo "{}" > cluster.rkestate',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const result = await kubelab(dir, ['apply', '--rke', fakeRke]);
+    assert.equal(result.exitCode, 0, result.all);
+    assert.equal((await fs.readFile(path.join(dir, 'rke-called'), 'utf8')).trim(), `${outDir} up --config cluster.yml`);
+    assert.match(result.all ?? '', /RKE v0\.0\.1, the spec pins v[0-9.]+/);
+    assert.match(result.stdout, /export KUBECONFIG=out\/kube_config_cluster\.yml\n\s+kubectl get nodes/);
+    assert.match(await fs.readFile(path.join(outDir, '.kubelab/logs/rke-up.log'), 'utf8'), /Setting up network plugin/);
+  });
+
+  test('status shows every machine running with its IP and roles', async () => {
+    const result = await kubelab(dir, ['status', '--json']);
+    assert.equal(result.exitCode, 0, result.all);
+    const status = JSON.parse(result.stdout) as { nodes: { name: string; state: string; ip: string; roles: string[] }[] };
+    assert.deepEqual(
+      status.nodes.map((n) => [n.name, n.state, n.ip, n.roles.join(',')]),
+      [
+        ['cp', 'running', NODES.cp, 'etcd,controlplane'],
+        ['worker-1', 'running', NODES['worker-1'], 'worker'],
+        ['worker-2', 'running', NODES['worker-2'], 'worker'],
+      ],
+    );
+  });
+
+  test('apply again converges instead of failing', async () => {
+    const result = await kubelab(dir, ['apply', '--machines-only']);
+    assert.equal(result.exitCode, 0, result.all);
+    assert.equal(await onNode(outDir, 'cp', `grep -c '^# BEGIN kubelab$' /etc/hosts`), '1');
+  });
+
+  test('destroy leaves no container, network or volume behind, and keeps the generated files', async () => {
+    const containers = await dockerLines(['ps', '-a', '--filter', 'name=kle2e-', '--format', '{{.Names}}']);
+    assert.equal(containers.length, 3);
+    const volumes = (await dockerLines(['inspect', '--format', '{{range .Mounts}}{{.Name}} {{end}}', ...containers])).flatMap((l) => l.split(' ')).filter(Boolean);
+    assert.ok(volumes.length >= 3, 'each node has its /var/lib/docker volume');
+    const result = await kubelab(dir, ['destroy']);
+    assert.equal(result.exitCode, 0, result.all);
+    assert.deepEqual(await dockerLines(['ps', '-a', '--filter', 'name=kle2e-', '--format', '{{.Names}}']), []);
+    assert.deepEqual((await dockerLines(['network', 'ls', '--format', '{{.Name}}'])).filter((n) => n.includes('192.168.231.')), []);
+    const left = await dockerLines(['volume', 'ls', '-q']);
+    assert.deepEqual(volumes.filter((v) => left.includes(v)), []);
+    for (const gone of ['.vagrant', '.kubelab', 'kube_config_cluster.yml', 'cluster.rkestate']) assert.ok(!(await fs.pathExists(path.join(outDir, gone))), gone);
+    for (const kept of ['Vagrantfile', 'cluster.yml', 'provision/system.sh', 'kubelab.manifest.json']) assert.ok(await fs.pathExists(path.join(outDir, kept)), kept);
+    const again = await kubelab(dir, ['destroy']);
+    assert.equal(again.exitCode, 0, again.all);
+  });
+});

@@ -1,0 +1,55 @@
+import { execa } from 'execa';
+import fs from 'fs-extra';
+import path from 'node:path';
+import { cliPath } from './paths.js';
+
+/** Whether this machine can run docker-provider labs, and if not, why. */
+export async function dockerLabUnavailable(): Promise<string | undefined> {
+  const docker = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { reject: false });
+  if (docker.failed) return 'no running Docker daemon (scripts/ensure-dockerd.sh starts one)';
+  const vagrant = await execa('vagrant', ['--version'], { reject: false });
+  if (vagrant.failed) return 'vagrant is not installed';
+  return undefined;
+}
+
+/** The box image, built once per machine (a few minutes) when it is not there yet. */
+export async function ensureBox(image: string): Promise<void> {
+  if (!(await execa('docker', ['image', 'inspect', image], { reject: false })).failed) return;
+  await execa('node', [cliPath, 'box', 'build'], { stdio: 'inherit' });
+}
+
+/** Runs kubelab in `cwd`; never throws, so tests can assert on failures too. */
+export async function kubelab(cwd: string, args: string[], env: Record<string, string> = {}) {
+  return execa('node', [cliPath, ...args], { cwd, reject: false, env: { ...env, TERM: 'dumb' }, all: true });
+}
+
+/** A shell command on a node over `vagrant ssh`, the way a person would look. */
+export async function onNode(outDir: string, node: string, command: string): Promise<string> {
+  const result = await execa('vagrant', ['ssh', node, '-c', command], { cwd: outDir, reject: false });
+  if (result.failed) throw new Error(`on ${node}: \`${command}\` failed (${result.exitCode}):\n${result.stdout}\n${result.stderr}`);
+  return result.stdout.trim();
+}
+
+/**
+ * Makes a tiny image from scratch (no registry here) and saves it into the images folder, so the
+ * test can check that provisioning loads it on every node.
+ */
+export async function savePreloadImage(dir: string, imagesDir: string, tag: string, file: string): Promise<void> {
+  const rootfs = path.join(dir, 'rootfs');
+  await fs.mkdirp(rootfs);
+  await fs.writeFile(path.join(rootfs, 'hello.txt'), `preloaded ${tag}\n`);
+  // A static /true gives the image something to run without a base image from a registry.
+  await fs.writeFile(path.join(dir, 'true.c'), 'int main(void) { return 0; }\n');
+  await execa('gcc', ['-static', '-Os', '-o', path.join(rootfs, 'true'), path.join(dir, 'true.c')]);
+  await execa('sh', ['-c', `tar -C "${rootfs}" -c . | docker import --change 'CMD ["/true"]' - "${tag}"`]);
+  await fs.mkdirp(imagesDir);
+  const target = path.join(imagesDir, file);
+  const save = file.endsWith('.gz') ? `docker save "${tag}" | gzip > "${target}"` : `docker save -o "${target}" "${tag}"`;
+  await execa('sh', ['-c', save]);
+  await execa('docker', ['image', 'rm', tag], { reject: false });
+}
+
+export async function dockerLines(args: string[]): Promise<string[]> {
+  const result = await execa('docker', args);
+  return result.stdout.split('\n').filter((l) => l.trim() !== '');
+}

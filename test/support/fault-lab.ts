@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { execa } from 'execa';
+import fs from 'fs-extra';
+import path from 'node:path';
+import { readState } from '../../src/fault/state.js';
+import type { FaultRecord } from '../../src/fault/types.js';
+
+/**
+ * Looking at a running lab's nodes the way the fault tests need: as root, over ssh with the lab's
+ * own key on the private network (fast; `vagrant ssh` takes a second or more per call).
+ */
+export class LabNodes {
+  constructor(
+    readonly outDir: string,
+    readonly ips: Record<string, string>,
+  ) {}
+
+  get key(): string {
+    return path.join(this.outDir, '.kubelab/ssh/id_ed25519');
+  }
+
+  /** Runs `script` with `sudo bash -s` on the node; never throws. */
+  async run(node: string, script: string, connectTimeoutSeconds = 5) {
+    return execa(
+      'ssh',
+      [
+        '-i', this.key,
+        '-o', 'BatchMode=yes',
+        '-o', `ConnectTimeout=${connectTimeoutSeconds}`,
+        '-o', 'StrictHostKeyChecking=no',
+        '-o', 'UserKnownHostsFile=/dev/null',
+        '-o', 'LogLevel=ERROR',
+        `vagrant@${this.ips[node]}`,
+        'sudo', 'bash', '-s',
+      ],
+      { input: script, reject: false, timeout: 120_000 },
+    );
+  }
+
+  /** Runs `script` on the node and returns its trimmed output; fails the test when it fails. */
+  async must(node: string, script: string): Promise<string> {
+    const result = await this.run(node, script);
+    assert.equal(result.exitCode, 0, `on ${node}: ${script}\n${String(result.stdout)}\n${String(result.stderr)}`);
+    return String(result.stdout).trim();
+  }
+
+  /** Whether ssh gets a shell on the node within a few seconds (a frozen node accepts, then never answers). */
+  async answers(node: string): Promise<boolean> {
+    return (await this.run(node, 'true', 3)).exitCode === 0;
+  }
+
+  /**
+   * How many of `count` UDP datagrams sent from one node to another arrive. Arrivals are counted
+   * by a rule at the end of the receiver's INPUT chain (after kubelab's drops), one per sender.
+   */
+  async udpArrivals(from: string, to: string, count = 20): Promise<number> {
+    const tag = `klfault-count-${from}`;
+    const rule = `INPUT -s ${this.ips[from]}/32 -p udp --dport 40404 -m comment --comment ${tag}`;
+    await this.must(to, `iptables -w -C ${rule} 2>/dev/null || iptables -w -A ${rule}\niptables -w -Z INPUT`);
+    await this.must(from, `for _ in $(seq ${count}); do echo x > /dev/udp/${this.ips[to]}/40404 || true; done`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const counted = await this.must(to, `iptables -w -L INPUT -v -x -n | awk '/\\/\\* ${tag} \\*\\// { print $1 }'`);
+    await this.must(to, `iptables -w -D ${rule}`);
+    return Number(counted);
+  }
+
+  /** The percentage of pings lost (sent from `from` to `to`, as root for a short interval). */
+  async pingLoss(from: string, to: string, count: number): Promise<number> {
+    const output = await this.must(from, `ping -q -n -c ${count} -i 0.01 -W 1 ${this.ips[to]} || true`);
+    const loss = /([0-9.]+)% packet loss/.exec(output)?.[1];
+    assert.ok(loss !== undefined, output);
+    return Number(loss);
+  }
+
+  /** Seconds that `bytes` take from one node to another (ssh between the nodes, timed on the sender). */
+  async transferSeconds(from: string, to: string, bytes: number): Promise<number> {
+    const ssh = `ssh -i /root/klfault-key -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR vagrant@${this.ips[to]}`;
+    const output = await this.must(from, `start=$(date +%s%N)\nhead -c ${bytes} /dev/zero | ${ssh} 'cat > /dev/null'\necho $(( ($(date +%s%N) - start) / 1000000 ))`);
+    return Number(output.split('\n').pop()) / 1000;
+  }
+
+  /** Puts the lab's key on a node, so that it can send data to the others over ssh. */
+  async giveKey(node: string): Promise<void> {
+    const key = await fs.readFile(this.key, 'utf8');
+    await this.must(node, `install -m 0600 /dev/stdin /root/klfault-key <<'KEY'\n${key.trim()}\nKEY`);
+  }
+
+  /** What a fault could leave behind on a node: kubelab's chain and rules, its qdisc, its files and processes. */
+  async traces(node: string): Promise<string> {
+    return this.must(
+      node,
+      [
+        "iptables -w -S | grep -i kubelab || true",
+        "tc qdisc show dev eth1 | grep fa17 || true",
+        'ls -d /run/kubelab-faults /var/lib/kubelab-faults 2>/dev/null || true',
+        'find / -xdev -name .kubelab-fault 2>/dev/null || true',
+        'find /mnt -name .kubelab-fault 2>/dev/null || true',
+        "pgrep -a -f 'kubelab-(cpu|mem)-hog' || true",
+      ].join('\n'),
+    );
+  }
+}
+
+/** The active faults as the state file has them, without asking kubelab (which would expire them). */
+export async function recordedFaults(outDir: string): Promise<FaultRecord[]> {
+  return (await readState(outDir)).faults;
+}
+
+/** Waits until `check` holds, polling; fails the test after `timeoutMs`. */
+export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
