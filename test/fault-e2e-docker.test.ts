@@ -12,28 +12,14 @@ import { after, before, describe, test } from 'node:test';
 import { readJournal } from '../src/fault/journal.js';
 import { processAlive } from '../src/fault/lock.js';
 import { dockerLabUnavailable, ensureBox, kubelab } from './support/docker-lab.js';
+import { threeNodeDockerSpec } from './support/fault-fixtures.js';
 import { LabNodes, eventually, recordedFaults } from './support/fault-lab.js';
 
 const BOX = 'kubelab/debian-bookworm:latest';
 // A network of this test's own (made through Vagrant); nothing outside it is ever addressed.
 const CIDR = '192.168.232.0/24';
 const IPS = { cp: '192.168.232.10', 'worker-1': '192.168.232.11', 'worker-2': '192.168.232.12' };
-const SPEC = `
-name: klfault
-provider:
-  type: docker
-network:
-  cidr: ${CIDR}
-defaults:
-  cpus: 1
-  memory: 1G
-nodes:
-  - name: cp
-    roles: [etcd, controlplane]
-  - name: worker
-    count: 2
-    roles: [worker]
-`;
+const SPEC = threeNodeDockerSpec('klfault', CIDR);
 const FILL_DIR = '/mnt/klfault-fill';
 
 const unavailable = await dockerLabUnavailable();

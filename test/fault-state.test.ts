@@ -13,7 +13,7 @@ import { processAlive, withLock } from '../src/fault/lock.js';
 import { emptyState, readState, statePath, updateState, writeState } from '../src/fault/state.js';
 import { startTimer, stopTimer } from '../src/fault/timer.js';
 import { kubelab } from './support/cli.js';
-import { record } from './support/fault-fixtures.js';
+import { record, threeNodeDockerSpec } from './support/fault-fixtures.js';
 import { tempDir } from './support/tmp.js';
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -159,19 +159,7 @@ describe('fault timer', () => {
 });
 
 describe('kubelab fault: bad input changes nothing', () => {
-  const SPEC = `
-name: offline
-provider:
-  type: docker
-network:
-  cidr: 192.168.239.0/24
-nodes:
-  - name: cp
-    roles: [etcd, controlplane]
-  - name: worker
-    count: 2
-    roles: [worker]
-`;
+  const SPEC = threeNodeDockerSpec('offline', '192.168.239.0/24');
 
   /** A lab folder that looks up (it has its key), with no machine behind it. */
   async function fakeLab(): Promise<{ dir: string; outDir: string }> {

@@ -1,7 +1,7 @@
 /** Unit tests of `kubelab fault`'s pure parts: quantities, selectors, pairs, conflicts, descriptions. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { findConflicts } from '../src/fault/conflicts.js';
+import { findConflicts as conflictsOf } from '../src/fault/conflicts.js';
 import { describeFault, formatFaultTable } from '../src/fault/describe.js';
 import { FaultInputError } from '../src/fault/errors.js';
 import { countGroups, networkPairs, resolveSelector, resolveSelectors } from '../src/fault/selectors.js';
@@ -116,6 +116,9 @@ describe('fault selectors', () => {
     assert.deepEqual(networkPairs(['cp'], ['cp'], false), []);
   });
 });
+
+/** The reasons of the clashes, for readable assertions. */
+const findConflicts = (candidate: FaultRecord, active: FaultRecord[]): string[] => conflictsOf(candidate, active).map((c) => c.reason);
 
 describe('fault records and conflicts', () => {
   const partition = (from: string[], to: string[], oneWay: boolean, id = 1): FaultRecord => record({ kind: 'partition', from, to, oneWay }, id);

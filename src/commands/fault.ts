@@ -15,7 +15,11 @@ import { labOptions, type LabArgs } from './options.js';
 const err = (line: string): void => void process.stderr.write(line + '\n');
 const out = (line: string): void => void process.stdout.write(line + '\n');
 
-const env = (args: LabArgs): FaultEnv => ({ outDir: path.resolve(args.out), note: err });
+const env = (args: LabArgs): FaultEnv => {
+  const outDir = path.resolve(args.out);
+  if (!fs.pathExistsSync(outDir)) throw new KubelabError(`${outDir} does not exist`, { hint: 'name the lab\'s output folder with --out, or bring the lab up with `kubelab apply`' });
+  return { outDir, note: err };
+};
 
 /** The lab as the spec describes it, checked to be up: faults act on running machines. */
 async function runningLab(args: LabArgs): Promise<LabSnapshot> {
@@ -82,7 +86,7 @@ function recoverCommand(op: 'resume' | 'start', describe: string): CommandModule
     handler: async (args) => {
       const lab = await runningLab(args);
       const nodes = await recoverNodes(env(args), lab, op, resolveSelectors(lab.nodes, args.nodes, op));
-      out(`${op === 'resume' ? 'resumed' : 'started'}: ${nodes.join(', ')}`);
+      out(`${op === 'resume' ? 'resumed' : 'started'}: ${nodes.join(', ') || 'nothing'}`);
     },
   };
 }
@@ -93,12 +97,15 @@ type NetworkKind = 'partition' | 'loss' | 'bandwidth' | 'delay';
 function networkCommand(
   kind: NetworkKind,
   describe: string,
-  amount?: { name: string; read: (text: string) => Partial<FaultParams> },
+  amount?: { name: string; describe: string; read: (text: string) => Partial<FaultParams> },
 ): CommandModule<object, NetworkArgs & Record<string, unknown>> {
   return {
     command: amount ? `${kind} <${amount.name}>` : kind,
     describe,
-    builder: (y) => networkOptions(y) as Argv<NetworkArgs & Record<string, unknown>>,
+    builder: (y) => {
+      const withOptions = networkOptions(y);
+      return (amount ? withOptions.positional(amount.name, { type: 'string', describe: amount.describe }) : withOptions) as Argv<NetworkArgs & Record<string, unknown>>;
+    },
     handler: (args) =>
       inject(args, (lab) => {
         const extra = amount ? amount.read(String(args[amount.name])) : {};
@@ -138,14 +145,17 @@ const subcommands: CommandModule[] = [
   command(networkCommand('partition', 'Drop all traffic between --from and --to (iptables)')),
   command(networkCommand('loss', 'Drop PERCENT of the packets between --from and --to (iptables statistic match)', {
     name: 'percent',
+    describe: 'The share of packets dropped: above 0, at most 100',
     read: (text) => ({ percent: read(parsePercent, text, 'loss', PERCENT) }),
   })),
   command(networkCommand('bandwidth', 'Limit the traffic from --from to --to to RATE, e.g. 1mbit or 500kbit (tc tbf)', {
     name: 'rate',
+    describe: 'The rate allowed, in bits per second: 1mbit, 500kbit, 2gbit',
     read: (text) => ({ rateBits: read(parseRate, text, 'bandwidth', 'a rate of at least 8kbit such as 1mbit or 500kbit (bit, kbit, mbit, gbit)') }),
   })),
   command(networkCommand('delay', 'Delay the packets from --from to --to by MS milliseconds (tc netem; needs sch_netem)', {
     name: 'ms',
+    describe: 'The added delay, in milliseconds',
     read: (text) => ({ ms: read(parseMilliseconds, text, 'delay', 'a delay in milliseconds such as 100 or 250ms') }),
   })),
   command(componentCommand('kill', 'Kill (SIGKILL) a Kubernetes component or docker itself on nodes (undo: start it)')),
@@ -226,7 +236,8 @@ const subcommands: CommandModule[] = [
     describe: 'Undo every active fault, and remove anything a fault left on the nodes',
     builder: (y) => labOptions(y),
     handler: async (args: LabArgs) => {
-      const fallback = await compileSpec(args.spec, args.out).then(({ model }) => labSnapshot(model)).catch(() => undefined);
+      // Without a recorded lab, the spec's (if it is up) tells which nodes to sweep.
+      const fallback = await runningLab(args).catch(() => undefined);
       const result = await clearFaults(env(args), fallback);
       for (const line of result.swept) err(`swept ${line}`);
       out(`cleared: ${result.undone.length ? result.undone.join(', ') : 'no active faults'}${result.swept.length ? `; removed ${result.swept.length} leftover(s)` : ''}`);
@@ -237,22 +248,19 @@ const subcommands: CommandModule[] = [
   }),
 ];
 
-const EPILOG = `SEL, where nodes are named: a node (cp), a role (etcd, controlplane, worker), a group made by
-\`count\` (worker for worker-1, worker-2), all, or a comma list (cp,worker-1).
-
-Network faults act between --from and --to in both directions unless --one-way; they only ever
-name node addresses, so the host keeps its access. Every fault can take --for DURATION and is then
-undone by itself; hog processes stop by themselves after --for plus a minute, or after
-${formatDuration(HOG_SAFETY_NET_SECONDS * 1000)} without --for.
-
-Active faults are kept in OUT/.kubelab/faults.json (kubelab fault list), every injection and undo
-is appended to OUT/faults.journal.jsonl, and kubelab destroy clears the faults first.`;
+const EPILOG = [
+  'SEL, where nodes are named: a node (cp), a role (etcd, controlplane, worker), a group made by `count` (worker for worker-1, worker-2), all, or a comma list (cp,worker-1).',
+  'Network faults act between --from and --to in both directions unless --one-way; they only ever name node addresses, so the host keeps its access.',
+  `Every fault can take --for DURATION and is then undone by itself; hog processes also stop by themselves after --for plus a minute, or after ${formatDuration(HOG_SAFETY_NET_SECONDS * 1000)} without --for.`,
+  'Active faults are kept in OUT/.kubelab/faults.json (kubelab fault list); every injection and undo is appended to OUT/faults.journal.jsonl; kubelab destroy clears the faults first.',
+  'Exit codes: 2 bad input, 5 the fault clashes with an active one, 6 a node or machine refused or failed (a failed injection is rolled back: nothing is left changed).',
+].join('\n\n');
 
 export const faultCommand: CommandModule<object, LabArgs> = {
   command: 'fault',
   describe: 'Break the running lab on purpose: stop, crash or freeze nodes, cut or slow the network, kill components, fill disks, hog CPU or memory',
   builder: (y) => {
-    let withCommands = labOptions(y) as unknown as Argv;
+    let withCommands = y as unknown as Argv;
     for (const sub of subcommands) withCommands = withCommands.command(sub);
     return withCommands.demandCommand(1, 'Name a kind of fault; `kubelab fault --help` lists them.').epilog(EPILOG) as unknown as Argv<LabArgs>;
   },

@@ -2,12 +2,13 @@ import fs from 'fs-extra';
 import { findConflicts } from './conflicts.js';
 import { describeFault } from './describe.js';
 import { FaultActionError, FaultConflictError, FaultInputError } from './errors.js';
-import { injectSteps, runAction, undoSteps, type ExecContext } from './execute.js';
+import { InjectionFailed, injectSteps, runAction, undoSteps, type ExecContext } from './execute.js';
 import { appendJournal, entryFor, type JournalEntry } from './journal.js';
 import { PLANNERS, scopeOf } from './kinds/index.js';
 import { MACHINE_OPS } from './kinds/machine.js';
 import { networkSweep } from './kinds/network.js';
 import { resourceSweep } from './kinds/resource.js';
+import { machineRef, machineState } from './machines.js';
 import { script } from './plan.js';
 import { networkPairs } from './selectors.js';
 import { statePath, updateState } from './state.js';
@@ -108,10 +109,10 @@ export async function injectFault(env: FaultEnv, lab: LabSnapshot, params: Fault
   return updateState(env.outDir, async (state, save) => {
     await expireDue(env, state, save);
     const record = buildRecord(state, lab, params, forMs, nowOf(env));
-    const reasons = findConflicts(record, state.faults);
-    if (reasons.length > 0) {
-      const clashing = state.faults.filter((f) => reasons.some((r) => r.includes(`${f.id} (`))).map((f) => f.id);
-      throw new FaultConflictError(`cannot inject ${describeFault(record)}: ${reasons.join('; ')}`, `undo it first (kubelab fault undo ${clashing.join(' ')}), or see kubelab fault list`);
+    const conflicts = findConflicts(record, state.faults);
+    if (conflicts.length > 0) {
+      const ids = [...new Set(conflicts.map((c) => c.with.id))];
+      throw new FaultConflictError(`cannot inject ${describeFault(record)}: ${conflicts.map((c) => c.reason).join('; ')}`, `undo it first (kubelab fault undo ${ids.join(' ')}), or see kubelab fault list`);
     }
     const steps = PLANNERS[record.kind](record, { lab, forMs });
     // Recorded before anything is done: should kubelab die half-way, the fault is still known.
@@ -122,10 +123,16 @@ export async function injectFault(env: FaultEnv, lab: LabSnapshot, params: Fault
     try {
       await injectSteps(execContext(env, state, lab), record, steps);
     } catch (error) {
-      state.faults = state.faults.filter((f) => f.id !== record.id);
+      const { reason, leftovers } = error instanceof InjectionFailed ? error : { reason: error, leftovers: [] };
+      if (leftovers.length === 0) {
+        state.faults = state.faults.filter((f) => f.id !== record.id);
+      } else {
+        // Could not be rolled back everywhere: it stays recorded, so that undo or clear can finish.
+        env.note(`warning: ${record.id} failed, and rolling it back failed on ${leftovers.join(', ')}: it stays recorded; kubelab fault undo ${record.id} removes what is left`);
+      }
       await save();
-      await journal(env, entryFor(record, 'inject', 'error', errorText(error)));
-      throw error;
+      await journal(env, entryFor(record, 'inject', 'error', errorText(reason) + (leftovers.length ? `; not rolled back on ${leftovers.join(', ')}` : '')));
+      throw reason;
     }
     if (record.expiresAt !== undefined) record.timerPid = await startTimer(env.outDir, record);
     state.faults = state.faults.map((f) => (f.id === record.id ? record : f));
@@ -136,6 +143,8 @@ export async function injectFault(env: FaultEnv, lab: LabSnapshot, params: Fault
 }
 
 export async function listFaults(env: FaultEnv): Promise<FaultRecord[]> {
+  // No state: nothing was ever injected here; a look creates no files.
+  if (!(await fs.pathExists(statePath(env.outDir)))) return [];
   return updateState(env.outDir, async (state, save) => {
     await expireDue(env, state, save);
     return state.faults;
@@ -250,20 +259,30 @@ export async function recoverNodes(env: FaultEnv, lab: LabSnapshot, op: 'resume'
       }
       done.push(...here);
     }
-    const others = nodes.filter((n) => !done.includes(n));
+    // Nodes no fault holds: resumed or started only if they are paused or off.
+    const wanted = op === 'resume' ? 'paused' : 'off';
     const machineOp = op === 'resume' ? MACHINE_OPS.freeze.undo : MACHINE_OPS.stop.undo;
     await Promise.all(
-      others.map(async (node) => {
-        try {
-          await runAction(execContext(env, state, lab), node, { type: 'machine', op: machineOp }, op);
-          await journal(env, { action: 'recover', id: null, kind: op, targets: [node], params: {}, result: 'ok' });
-        } catch (error) {
-          await journal(env, { action: 'recover', id: null, kind: op, targets: [node], params: {}, result: 'error', message: errorText(error) });
-          throw error;
-        }
-      }),
+      nodes
+        .filter((n) => !done.includes(n))
+        .map(async (name) => {
+          const node = lab.nodes.find((n) => n.name === name)!;
+          const current = await machineState(lab.provider, await machineRef(env.outDir, lab.provider, node));
+          if (current !== wanted) {
+            env.note(`${name} is ${current}: nothing to ${op}`);
+            return;
+          }
+          try {
+            await runAction(execContext(env, state, lab), name, { type: 'machine', op: machineOp }, op);
+            await journal(env, { action: 'recover', id: null, kind: op, targets: [name], params: {}, result: 'ok' });
+            done.push(name);
+          } catch (error) {
+            await journal(env, { action: 'recover', id: null, kind: op, targets: [name], params: {}, result: 'error', message: errorText(error) });
+            throw error;
+          }
+        }),
     );
-    return nodes;
+    return done;
   });
 }
 

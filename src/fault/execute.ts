@@ -43,22 +43,28 @@ export async function runAction(context: ExecContext, nodeName: string, action: 
   throw new FaultActionError(`${node.name}: could not ${what} (exit ${result.code}): ${tail}`);
 }
 
+/** An injection failed on some node; `leftovers` are the nodes where rolling it back failed too. */
+export class InjectionFailed extends Error {
+  constructor(
+    readonly reason: unknown,
+    readonly leftovers: string[],
+  ) {
+    super(reason instanceof Error ? reason.message : String(reason));
+  }
+}
+
 /**
- * Injects a fault on all its nodes at once. When a node fails, the nodes that succeeded are undone
- * again, so that a failed injection leaves the lab as it was; the first failure is thrown.
+ * Injects a fault on all its nodes at once. When a node fails, every node is undone again (the
+ * failed ones too: a script may have failed half-way), so that a failed injection leaves the lab
+ * as it was; throws InjectionFailed with the first failure.
  */
 export async function injectSteps(context: ExecContext, fault: FaultRecord, steps: Step[]): Promise<void> {
   const results = await Promise.allSettled(steps.map((s) => runAction(context, s.node, s.inject, `inject ${fault.id}`)));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (!failed) return;
-  // Undo on every node, the failed ones included: a script may have failed half-way. Quietly.
   const quiet: ExecContext = { ...context, note: () => undefined };
   const rollback = await Promise.allSettled(steps.map((s) => runAction(quiet, s.node, s.undo, `roll back ${fault.id}`)));
-  const leftovers = steps.filter((_, i) => rollback[i]!.status === 'rejected').map((s) => s.node);
-  if (leftovers.length > 0) {
-    context.note(`warning: rolling back ${fault.id} failed on ${leftovers.join(', ')}; \`kubelab fault clear\` removes what is left`);
-  }
-  throw failed.reason;
+  throw new InjectionFailed(failed.reason, steps.filter((_, i) => rollback[i]!.status === 'rejected').map((s) => s.node));
 }
 
 /** Undoes a fault on all its nodes; returns the failures (empty: undone everywhere). */

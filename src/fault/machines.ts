@@ -23,21 +23,22 @@ interface Invocation {
   cwd?: string;
 }
 
-/** A state query and the state the machine must reach before an op counts as done. */
-interface Settle {
-  query: Invocation;
-  done: RegExp;
-  timeoutMs: number;
-}
+/** What a machine is doing, in the terms the faults need. */
+export type MachineState = 'running' | 'paused' | 'off' | 'unknown';
 
 interface Driver {
   tool: string;
   ops: Record<MachineOp, Invocation>;
-  settle?: Partial<Record<MachineOp, Settle>>;
+  /** Asks for the machine's state; `parse` reads the answer. */
+  state: Invocation;
+  parse: (output: string) => MachineState;
+  /** Ops that return before they have taken effect, and the state that says they have. */
+  settle?: Partial<Record<MachineOp, { until: MachineState; timeoutMs: number }>>;
 }
 
 const libvirtUri = (): string => process.env.LIBVIRT_DEFAULT_URI ?? 'qemu:///system';
 const vagrant = (m: MachineRef, ...args: string[]): Invocation => ({ file: 'vagrant', args: [...args, m.node], cwd: m.outDir });
+const stateFrom = (table: Record<string, MachineState>) => (output: string): MachineState => table[output.trim()] ?? 'unknown';
 
 /**
  * Every provider difference of the machine-level faults is here, and nowhere else:
@@ -54,6 +55,8 @@ const DRIVERS: Record<ProviderType, (m: MachineRef) => Driver> = {
       resume: { file: 'docker', args: ['unpause', m.id] },
       start: { file: 'docker', args: ['start', m.id] },
     },
+    state: { file: 'docker', args: ['inspect', '--format', '{{.State.Status}}', m.id] },
+    parse: stateFrom({ running: 'running', paused: 'paused', exited: 'off', created: 'off', dead: 'off' }),
   }),
   virtualbox: (m) => ({
     tool: 'VBoxManage',
@@ -64,14 +67,18 @@ const DRIVERS: Record<ProviderType, (m: MachineRef) => Driver> = {
       resume: { file: 'VBoxManage', args: ['controlvm', m.id, 'resume'] },
       start: vagrant(m, 'up', '--no-provision'),
     },
+    state: { file: 'VBoxManage', args: ['showvminfo', m.id, '--machinereadable'] },
+    parse: (output) => stateFrom({ running: 'running', paused: 'paused', poweroff: 'off', aborted: 'off', saved: 'off' })(/^VMState="([^"]*)"/m.exec(output)?.[1] ?? ''),
   }),
   libvirt: (m) => {
     const virsh = (...args: string[]): Invocation => ({ file: 'virsh', args: ['-c', libvirtUri(), ...args, m.id] });
     return {
       tool: 'virsh',
       ops: { stop: virsh('shutdown'), kill: virsh('destroy'), pause: virsh('suspend'), resume: virsh('resume'), start: virsh('start') },
+      state: virsh('domstate'),
+      parse: stateFrom({ running: 'running', paused: 'paused', 'shut off': 'off', crashed: 'off' }),
       // virsh shutdown only asks the guest (ACPI): the halt is done when the domain is off.
-      settle: { stop: { query: virsh('domstate'), done: /shut off/, timeoutMs: 180_000 } },
+      settle: { stop: { until: 'off', timeoutMs: 180_000 } },
     };
   },
 };
@@ -92,6 +99,13 @@ export function machineInvocation(provider: ProviderType, ref: MachineRef, op: M
   return DRIVERS[provider](ref).ops[op];
 }
 
+/** What the machine is doing now, as its provider says. */
+export async function machineState(provider: ProviderType, ref: MachineRef): Promise<MachineState> {
+  const driver = DRIVERS[provider](ref);
+  const result = await execa(driver.state.file, driver.state.args, { cwd: driver.state.cwd, reject: false, timeout: 30_000, stdin: 'ignore' });
+  return result.exitCode === 0 ? driver.parse(String(result.stdout)) : 'unknown';
+}
+
 /** Runs one machine-level op and waits until it has taken effect. */
 export async function runMachineOp(provider: ProviderType, ref: MachineRef, op: MachineOp): Promise<void> {
   const driver = DRIVERS[provider](ref);
@@ -107,10 +121,10 @@ export async function runMachineOp(provider: ProviderType, ref: MachineRef, op: 
   const settle = driver.settle?.[op];
   if (!settle) return;
   const deadline = Date.now() + settle.timeoutMs;
-  while (Date.now() < deadline) {
-    const state = await execa(settle.query.file, settle.query.args, { reject: false, timeout: 30_000, stdin: 'ignore' });
-    if (settle.done.test(String(state.stdout))) return;
+  while ((await machineState(provider, ref)) !== settle.until) {
+    if (Date.now() > deadline) {
+      throw new FaultActionError(`node ${ref.node} did not finish its ${op} within ${settle.timeoutMs / 1000}s`, `its machine may be hung; \`kubelab fault crash ${ref.node}\` powers it off`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
-  throw new FaultActionError(`node ${ref.node} did not finish its ${op} within ${settle.timeoutMs / 1000}s`, `its machine may be hung; \`kubelab fault crash ${ref.node}\` powers it off`);
 }

@@ -61,7 +61,7 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
     provider: {
       type: spec.provider.type,
       box,
-      syncedFolderType: spec.provider.syncedFolder === 'rsync' || spec.provider.syncedFolder === 'nfs' ? spec.provider.syncedFolder : undefined,
+      syncedFolderType: syncedFolderType(spec),
       virtualbox: spec.provider.virtualbox,
       libvirt: spec.provider.libvirt,
       docker: spec.provider.docker,
@@ -148,6 +148,16 @@ function expandNodes(spec: SpecDocument, cidr: Cidr | undefined, problem: (at: S
     node.ip = formatIp(next);
   });
   return nodes;
+}
+
+/**
+ * vagrant-libvirt's own default is NFS, which needs an NFS server and root on the host; rsync
+ * works everywhere, so "default" means rsync there.
+ */
+function syncedFolderType(spec: SpecDocument): 'rsync' | 'nfs' | undefined {
+  const choice = spec.provider.syncedFolder;
+  if (choice === 'rsync' || choice === 'nfs') return choice;
+  return choice === 'default' && spec.provider.type === 'libvirt' ? 'rsync' : undefined;
 }
 
 /** Binds the CNI to the private interface; the NAT interface has the same address on every machine. */

@@ -54,6 +54,7 @@ if [ -f "$record" ]; then
   rmdir "$(dirname "$file")" 2> /dev/null || true
   rm -f "$record"
 fi
+rmdir ${LIB_DIR} 2> /dev/null || true
 `);
 }
 
@@ -78,6 +79,7 @@ if [ -f "$record" ]; then
   kill -TERM -- "-$(cat "$record")" 2> /dev/null || true
   rm -f "$record"
 fi
+rmdir ${RUN_DIR} 2> /dev/null || true
 `);
 }
 
