@@ -8,28 +8,13 @@ import fs from 'fs-extra';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { dockerLabUnavailable, dockerLines, ensureBox, kubelab, onNode, savePreloadImage } from './support/docker-lab.js';
+import { dockerLabUnavailable, dockerLines, ensureBox, kubelab, onNode, savePreloadImage, threeNodeDockerSpec } from './support/docker-lab.js';
 
 const BOX = 'kubelab/debian-bookworm:latest';
 // A network the test creates for itself (through Vagrant); nothing else is ever addressed.
 const CIDR = '192.168.231.0/24';
 const NODES = { cp: '192.168.231.10', 'worker-1': '192.168.231.11', 'worker-2': '192.168.231.12' } as const;
-const SPEC = `
-name: kle2e
-provider:
-  type: docker
-network:
-  cidr: ${CIDR}
-defaults:
-  cpus: 1
-  memory: 1G
-nodes:
-  - name: cp
-    roles: [etcd, controlplane]
-  - name: worker
-    count: 2
-    roles: [worker]
-`;
+const SPEC = threeNodeDockerSpec('kle2e', CIDR);
 
 const unavailable = await dockerLabUnavailable();
 if (unavailable && process.env.CI) throw new Error(`the end-to-end test cannot run in CI: ${unavailable}`);

@@ -11,8 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readJournal } from '../src/fault/journal.js';
 import { processAlive } from '../src/fault/lock.js';
-import { dockerLabUnavailable, ensureBox, kubelab } from './support/docker-lab.js';
-import { threeNodeDockerSpec } from './support/fault-fixtures.js';
+import { dockerLabUnavailable, ensureBox, kubelab, threeNodeDockerSpec } from './support/docker-lab.js';
 import { LabNodes, eventually, recordedFaults } from './support/fault-lab.js';
 
 const BOX = 'kubelab/debian-bookworm:latest';
@@ -157,6 +156,9 @@ describe('kubelab fault on a docker-provider lab', { skip: unavailable, timeout:
     assert.equal(await containerState('worker-2'), 'exited');
     assert.equal(await nodes.answers('worker-2'), false);
     assert.match((await fault('list')).stdout, new RegExp(`${id} +crash worker-2 +worker-2 `));
+    const status = await kubelab(dir, ['status', '--json']);
+    const worker2 = (JSON.parse(status.stdout) as { nodes: { name: string; state: string; faults: string[] }[] }).nodes.find((n) => n.name === 'worker-2');
+    assert.deepEqual([worker2?.state, worker2?.faults], ['stopped', [`${id} crash`]], status.all);
     const started = await fault('start', 'worker-2');
     assert.equal(started.exitCode, 0, started.all);
     assert.equal(await containerState('worker-2'), 'running');

@@ -13,7 +13,8 @@ import { processAlive, withLock } from '../src/fault/lock.js';
 import { emptyState, readState, statePath, updateState, writeState } from '../src/fault/state.js';
 import { startTimer, stopTimer } from '../src/fault/timer.js';
 import { kubelab } from './support/cli.js';
-import { record, threeNodeDockerSpec } from './support/fault-fixtures.js';
+import { threeNodeDockerSpec } from './support/docker-lab.js';
+import { record } from './support/fault-fixtures.js';
 import { tempDir } from './support/tmp.js';
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

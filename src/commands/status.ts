@@ -1,6 +1,7 @@
 import fs from 'fs-extra';
 import path from 'node:path';
 import { KubelabError } from '../errors.js';
+import { readState } from '../fault/state.js';
 import { LAB_FILES } from '../lab-files.js';
 import type { LabModel } from '../model.js';
 import { capture } from '../run/exec.js';
@@ -15,6 +16,8 @@ export interface NodeStatus {
   roles: string[];
   /** Kubernetes' view; undefined when there is no cluster to ask or no kubectl to ask with. */
   kubernetes: { ready: boolean; version: string } | undefined;
+  /** Active faults acting on this node, as "ID KIND". */
+  faults: string[];
 }
 
 export interface LabStatus {
@@ -35,6 +38,7 @@ export async function labStatus(model: LabModel, outDir: string): Promise<LabSta
     throw new KubelabError(`${outDir} has no Vagrantfile`, { hint: 'run `kubelab generate` (or `kubelab apply`) first' });
   }
   const machines = new Map((await vagrantStatus(outDir)).map((m) => [m.name, m]));
+  const faults = (await readState(outDir)).faults;
   const kubeconfig = path.join(outDir, LAB_FILES.kubeconfig);
   let kube: Map<string, { ready: boolean; version: string }> | undefined;
   let kubernetesNote: string | undefined;
@@ -68,18 +72,20 @@ export async function labStatus(model: LabModel, outDir: string): Promise<LabSta
       ip: n.ip,
       roles: n.roles,
       kubernetes: kube?.get(n.name),
+      faults: faults.filter((f) => f.targets.includes(n.name)).map((f) => `${f.id} ${f.kind}`),
     })),
   };
 }
 
 export function formatStatus(status: LabStatus): string {
-  const header = ['NODE', 'MACHINE', 'IP', 'ROLES', 'KUBERNETES'];
+  const header = ['NODE', 'MACHINE', 'IP', 'ROLES', 'KUBERNETES', 'FAULTS'];
   const rows = status.nodes.map((n) => [
     n.name,
     n.state,
     n.ip,
     n.roles.join(','),
     n.kubernetes ? `${n.kubernetes.ready ? 'Ready' : 'NotReady'} ${n.kubernetes.version}`.trim() : '-',
+    n.faults.join(', ') || '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();

@@ -53,3 +53,23 @@ export async function dockerLines(args: string[]): Promise<string[]> {
   const result = await execa('docker', args);
   return result.stdout.split('\n').filter((l) => l.trim() !== '');
 }
+
+/** The spec of a three-machine docker-provider lab: cp (etcd, controlplane), worker-1 and worker-2. */
+export function threeNodeDockerSpec(name: string, cidr: string): string {
+  return `
+name: ${name}
+provider:
+  type: docker
+network:
+  cidr: ${cidr}
+defaults:
+  cpus: 1
+  memory: 1G
+nodes:
+  - name: cp
+    roles: [etcd, controlplane]
+  - name: worker
+    count: 2
+    roles: [worker]
+`;
+}

@@ -23,23 +23,3 @@ export const NOW = new Date('2026-01-01T00:00:00Z');
 export function record(params: FaultParams, nextId = 1, forMs?: number): FaultRecord {
   return buildRecord({ ...emptyState(), nextId }, LAB, params, forMs, NOW);
 }
-
-/** The spec of a three-machine docker-provider lab: cp (etcd, controlplane), worker-1 and worker-2. */
-export function threeNodeDockerSpec(name: string, cidr: string): string {
-  return `
-name: ${name}
-provider:
-  type: docker
-network:
-  cidr: ${cidr}
-defaults:
-  cpus: 1
-  memory: 1G
-nodes:
-  - name: cp
-    roles: [etcd, controlplane]
-  - name: worker
-    count: 2
-    roles: [worker]
-`;
-}
