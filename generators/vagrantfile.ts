@@ -32,6 +32,9 @@ export async function renderVagrantfile(model: LabModel): Promise<Artifact> {
     box: model.provider.box,
     nodes: model.nodes.map((n) => ({ ...n, roles: n.roles.join(',') })),
     publicKeyPath: model.ssh.publicKeyPath,
+    publicKeyNote: model.ssh.managed
+      ? 'Written by `kubelab apply` before the machines start; never committed.'
+      : 'The public half of ssh.privateKey in the spec.',
     imagesHostDir: model.images.hostDir,
     guestImagesDir: model.images.guestDir,
     syncedFolderType: model.provider.syncedFolderType,

@@ -13,7 +13,8 @@ export interface LabModel {
   network: NetworkModel;
   nodes: NodeModel[];
   cni: { plugin: CniPlugin; options: Record<string, string> };
-  ssh: { user: string; privateKeyPath: string; publicKeyPath: string };
+  /** Key paths relative to the output folder; `managed` when kubelab creates the pair itself. */
+  ssh: { user: string; privateKeyPath: string; publicKeyPath: string; managed: boolean };
   proxy: ProxyModel | undefined;
   registryMirror: { url: string; host: string; insecure: boolean } | undefined;
   images: ImagesModel;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import fs from 'fs-extra';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { cliPath } from './support/paths.js';
+import { tempDir } from './support/tmp.js';
 
 const SPEC = `
 name: prereq
@@ -16,22 +16,28 @@ nodes:
 `;
 
 test('apply names every missing prerequisite, and how to get it, before anything starts', async () => {
-  const dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'kubelab-prereq-')));
-  try {
-    await fs.writeFile(path.join(dir, 'kubelab.yaml'), SPEC);
-    // An empty PATH: no vagrant, no docker, no ssh-keygen, no rke.
-    const emptyBin = path.join(dir, 'bin');
-    await fs.mkdirp(emptyBin);
-    const result = await execa(process.execPath, [cliPath, 'apply'], { cwd: dir, reject: false, all: true, env: { PATH: emptyBin }, extendEnv: false });
-    assert.equal(result.exitCode, 4, result.all);
-    assert.match(result.all ?? '', /missing prerequisites:/);
-    assert.match(result.all ?? '', /vagrant: install Vagrant/);
-    assert.match(result.all ?? '', /ssh-keygen: install the OpenSSH client/);
-    assert.match(result.all ?? '', /docker \(a running Docker daemon\): install Docker/);
-    // Nothing was started: no machine state, no key, no logs.
-    assert.ok(!(await fs.pathExists(path.join(dir, 'out', '.vagrant'))));
-    assert.ok(!(await fs.pathExists(path.join(dir, 'out', '.kubelab'))));
-  } finally {
-    await fs.remove(dir);
-  }
+  const dir = await tempDir('prereq');
+  await fs.writeFile(path.join(dir, 'kubelab.yaml'), SPEC);
+  // An empty PATH: no vagrant, no docker, no ssh-keygen, no rke.
+  const emptyBin = path.join(dir, 'bin');
+  await fs.mkdirp(emptyBin);
+  const result = await execa(process.execPath, [cliPath, 'apply'], { cwd: dir, reject: false, all: true, env: { PATH: emptyBin }, extendEnv: false });
+  assert.equal(result.exitCode, 4, result.all);
+  assert.match(result.all ?? '', /missing prerequisites:/);
+  assert.match(result.all ?? '', /vagrant: install Vagrant/);
+  assert.match(result.all ?? '', /ssh-keygen: install the OpenSSH client/);
+  assert.match(result.all ?? '', /docker \(a running Docker daemon\): install Docker/);
+  // Nothing was started: no machine state, no key, no logs.
+  assert.ok(!(await fs.pathExists(path.join(dir, 'out', '.vagrant'))));
+  assert.ok(!(await fs.pathExists(path.join(dir, 'out', '.kubelab'))));
+});
+
+test('apply refuses a missing ssh.privateKey before anything starts', async () => {
+  const dir = await tempDir('prereq');
+  await fs.writeFile(path.join(dir, 'kubelab.yaml'), `${SPEC}ssh:\n  privateKey: keys/missing\n`);
+  const result = await execa(process.execPath, [cliPath, 'apply'], { cwd: dir, reject: false, all: true });
+  assert.equal(result.exitCode, 1, result.all);
+  assert.match(result.all ?? '', new RegExp(`ssh\\.privateKey: ${path.join(dir, 'keys', 'missing').replace(/[/.]/g, '\\$&')} does not exist`));
+  assert.match(result.all ?? '', /public key sits beside it as KEY\.pub/);
+  assert.ok(!(await fs.pathExists(path.join(dir, 'out', '.vagrant'))));
 });

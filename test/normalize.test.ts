@@ -143,6 +143,16 @@ describe('normalize: provider, box and paths', () => {
     assert.equal((await provider('')).syncedFolderType, undefined);
     assert.equal((await provider('provider:\n  syncedFolder: rsync\n')).syncedFolderType, 'rsync');
     assert.equal((await provider('provider:\n  syncedFolder: nfs\n')).syncedFolderType, 'nfs');
+    // vagrant-libvirt's own default, NFS, needs a server on the host: rsync is what works anywhere.
+    assert.equal((await provider('provider:\n  type: libvirt\n')).syncedFolderType, 'rsync');
+  });
+
+  test('the SSH key is kubelab\'s own under .kubelab/ssh/, or the one ssh.privateKey names, relative to the output folder', async () => {
+    const { model: own } = await compileText(ONE_NODE);
+    assert.deepEqual(own.ssh, { user: 'vagrant', privateKeyPath: '.kubelab/ssh/id_ed25519', publicKeyPath: '.kubelab/ssh/id_ed25519.pub', managed: true });
+    const specFile = await writeSpec(`ssh:\n  user: admin\n  privateKey: keys/lab\n${ONE_NODE}`, 'lab.yaml');
+    const { model } = await compileSpec(specFile, path.join(path.dirname(specFile), 'out'));
+    assert.deepEqual(model.ssh, { user: 'admin', privateKeyPath: '../keys/lab', publicKeyPath: '../keys/lab.pub', managed: false });
   });
 
   test('spec path and images folder are relative to the output folder, in POSIX form', async () => {

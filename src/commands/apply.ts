@@ -6,7 +6,7 @@ import { CommandFailedError, InterruptedError, runStreamed } from '../run/exec.j
 import { runBounded } from '../run/pool.js';
 import { checkMachinePrerequisites, findRke, rkeHowToGet } from '../run/prerequisites.js';
 import type { Progress } from '../run/progress.js';
-import { ensureSshKey } from '../run/ssh-key.js';
+import { ensureSshKey, requireSshKey } from '../run/ssh-key.js';
 import { phaseOf } from '../run/vagrant-phases.js';
 import { generate } from './generate.js';
 
@@ -32,6 +32,7 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
   const outDir = path.resolve(options.out);
   const { model, result } = await generate({ spec: options.spec, out: options.out, log: (l) => progress.note(l) });
   if (result.written.length > 0) progress.note(`regenerated ${result.written.join(', ')}`);
+  if (!model.ssh.managed) await requireSshKey(outDir, model.ssh.privateKeyPath);
   await checkMachinePrerequisites(model);
   const rke = options.machinesOnly ? undefined : await findRke(options.rke);
   if (!options.machinesOnly && !rke) {
@@ -39,7 +40,7 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
   } else if (rke && rke.version !== model.rkeVersion) {
     progress.note(`warning: ${rke.path} is RKE ${rke.version ?? '(unknown version)'}, the spec pins ${model.rkeVersion}; Kubernetes ${model.kubernetesVersion} may not be supported`);
   }
-  await ensureSshKey(outDir, model.ssh.privateKeyPath, `kubelab-${model.name}`);
+  if (model.ssh.managed) await ensureSshKey(outDir, model.ssh.privateKeyPath, `kubelab-${model.name}`);
 
   await upMachines(model, outDir, options);
   if (signal.aborted) throw new InterruptedError('starting the machines');

@@ -1,5 +1,6 @@
 import fs from 'fs-extra';
 import path from 'node:path';
+import { KubelabError } from '../errors.js';
 import { capture } from './exec.js';
 
 /**
@@ -16,4 +17,16 @@ export async function ensureSshKey(outDir: string, privateKeyPath: string, comme
   if (!result.ok) throw new Error(`ssh-keygen failed: ${result.stderr.trim()}`);
   await fs.chmod(file, 0o600);
   return file;
+}
+
+/** A key the spec names (ssh.privateKey) must be there, with its public half, before anything starts. */
+export async function requireSshKey(outDir: string, privateKeyPath: string): Promise<void> {
+  const file = path.resolve(outDir, privateKeyPath);
+  for (const needed of [file, `${file}.pub`]) {
+    if (!(await fs.pathExists(needed))) {
+      throw new KubelabError(`ssh.privateKey: ${needed} does not exist`, {
+        hint: 'point ssh.privateKey at a private key whose public key sits beside it as KEY.pub, or remove it to let kubelab create a key pair',
+      });
+    }
+  }
 }

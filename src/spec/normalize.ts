@@ -74,7 +74,7 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
     },
     nodes,
     cni: { plugin: spec.cni.plugin, options: cniOptions(spec) },
-    ssh: { user: spec.ssh.user, privateKeyPath: SSH_KEY, publicKeyPath: `${SSH_KEY}.pub` },
+    ssh: sshModel(spec, ctx),
     proxy: proxyModel(spec, nodes),
     registryMirror: spec.registryMirror && {
       url: spec.registryMirror.url,
@@ -148,6 +148,12 @@ function expandNodes(spec: SpecDocument, cidr: Cidr | undefined, problem: (at: S
     node.ip = formatIp(next);
   });
   return nodes;
+}
+
+function sshModel(spec: SpecDocument, ctx: NormalizeContext): LabModel['ssh'] {
+  const own = spec.ssh.privateKey;
+  const key = own === undefined ? SSH_KEY : toPosix(path.relative(ctx.outDir, path.resolve(path.dirname(ctx.specFile), own)));
+  return { user: spec.ssh.user, privateKeyPath: key, publicKeyPath: `${key}.pub`, managed: own === undefined };
 }
 
 /**

@@ -40,7 +40,7 @@ export interface SpecDocument {
   defaults: { cpus: number; memory: Memory };
   nodes: SpecNode[];
   cni: { plugin: CniPlugin; options: Record<string, string> };
-  ssh: { user: string };
+  ssh: { user: string; privateKey?: string };
   proxy?: { http?: string; https?: string; noProxy: string[] };
   registryMirror?: { url: string; insecure: boolean };
   images: { dir: string };
