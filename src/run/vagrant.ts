@@ -1,3 +1,4 @@
+import { KubelabError } from '../errors.js';
 import { capture } from './exec.js';
 
 export interface MachineStatus {
@@ -24,6 +25,10 @@ export function parseMachineReadable(output: string): MachineStatus[] {
 
 export async function vagrantStatus(outDir: string): Promise<MachineStatus[]> {
   const result = await capture('vagrant', ['status', '--machine-readable'], { cwd: outDir, timeoutMs: 120_000 });
-  if (!result.ok) throw new Error(`vagrant status failed: ${result.stderr.trim() || result.stdout.trim()}`);
+  if (!result.ok) {
+    throw new KubelabError(`\`vagrant status\` failed in ${outDir}: ${result.stderr.trim() || result.stdout.trim() || 'is vagrant installed?'}`, {
+      hint: 'kubelab needs Vagrant 2.2.19 or later on PATH, and a Vagrantfile that loads (kubelab generate writes one)',
+    });
+  }
   return parseMachineReadable(result.stdout);
 }
