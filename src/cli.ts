@@ -7,9 +7,7 @@ import { labOptions } from './commands/options.js';
 import { runDocs } from './docs/command.js';
 import { KubelabError, formatProblem } from './errors.js';
 import { compileSpec } from './spec/index.js';
-
-const err = (line: string): void => void process.stderr.write(line + '\n');
-const out = (line: string): void => void process.stdout.write(line + '\n');
+import { err, out } from './commands/console.js';
 
 async function main(argv: string[]): Promise<void> {
   await yargs(argv)

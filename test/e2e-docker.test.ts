@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import fs from 'fs-extra';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { dockerLabUnavailable, dockerLines, ensureBox, kubelab, onNode, savePreloadImage, threeNodeDockerSpec } from './support/docker-lab.js';
+import { tempDir } from './support/tmp.js';
 
 const BOX = 'kubelab/debian-bookworm:latest';
 // A network the test creates for itself (through Vagrant); nothing else is ever addressed.
@@ -27,7 +27,7 @@ describe('apply / status / destroy with the docker provider', { skip: unavailabl
 
   before(async () => {
     await ensureBox(BOX);
-    dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'kubelab-e2e-')));
+    dir = await tempDir('e2e');
     outDir = path.join(dir, 'out');
     await fs.writeFile(path.join(dir, 'kubelab.yaml'), SPEC);
     await savePreloadImage(dir, path.join(dir, '.images'), 'kubelab-e2e/preload-gz:1', 'preload-gz.tar.gz');
@@ -36,7 +36,6 @@ describe('apply / status / destroy with the docker provider', { skip: unavailabl
 
   after(async () => {
     if (outDir && (await fs.pathExists(path.join(outDir, '.vagrant')))) await kubelab(dir, ['destroy']);
-    if (dir) await fs.remove(dir);
   });
 
   test('Ctrl-C during apply stops the children and leaves a state that apply can carry on from', async () => {

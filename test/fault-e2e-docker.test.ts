@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import fs from 'fs-extra';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readJournal } from '../src/fault/journal.js';
 import { processAlive } from '../src/fault/lock.js';
 import { dockerLabUnavailable, ensureBox, kubelab, threeNodeDockerSpec } from './support/docker-lab.js';
 import { LabNodes, eventually, recordedFaults } from './support/fault-lab.js';
+import { tempDir } from './support/tmp.js';
 
 const BOX = 'kubelab/debian-bookworm:latest';
 // A network of this test's own (made through Vagrant); nothing outside it is ever addressed.
@@ -52,7 +52,7 @@ describe('kubelab fault on a docker-provider lab', { skip: unavailable, timeout:
   before(async () => {
     started = Date.now();
     await ensureBox(BOX);
-    dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'kubelab-fault-e2e-')));
+    dir = await tempDir('fault-e2e');
     outDir = path.join(dir, 'out');
     await fs.writeFile(path.join(dir, 'kubelab.yaml'), SPEC);
     nodes = new LabNodes(outDir, IPS);
@@ -66,7 +66,6 @@ describe('kubelab fault on a docker-provider lab', { skip: unavailable, timeout:
     if (outDir && (await fs.pathExists(path.join(outDir, '.vagrant')))) await kubelab(dir, ['destroy']);
     timings.push(`destroy ${((Date.now() - destroyStart) / 1000).toFixed(0)}s`, `total ${((Date.now() - started) / 1000).toFixed(0)}s`);
     process.stderr.write(`fault e2e timings: ${timings.join(', ')}\n`);
-    if (dir) await fs.remove(dir);
   });
 
   test('partition --one-way cuts only the chosen direction, and undo restores it', async () => {

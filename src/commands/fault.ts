@@ -11,9 +11,7 @@ import { COMPONENTS, labSnapshot, type Component, type FaultParams, type LabSnap
 import { formatDuration, parseDuration, parseMilliseconds, parsePercent, parseRate, parseSize } from '../fault/units.js';
 import { compileSpec } from '../spec/index.js';
 import { labOptions, type LabArgs } from './options.js';
-
-const err = (line: string): void => void process.stderr.write(line + '\n');
-const out = (line: string): void => void process.stdout.write(line + '\n');
+import { err, out } from './console.js';
 
 const env = (args: LabArgs): FaultEnv => {
   const outDir = path.resolve(args.out);

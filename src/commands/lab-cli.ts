@@ -10,9 +10,7 @@ import { destroy } from './destroy.js';
 import { faultCommand } from './fault.js';
 import { formatStatus, labStatus } from './status.js';
 import { labOptions, type LabArgs } from './options.js';
-
-const err = (line: string): void => void process.stderr.write(line + '\n');
-const out = (line: string): void => void process.stdout.write(line + '\n');
+import { err, out } from './console.js';
 
 /**
  * The first Ctrl-C asks the running children to stop cleanly (they get one SIGINT each); a second
