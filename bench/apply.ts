@@ -1,7 +1,16 @@
 /**
- * Times `kubelab apply --machines-only` (machines up and provisioned, no RKE) with the docker
- * provider for 1, 3 and 6 nodes, one machine at a time (--jobs 1) against all at once, and prints
- * the table. Not a test: numbers depend on the machine. Run: npm run bench
+ * kubelab's speed, measured here (not a test: numbers depend on the machine). Run: npm run bench
+ *
+ * 1. The offline kit: `kubelab kit build` with nothing changed, and (KUBELAB_BENCH_COLD=1) from an
+ *    empty cache, which downloads every Go module and compiles everything (many minutes).
+ * 2. A real cluster: `kubelab apply` of a 1-node and a 3-node docker-provider lab on the kit, to
+ *    every node Ready, split into machines (up and provisioned, the kit's images loaded), `rke up`,
+ *    and the wait for Ready after it. Beside it, the single-node figures minikube publishes.
+ * 3. (KUBELAB_BENCH_MACHINES=1) `apply --machines-only` for 1, 3 and 6 machines, one at a time
+ *    against all at once.
+ *
+ * Needs what the tests need: a running Docker daemon, Vagrant, and the sources the Go module proxy
+ * refuses (KUBELAB_KIT_SOURCES, default ../shared/third_party).
  */
 import { execa } from 'execa';
 import fs from 'fs-extra';
@@ -9,39 +18,91 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
-const SIZES = (process.env.KUBELAB_BENCH_SIZES ?? '1,3,6').split(',').map(Number);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = path.join(root, 'dist', 'src', 'cli.js');
+const SOURCES = process.env.KUBELAB_KIT_SOURCES ?? path.resolve(root, '..', 'shared', 'third_party');
 // A network of the benchmark's own, created by Vagrant for the lab and removed by destroy.
 const CIDR = '192.168.240.0/24';
+// minikube's published time-to-Kubernetes benchmark (single node, seconds).
+const PUBLISHED = { kind: 33, k3d: 20, minikube: 51 };
 
-function spec(workers: number): string {
-  const nodes = ['  - name: cp', '    roles: [etcd, controlplane, worker]'];
+function spec(workers: number, images: 'kit' | 'rancher'): string {
+  const nodes = ['  - name: cp', `    roles: [etcd, controlplane${workers === 0 ? ', worker' : ''}]`, '    memory: 3G'];
   if (workers > 0) nodes.push('  - name: worker', `    count: ${workers}`, '    roles: [worker]');
-  return ['name: klbench', 'provider:', '  type: docker', 'network:', `  cidr: ${CIDR}`, 'defaults:', '  cpus: 1', '  memory: 1G', 'nodes:', ...nodes, ''].join('\n');
+  return ['name: klbench', 'provider:', '  type: docker', 'network:', `  cidr: ${CIDR}`, 'defaults:', '  cpus: 2', '  memory: 1536M', 'nodes:', ...nodes, 'images:', `  system: ${images}`, ''].join(
+    '\n',
+  );
 }
 
-async function timeApply(nodes: number, jobs: number): Promise<number> {
+async function kubelab(cwd: string, args: string[], env: Record<string, string> = {}) {
+  const started = process.hrtime.bigint();
+  const result = await execa('node', [cli, ...args], { cwd, reject: false, all: true, env });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.failed) throw new Error(`kubelab ${args.join(' ')} failed:\n${result.all}`);
+  return { seconds, stdout: String(result.stdout) };
+}
+
+async function inLab<T>(nodes: number, images: 'kit' | 'rancher', work: (dir: string) => Promise<T>): Promise<T> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kubelab-bench-'));
   try {
-    await fs.writeFile(path.join(dir, 'kubelab.yaml'), spec(nodes - 1));
-    const started = process.hrtime.bigint();
-    const result = await execa('node', [cli, 'apply', '--machines-only', '--jobs', String(jobs)], { cwd: dir, reject: false, all: true });
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (result.failed) throw new Error(`apply of ${nodes} node(s) with --jobs ${jobs} failed:\n${result.all}`);
-    return seconds;
+    await fs.writeFile(path.join(dir, 'kubelab.yaml'), spec(nodes - 1, images));
+    return await work(dir);
   } finally {
     await execa('node', [cli, 'destroy'], { cwd: dir, reject: false });
     await fs.remove(dir);
   }
 }
 
-const rows: string[][] = [['nodes', 'serial (--jobs 1)', 'concurrent (--jobs N)', 'speed-up']];
-for (const nodes of SIZES) {
-  const serial = await timeApply(nodes, 1);
-  const concurrent = nodes === 1 ? serial : await timeApply(nodes, nodes);
-  rows.push([String(nodes), `${serial.toFixed(1)} s`, `${concurrent.toFixed(1)} s`, `${(serial / concurrent).toFixed(2)}x`]);
-  process.stderr.write(`${nodes} node(s): serial ${serial.toFixed(1)} s, concurrent ${concurrent.toFixed(1)} s\n`);
+const table = (rows: string[][]): void => {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const row of rows) console.log(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+};
+const s = (seconds: number): string => `${seconds.toFixed(1)} s`;
+
+// 1. The kit.
+const kitRows = [['kit build', 'time']];
+if (process.env.KUBELAB_BENCH_COLD) {
+  const cache = await fs.mkdtemp(path.join(os.tmpdir(), 'kubelab-bench-cache-'));
+  try {
+    const cold = await kubelab(root, ['kit', 'build', '--sources', SOURCES, '--images-dir', path.join(cache, 'images')], { KUBELAB_CACHE_DIR: cache });
+    kitRows.push(['cold (empty module and build caches)', s(cold.seconds)]);
+  } finally {
+    await execa('chmod', ['-R', 'u+w', cache], { reject: false });
+    await fs.remove(cache);
+  }
 }
-const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-for (const row of rows) console.log(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
-console.log(`(${os.cpus().length} CPUs; kubelab apply --machines-only with the docker provider)`);
+await kubelab(root, ['kit', 'build', '--sources', SOURCES]);
+const warm = await kubelab(root, ['kit', 'build', '--sources', SOURCES]);
+kitRows.push(['nothing changed', s(warm.seconds)]);
+table(kitRows);
+console.log();
+
+// 2. A real cluster.
+const clusterRows = [['nodes', 'machines', 'rke up', 'to Ready', 'apply, total']];
+for (const nodes of [1, 3]) {
+  const phases = await inLab(nodes, 'kit', async (dir) => {
+    await kubelab(dir, ['kit', 'build', '--sources', SOURCES]);
+    const apply = await kubelab(dir, ['apply', '--jobs', String(nodes)]);
+    const m = /\(machines ([0-9.]+)s, rke up ([0-9.]+)s, nodes Ready ([0-9.]+)s later\)/.exec(apply.stdout);
+    if (!m) throw new Error(`no phase times in apply's output:\n${apply.stdout}`);
+    return [Number(m[1]), Number(m[2]), Number(m[3]), apply.seconds];
+  });
+  clusterRows.push([String(nodes), ...phases.map(s)]);
+  process.stderr.write(`${nodes} node(s): ${phases.map(s).join(', ')}\n`);
+}
+table(clusterRows);
+console.log(`published single-node time to Kubernetes (minikube's benchmark): ${Object.entries(PUBLISHED).map(([k, v]) => `${k} ${v} s`).join(', ')}`);
+
+// 3. Machines only.
+if (process.env.KUBELAB_BENCH_MACHINES) {
+  console.log();
+  const rows = [['machines', 'serial (--jobs 1)', 'concurrent (--jobs N)', 'speed-up']];
+  for (const nodes of [1, 3, 6]) {
+    const time = async (jobs: number): Promise<number> => inLab(nodes, 'rancher', async (dir) => (await kubelab(dir, ['apply', '--machines-only', '--jobs', String(jobs)])).seconds);
+    const serial = await time(1);
+    const concurrent = nodes === 1 ? serial : await time(nodes);
+    rows.push([String(nodes), s(serial), s(concurrent), `${(serial / concurrent).toFixed(2)}x`]);
+  }
+  table(rows);
+}
+console.log(`(${os.cpus().length} CPUs; docker provider)`);

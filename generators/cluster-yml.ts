@@ -1,7 +1,9 @@
+import { kitSystemImages } from '../src/kit/components.js';
 import type { LabModel } from '../src/model.js';
 import { CLUSTER_CIDR, SERVICE_CIDR } from '../src/providers.js';
 import { header, renderTemplate } from '../src/render.js';
 import type { Artifact } from './artifact.js';
+import { NODE_DNS_RESOLV_CONF } from './provision.js';
 
 /** Tenth address of the service network: RKE's convention for the cluster DNS service. */
 function clusterDnsServer(serviceCidr: string): string {
@@ -9,7 +11,17 @@ function clusterDnsServer(serviceCidr: string): string {
   return `${a}.${b}.${c}.10`;
 }
 
+/** RKE's system_images entries for the kit, in key order so that the output is stable. */
+function systemImages(model: LabModel): { key: string; image: string }[] {
+  if (model.images.system !== 'kit') return [];
+  return Object.entries(kitSystemImages(model.kubernetesVersion))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, image]) => ({ key, image }));
+}
+
 export async function renderClusterYml(model: LabModel): Promise<Artifact> {
+  const kit = model.images.system === 'kit';
+  const docker = model.provider.type === 'docker';
   const content = await renderTemplate('cluster.yml.hbs', 'yaml', {
     header: header(model.specPath),
     name: model.name,
@@ -20,10 +32,19 @@ export async function renderClusterYml(model: LabModel): Promise<Artifact> {
     serviceCidr: SERVICE_CIDR,
     clusterCidr: CLUSTER_CIDR,
     clusterDnsServer: clusterDnsServer(SERVICE_CIDR),
+    kit,
+    kitTarball: model.images.kitTarball ?? '',
+    systemImages: systemImages(model),
     // Containers share the host's swap, which the lab must not turn off.
-    failSwapOn: model.provider.type !== 'docker',
+    failSwapOn: !docker,
+    // A node container cannot raise nf_conntrack_max: "0" makes kube-proxy leave it as it is.
+    kubeproxyExtraArgs: docker ? { 'conntrack-max-per-core': '0' } : undefined,
+    // The node's own resolv.conf names 127.0.0.11, which is CoreDNS itself inside its pod.
+    kubeletExtraArgs: docker ? { 'resolv-conf': NODE_DNS_RESOLV_CONF.kubelet } : undefined,
     cniPlugin: model.cni.plugin,
     cniOptions: model.cni.options,
+    // ingress-nginx cannot be built offline: a kit cluster has no ingress controller.
+    ingressProvider: kit ? 'none' : 'nginx',
   });
   return { path: 'cluster.yml', kind: 'yaml', content, executable: false };
 }

@@ -2,6 +2,12 @@ import type { LabModel } from '../src/model.js';
 import { header, renderTemplate } from '../src/render.js';
 import type { Artifact } from './artifact.js';
 
+/**
+ * The resolv.conf provision/dns.sh writes on docker-provider nodes, where the kubelet reads it: RKE
+ * mounts the node's /etc at /host/etc in the kubelet's container.
+ */
+export const NODE_DNS_RESOLV_CONF = { host: '/etc/kubelab/resolv.conf', kubelet: '/host/etc/kubelab/resolv.conf' } as const;
+
 /** A provisioning step as the Vagrantfile runs it, in order. */
 export interface ProvisionStep {
   name: string;
@@ -14,8 +20,9 @@ export function provisionSteps(model: LabModel): ProvisionStep[] {
   const steps: ProvisionStep[] = [
     { name: 'system', path: 'provision/system.sh', args: ['node_name', 'node_ip'] },
     { name: 'docker', path: 'provision/docker.sh', args: [] },
-    { name: 'cni', path: 'provision/cni.sh', args: [] },
   ];
+  if (model.provider.type === 'docker') steps.push({ name: 'dns', path: 'provision/dns.sh', args: ['node_ip'] });
+  steps.push({ name: 'cni', path: 'provision/cni.sh', args: [] });
   if (model.images.hostDir !== undefined) steps.push({ name: 'images', path: 'provision/images.sh', args: [] });
   steps.push({ name: 'rke-access', path: 'provision/rke-access.sh', args: ['rke_public_key'] });
   return steps;
@@ -87,6 +94,7 @@ export async function renderProvisionScripts(model: LabModel): Promise<Artifact[
       proxyEnv,
     },
     'cni.sh': { ...common },
+    'dns.sh': { ...common, hostResolvConf: NODE_DNS_RESOLV_CONF.host, resolvConf: NODE_DNS_RESOLV_CONF.kubelet },
     'images.sh': { ...common, guestDir: model.images.guestDir },
     'rke-access.sh': { ...common, user: model.ssh.user },
   };

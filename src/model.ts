@@ -1,5 +1,5 @@
 import type { SpecPath } from './spec/load.js';
-import type { Arch, CniPlugin, ProviderType, Role, SpecTaint } from './spec/types.js';
+import type { Arch, CniPlugin, ProviderType, Role, SpecTaint, SystemImages } from './spec/types.js';
 
 /** The lab after validation and normalization: every default resolved, every decision made. */
 export interface LabModel {
@@ -64,6 +64,10 @@ export interface ImagesModel {
   /** Host folder relative to the output folder; undefined when preloading is off. */
   hostDir: string | undefined;
   guestDir: string;
+  /** Where the system images come from: `kit` (kubelab's offline kit) or `rancher` (RKE's, pulled). */
+  system: SystemImages;
+  /** With the kit: the file name of its tarball in the images folder (kitTarballName); else undefined. */
+  kitTarball: string | undefined;
 }
 
 export const ROLE_ORDER: readonly Role[] = ['etcd', 'controlplane', 'worker'];

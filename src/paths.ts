@@ -13,3 +13,4 @@ export const packageRoot = findRoot();
 export const schemaFile = path.join(packageRoot, 'schema', 'kubelab.schema.json');
 export const templatesDir = path.join(packageRoot, 'templates');
 export const boxesDir = path.join(packageRoot, 'boxes');
+export const kitDir = path.join(packageRoot, 'kit');

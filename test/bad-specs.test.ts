@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { KIT_KUBERNETES_VERSIONS, RKE_KUBERNETES_VERSIONS } from '../src/kit/components.js';
 import { brief, compileText, errorsOf, ONE_NODE, rejectedText, warningsOf } from './support/spec.js';
 
 /**
@@ -16,6 +17,10 @@ interface BadSpec {
 
 const ALL = '[etcd, controlplane, worker]';
 const node = (extra = ''): string => `nodes:\n  - name: a\n    roles: ${ALL}\n${extra}`;
+const DOCKER = 'provider:\n  type: docker\n';
+const RANCHER = "`images.system: rancher` to pull RKE's published images (the nodes need internet)";
+/** Added to a kit hint when the spec did not ask for the kit: the docker provider chose it. */
+const BY_DEFAULT = '; the docker provider uses the kit unless images.system says otherwise';
 
 const badSpecs: BadSpec[] = [
   // wrong types
@@ -184,6 +189,57 @@ const badSpecs: BadSpec[] = [
     errors: ['error 1:20 kubernetesVersion: expected an RKE Kubernetes version such as v1.32.5-rancher1-1, got "v1.32.5"'],
   },
   { name: 'Kubernetes version as a number', text: `kubernetesVersion: 1.32\n${ONE_NODE}`, errors: ['error 1:20 kubernetesVersion: expected an RKE Kubernetes version such as v1.32.5-rancher1-1, got 1.32'] },
+
+  // images.system, the offline kit and what RKE v1.8.5 knows
+  {
+    name: 'a Kubernetes version RKE does not know',
+    text: `kubernetesVersion: v1.29.0-rancher1-1\n${ONE_NODE}`,
+    errors: ['error 1:20 kubernetesVersion: RKE v1.8.5 does not know Kubernetes v1.29.0-rancher1-1'],
+    hint: `use one of ${RKE_KUBERNETES_VERSIONS.join(', ')}`,
+  },
+  {
+    name: 'a Kubernetes version RKE does not know, with the kit: only that, not also the kit’s error',
+    text: `${DOCKER}kubernetesVersion: v1.33.1-rancher1-1\n${ONE_NODE}`,
+    errors: ['error 3:20 kubernetesVersion: RKE v1.8.5 does not know Kubernetes v1.33.1-rancher1-1'],
+    hint: `use one of ${RKE_KUBERNETES_VERSIONS.join(', ')}`,
+  },
+  {
+    name: 'the kit (docker’s default) and a Kubernetes version it has no images for',
+    text: `${DOCKER}kubernetesVersion: v1.31.10-rancher1-1\n${ONE_NODE}`,
+    errors: ['error 3:20 kubernetesVersion: the offline kit has no images for Kubernetes v1.31.10-rancher1-1'],
+    hint: `use one of the kit's versions, ${KIT_KUBERNETES_VERSIONS.join(', ')}, or ${RANCHER}${BY_DEFAULT}`,
+  },
+  {
+    name: 'the kit asked for on virtualbox and a Kubernetes version it has no images for',
+    text: `kubernetesVersion: v1.30.14-rancher1-1\nimages:\n  system: kit\n${ONE_NODE}`,
+    errors: ['error 1:20 kubernetesVersion: the offline kit has no images for Kubernetes v1.30.14-rancher1-1'],
+    hint: `use one of the kit's versions, ${KIT_KUBERNETES_VERSIONS.join(', ')}, or ${RANCHER}`,
+  },
+  {
+    name: 'the kit with canal',
+    text: `${DOCKER}cni:\n  plugin: canal\n${ONE_NODE}`,
+    errors: ['error 4:11 cni.plugin: the offline kit has no images for canal: canal is calico with flannel, and calico cannot be built offline'],
+    hint: `use \`cni.plugin: flannel\`, or ${RANCHER}${BY_DEFAULT}`,
+  },
+  {
+    name: 'the kit with calico: an error, and no calico warning on top',
+    text: `images:\n  system: kit\ncni:\n  plugin: calico\n${ONE_NODE}`,
+    errors: ['error 4:11 cni.plugin: the offline kit has no calico images: calico cannot be built offline'],
+    hint: `use \`cni.plugin: flannel\`, or ${RANCHER}`,
+  },
+  {
+    name: 'the kit with another RKE',
+    text: `${DOCKER}rke:\n  version: v1.7.3\n${ONE_NODE}`,
+    errors: ['error 4:12 rke.version: the offline kit builds RKE v1.8.5, not v1.7.3'],
+    hint: `use \`rke.version: v1.8.5\` (or leave it out), or ${RANCHER}${BY_DEFAULT}`,
+  },
+  {
+    name: 'the kit without an images folder',
+    text: `provider:\n  type: docker\n  syncedFolder: none\n${ONE_NODE}`,
+    errors: ["error 3:17 provider.syncedFolder: syncedFolder none shares no images folder, so the offline kit's images never reach the nodes"],
+    hint: `use another provider.syncedFolder, or ${RANCHER}${BY_DEFAULT}`,
+  },
+  { name: 'images.system neither kit nor rancher', text: `${ONE_NODE}images:\n  system: offline\n`, errors: ['error 5:11 images.system: expected one of "kit", "rancher", got "offline"'] },
   { name: 'no default box for libvirt on arm64', text: `arch: arm64\nprovider:\n  type: libvirt\n${ONE_NODE}`, errors: ['error 3:9 provider.type: no default box for libvirt on arm64'] },
 ];
 
@@ -223,6 +279,15 @@ describe('bad specs: every problem at once', () => {
       "error 2:9 network.cidr: 10.0.2.0/24 collides with VirtualBox's NAT network 10.0.2.0/24, which every machine has as its first interface",
       'error 4:3 nodes: no node has the worker role; RKE needs at least one',
       'error 9:9 nodes[1].ip: b has IP 10.0.2.20, which a already has',
+    ]);
+  });
+
+  test('everything the kit cannot do, at once, in file order', async () => {
+    const { problems } = await rejectedText(`${DOCKER}kubernetesVersion: v1.31.10-rancher1-1\nrke:\n  version: v1.8.4\ncni:\n  plugin: canal\n${ONE_NODE}`);
+    assert.deepEqual(brief(problems), [
+      'error 3:20 kubernetesVersion: the offline kit has no images for Kubernetes v1.31.10-rancher1-1',
+      'error 5:12 rke.version: the offline kit builds RKE v1.8.5, not v1.8.4',
+      'error 7:11 cni.plugin: the offline kit has no images for canal: canal is calico with flannel, and calico cannot be built offline',
     ]);
   });
 
@@ -273,6 +338,18 @@ describe('warnings do not fail a spec', () => {
       'warning 5:13 nodes[0].memory: cp-1 has 768 MiB; etcd and the control plane need about 1.5 GiB to be stable',
       'warning 5:13 nodes[0].memory: cp-2 has 768 MiB; etcd and the control plane need about 1.5 GiB to be stable',
     ]);
+  });
+
+  test('with RKE’s images, docker takes what the kit lacks: canal, another Kubernetes, another RKE, no images folder', async () => {
+    assert.deepEqual(
+      await warned(`provider:\n  type: docker\n  syncedFolder: none\nkubernetesVersion: v1.31.10-rancher1-1\nrke:\n  version: v1.7.3\ncni:\n  plugin: canal\nimages:\n  system: rancher\n${ONE_NODE}`),
+      [],
+    );
+  });
+
+  test('the kit on virtualbox, with flannel or no CNI, is accepted', async () => {
+    assert.deepEqual(await warned(`images:\n  system: kit\n${ONE_NODE}`), []);
+    assert.deepEqual(await warned(`${DOCKER}cni:\n  plugin: none\n${ONE_NODE}`), []);
   });
 
   test('an odd etcd count, canal, and enough memory give no warning at all', async () => {

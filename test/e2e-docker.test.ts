@@ -14,7 +14,7 @@ const BOX = 'kubelab/debian-bookworm:latest';
 // A network the test creates for itself (through Vagrant); nothing else is ever addressed.
 const CIDR = '192.168.231.0/24';
 const NODES = { cp: '192.168.231.10', 'worker-1': '192.168.231.11', 'worker-2': '192.168.231.12' } as const;
-const SPEC = threeNodeDockerSpec('kle2e', CIDR);
+const SPEC = threeNodeDockerSpec('kle2e', CIDR, 'rancher');
 
 const unavailable = await dockerLabUnavailable();
 if (unavailable && process.env.CI) throw new Error(`the end-to-end test cannot run in CI: ${unavailable}`);
@@ -109,28 +109,16 @@ describe('apply / status / destroy with the docker provider', { skip: unavailabl
     assert.match(result.stdout, /^[0-9]+\./);
   });
 
-  test('apply with --rke runs `rke up` on the generated cluster.yml and says how to use the kubeconfig', async () => {
-    // A stand-in for rke (no Kubernetes images can be pulled here): it records how it was called.
-    const fakeRke = path.join(dir, 'fake-rke');
-    await fs.writeFile(
-      fakeRke,
-      [
-        '#!/bin/sh',
-        'if [ "$1" = --version ]; then echo "rke version v0.0.1"; exit 0; fi',
-        'echo "$PWD $*" > "$(dirname "$0")/rke-called"',
-        'echo \'time="2026-01-01T00:00:00Z" level=info msg="[network] Setting up network plugin"\'',
-        'echo "apiVersion: v1" > kube_config_cluster.yml',
-        'echo "{}" > cluster.rkestate',
-        '',
-      ].join('\n'),
-      { mode: 0o755 },
-    );
-    const result = await kubelab(dir, ['apply', '--rke', fakeRke]);
-    assert.equal(result.exitCode, 0, result.all);
-    assert.equal((await fs.readFile(path.join(dir, 'rke-called'), 'utf8')).trim(), `${outDir} up --config cluster.yml`);
-    assert.match(result.all ?? '', /RKE v0\.0\.1, the spec pins v[0-9.]+/);
-    assert.match(result.stdout, /export KUBECONFIG=out\/kube_config_cluster\.yml\n\s+kubectl get nodes/);
-    assert.match(await fs.readFile(path.join(outDir, '.kubelab/logs/rke-up.log'), 'utf8'), /Setting up network plugin/);
+  test('a lab on the kit, with the kit not built, is refused before any machine starts', async () => {
+    const kitDir = await tempDir('e2e-nokit');
+    await fs.writeFile(path.join(kitDir, 'kubelab.yaml'), threeNodeDockerSpec('klnokit', '192.168.234.0/24', 'kit'));
+    const result = await kubelab(kitDir, ['apply'], { KUBELAB_CACHE_DIR: path.join(kitDir, 'cache') });
+    assert.equal(result.exitCode, 4, result.all);
+    assert.match(result.all ?? '', /nothing was started; missing prerequisites:/);
+    assert.match(result.all ?? '', /the kit's images \(\.images\/kubelab-kit-v1\.32\.5-rancher1-1\.tar\.gz\): build the kit once with `kubelab kit build --sources DIR`/);
+    assert.match(result.all ?? '', /rke v1\.8\.5 \(the kit's\)/);
+    assert.deepEqual(await dockerLines(['ps', '-a', '--filter', 'name=klnokit-', '--format', '{{.Names}}']), []);
+    assert.ok(!(await fs.pathExists(path.join(kitDir, 'out', '.vagrant'))), 'vagrant never ran');
   });
 
   test('status shows every machine running with its IP and roles', async () => {

@@ -160,7 +160,7 @@ describe('fault timer', () => {
 });
 
 describe('kubelab fault: bad input changes nothing', () => {
-  const SPEC = threeNodeDockerSpec('offline', '192.168.239.0/24');
+  const SPEC = threeNodeDockerSpec('offline', '192.168.239.0/24', 'rancher');
 
   /** A lab folder that looks up (it has its key), with no machine behind it. */
   async function fakeLab(): Promise<{ dir: string; outDir: string }> {

@@ -6,6 +6,7 @@ import { renderGitignore } from '../generators/gitignore.js';
 import { renderAll, type Artifact } from '../generators/index.js';
 import { dockerDaemonConfig, renderProvisionScripts } from '../generators/provision.js';
 import { renderVagrantfile } from '../generators/vagrantfile.js';
+import { kitSystemImages } from '../src/kit/components.js';
 import type { LabModel } from '../src/model.js';
 import { compileText, ONE_NODE } from './support/spec.js';
 
@@ -15,6 +16,13 @@ const THREE = 'name: lab\nnodes:\n  - name: cp\n    roles: [etcd, controlplane]\
 
 function lines(text: string, pattern: RegExp): string[] {
   return text.split('\n').filter((l) => pattern.test(l)).map((l) => l.trim());
+}
+
+type ClusterYml = { system_images?: Record<string, string>; ingress: { provider: string }; services: Record<string, Record<string, unknown>> };
+
+async function clusterYml(text: string): Promise<{ doc: ClusterYml; content: string }> {
+  const { content } = await renderClusterYml(await model(text));
+  return { doc: parse(content) as ClusterYml, content };
 }
 
 function script(artifacts: Artifact[], name: string): string {
@@ -176,6 +184,20 @@ describe('generator: provision scripts', () => {
     assert.equal(config['default-runtime'], undefined);
   });
 
+  test('dns.sh on the docker provider only: DNS relayed on the node\'s private address, and the kubelet told to use it', async () => {
+    const docker = await renderProvisionScripts(await model(`provider:\n  type: docker\n${ONE_NODE}`));
+    assert.deepEqual(docker.map((a) => a.path), ['system', 'docker', 'dns', 'cni', 'images', 'rke-access'].map((n) => `provision/${n}.sh`));
+    const dns = script(docker, 'dns.sh');
+    assert.match(dns, /--server=127\.0\.0\.11 --listen-address=\$node_ip --bind-interfaces/);
+    assert.match(dns, /^install_if_changed \/etc\/kubelab\/resolv\.conf << RESOLV\nnameserver \$node_ip\nRESOLV$/m);
+    const vagrantfile = (await renderVagrantfile(await model(`provider:\n  type: docker\n${ONE_NODE}`))).content;
+    assert.deepEqual(lines(vagrantfile, /provision "dns"/), ['node.vm.provision "dns", type: "shell", path: "provision/dns.sh", args: [n[:ip]]']);
+    const { doc } = await clusterYml(`provider:\n  type: docker\n${ONE_NODE}`);
+    assert.deepEqual(doc.services.kubelet!.extra_args, { 'resolv-conf': '/host/etc/kubelab/resolv.conf' });
+    const vm = await clusterYml(ONE_NODE);
+    assert.equal('extra_args' in vm.doc.services.kubelet!, false);
+  });
+
   test('rke-access.sh: the login user from the spec', async () => {
     assert.match(script(await renderProvisionScripts(await model(`ssh:\n  user: admin\n${ONE_NODE}`)), 'rke-access.sh'), /^user=admin$/m);
   });
@@ -225,6 +247,48 @@ describe('generator: cluster.yml', () => {
     assert.equal(docker.services.kubelet.fail_swap_on, false);
     const libvirt = parse((await renderClusterYml(await model(`provider:\n  type: libvirt\n${ONE_NODE}`))).content) as { services: { kubelet: { fail_swap_on: boolean } } };
     assert.equal(libvirt.services.kubelet.fail_swap_on, true);
+  });
+});
+
+describe('generator: cluster.yml with the offline kit', () => {
+
+  test('the kit: system_images from the kit in key order, and no ingress controller, each with its reason', async () => {
+    const { doc, content } = await clusterYml(`kubernetesVersion: v1.32.3-rancher1-1\nprovider:\n  type: docker\n${ONE_NODE}`);
+    assert.deepEqual(doc.system_images, kitSystemImages('v1.32.3-rancher1-1'));
+    assert.equal(doc.system_images?.kubernetes, 'kubelab/hyperkube:v1.32.3');
+    const keys = Object.keys(doc.system_images ?? {});
+    assert.deepEqual(keys, [...keys].sort());
+    assert.match(content, /^# the images folder \(kubelab-kit-v1\.32\.3-rancher1-1\.tar\.gz\) so that no node pulls them\.$/m);
+    assert.deepEqual(doc.ingress, { provider: 'none' });
+    assert.match(content, /^ {2}# The offline kit has no ingress controller: ingress-nginx cannot be built offline\.\n {2}provider: none$/m);
+  });
+
+  test('the kit asked for on a VM provider gets the same', async () => {
+    const { doc } = await clusterYml(`images:\n  system: kit\n${ONE_NODE}`);
+    assert.deepEqual(doc.system_images, kitSystemImages('v1.32.5-rancher1-1'));
+    assert.deepEqual(doc.ingress, { provider: 'none' });
+  });
+
+  test('RKE’s images: no system_images, and ingress-nginx as before', async () => {
+    for (const text of [ONE_NODE, `provider:\n  type: libvirt\n${ONE_NODE}`, `provider:\n  type: docker\nimages:\n  system: rancher\n${ONE_NODE}`]) {
+      const { doc, content } = await clusterYml(text);
+      assert.equal('system_images' in doc, false, text);
+      assert.deepEqual(doc.ingress, { provider: 'nginx' }, text);
+      assert.doesNotMatch(content, /\bkit\b|"kubelab\//, text);
+    }
+  });
+
+  test('docker: kube-proxy leaves nf_conntrack_max alone, whatever the images; VMs keep its default', async () => {
+    for (const text of [`provider:\n  type: docker\n${ONE_NODE}`, `provider:\n  type: docker\nimages:\n  system: rancher\n${ONE_NODE}`]) {
+      const { doc, content } = await clusterYml(text);
+      assert.deepEqual(doc.services.kubeproxy, { extra_args: { 'conntrack-max-per-core': '0' } }, text);
+      assert.match(content, /# nf_conntrack_max is read-only in a node container's network namespace: kube-proxy would exit/, text);
+    }
+    for (const text of [ONE_NODE, `provider:\n  type: libvirt\n${ONE_NODE}`, `images:\n  system: kit\n${ONE_NODE}`]) {
+      const { doc, content } = await clusterYml(text);
+      assert.equal('kubeproxy' in doc.services, false, text);
+      assert.doesNotMatch(content, /conntrack/, text);
+    }
   });
 });
 

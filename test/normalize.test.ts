@@ -91,6 +91,38 @@ describe('normalize: CNI options', () => {
   });
 });
 
+describe('normalize: system images and the CNI default', () => {
+  const resolved = async (text: string): Promise<[string, string | undefined, string, Record<string, string>]> => {
+    const { model } = await compileText(`${text}${ONE_NODE}`);
+    return [model.images.system, model.images.kitTarball, model.cni.plugin, model.cni.options];
+  };
+
+  test('docker runs offline from the kit, with flannel; its tarball is named after the Kubernetes version', async () => {
+    assert.deepEqual(await resolved('provider:\n  type: docker\n'), ['kit', 'kubelab-kit-v1.32.5-rancher1-1.tar.gz', 'flannel', { flannel_iface: 'eth1' }]);
+    assert.deepEqual(await resolved('kubernetesVersion: v1.32.2-rancher1-1\nprovider:\n  type: docker\n'), [
+      'kit',
+      'kubelab-kit-v1.32.2-rancher1-1.tar.gz',
+      'flannel',
+      { flannel_iface: 'eth1' },
+    ]);
+  });
+
+  test('virtualbox and libvirt pull RKE’s images, with canal as before', async () => {
+    assert.deepEqual(await resolved(''), ['rancher', undefined, 'canal', { canal_iface: 'eth1' }]);
+    assert.deepEqual(await resolved('provider:\n  type: libvirt\n'), ['rancher', undefined, 'canal', { canal_iface: 'eth1' }]);
+  });
+
+  test('images.system given in the spec wins over the provider’s default, and decides the CNI default', async () => {
+    assert.deepEqual(await resolved('provider:\n  type: docker\nimages:\n  system: rancher\n'), ['rancher', undefined, 'canal', { canal_iface: 'eth1' }]);
+    assert.deepEqual(await resolved('images:\n  system: kit\n'), ['kit', 'kubelab-kit-v1.32.5-rancher1-1.tar.gz', 'flannel', { flannel_iface: 'eth1' }]);
+  });
+
+  test('cni.plugin given in the spec is kept whatever the images', async () => {
+    assert.deepEqual(await resolved('provider:\n  type: docker\ncni:\n  plugin: none\n'), ['kit', 'kubelab-kit-v1.32.5-rancher1-1.tar.gz', 'none', {}]);
+    assert.deepEqual(await resolved('cni:\n  plugin: flannel\n'), ['rancher', undefined, 'flannel', { flannel_iface: 'eth1' }]);
+  });
+});
+
 describe('normalize: proxy and registry mirror', () => {
   test('noProxy lists the user’s hosts, then the nodes, the private network and the cluster ranges, once each', async () => {
     const { model } = await compileText(
@@ -160,7 +192,7 @@ describe('normalize: provider, box and paths', () => {
     const root = path.dirname(specFile);
     const { model } = await compileSpec(specFile, path.join(root, 'build', 'lab'));
     assert.equal(model.specPath, '../../lab.yaml');
-    assert.deepEqual(model.images, { hostDir: '../../cache/images', guestDir: '/kubelab/images' });
+    assert.deepEqual(model.images, { hostDir: '../../cache/images', guestDir: '/kubelab/images', system: 'rancher', kitTarball: undefined });
   });
 
   test('an output folder that is the spec’s own folder gives plain relative paths', async () => {

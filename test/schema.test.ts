@@ -29,7 +29,8 @@ describe('schema: defaults', () => {
       network: { cidr: '192.168.56.0/24', interface: 'eth1' },
       defaults: { cpus: 2, memory: '2G' },
       nodes: [{ name: 'a', roles: ['etcd', 'controlplane', 'worker'] }],
-      cni: { plugin: 'canal', options: {} },
+      // cni.plugin and images.system have no schema default: normalize resolves them from the provider.
+      cni: { options: {} },
       ssh: { user: 'vagrant' },
       images: { dir: '.images' },
     });

@@ -37,7 +37,7 @@ CACHE_DIR="${KUBELAB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kubelab}"
 INCLUDE=(
   systemd systemd-sysv dbus libpam-systemd openssh-server sudo
   iproute2 iputils-ping iptables netbase ca-certificates curl gnupg
-  kmod procps jq less libcap2-bin
+  kmod procps jq less libcap2-bin dnsmasq-base
 )
 # Units that make no sense in a container (no ttys, no udev, no kernel
 # modules, host-global sysctls, no fstab, no periodic apt runs racing with
@@ -89,9 +89,17 @@ if ! docker info >/dev/null 2>&1; then
   "$REPO_DIR/scripts/ensure-dockerd.sh" --no-check
 fi
 
+# The box carries files of this repository (kubelab-init, the runc wrapper): an image built from
+# other versions of them is stale, and is rebuilt.
+INPUTS_LABEL=org.kubelab.box.inputs
+INPUTS="$(cat "$0" "$SCRIPT_DIR/kubelab-init" "$REPO_DIR/scripts/runc-drop-caps" | sha256sum | cut -c1-16)"
 if [[ "$FORCE" == 0 ]] && docker image inspect "$IMAGE" >/dev/null 2>&1; then
-  step "image $IMAGE already exists; nothing to do (use --force to rebuild)"
-  exit 0
+  built_from="$(docker image inspect --format "{{index .Config.Labels \"$INPUTS_LABEL\"}}" "$IMAGE")"
+  if [[ "$built_from" == "$INPUTS" ]]; then
+    step "image $IMAGE is up to date; nothing to do (use --force to rebuild)"
+    exit 0
+  fi
+  step "image $IMAGE was built from other versions of its files; rebuilding"
 fi
 
 if ! command -v debootstrap >/dev/null 2>&1; then
@@ -274,7 +282,7 @@ base_id="$(tar -C "$ROOT" --numeric-owner --xattrs --xattrs-include='*' -cf - . 
     --message "kubelab box ($SUITE, built by boxes/docker/build.sh)" \
     -)"
 step "adding STOPSIGNAL SIGRTMIN+3 -> $IMAGE"
-if ! out="$(printf 'FROM %s\nSTOPSIGNAL SIGRTMIN+3\n' "$base_id" |
+if ! out="$(printf 'FROM %s\nSTOPSIGNAL SIGRTMIN+3\nLABEL %s=%s\n' "$base_id" "$INPUTS_LABEL" "$INPUTS" |
   DOCKER_BUILDKIT=0 docker build --quiet --tag "$IMAGE" - 2>&1)"; then
   echo "$out" >&2
   die "docker build (STOPSIGNAL layer) failed"

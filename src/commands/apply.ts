@@ -1,10 +1,14 @@
+import fs from 'fs-extra';
 import path from 'node:path';
 import { KubelabError, PrerequisiteError } from '../errors.js';
 import { LAB_FILES, logFile } from '../lab-files.js';
 import type { LabModel, NodeModel } from '../model.js';
 import { CommandFailedError, InterruptedError, runStreamed } from '../run/exec.js';
 import { runBounded } from '../run/pool.js';
-import { checkMachinePrerequisites, findRke, rkeHowToGet } from '../run/prerequisites.js';
+import { checkMachinePrerequisites, rkeHowToGet, type Missing, type Tool } from '../run/prerequisites.js';
+import { KIT_RKE_VERSION } from '../kit/components.js';
+import { labKubectl, labRke } from '../kit/tools.js';
+import { waitForReady } from '../run/kube.js';
 import type { Progress } from '../run/progress.js';
 import { ensureSshKey, requireSshKey } from '../run/ssh-key.js';
 import { phaseOf } from '../run/vagrant-phases.js';
@@ -24,6 +28,8 @@ export interface ApplyOptions {
 export interface ApplyResult {
   model: LabModel;
   kubeconfig: string | undefined;
+  /** Seconds each phase took: machines up and provisioned, `rke up`, nodes turning Ready after it. */
+  phases: { machines: number; rke?: number; ready?: number };
 }
 
 /** generate → prerequisites → key → `vagrant up` per node (bounded) → `rke up`. */
@@ -34,7 +40,7 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
   if (result.written.length > 0) progress.note(`regenerated ${result.written.join(', ')}`);
   if (!model.ssh.managed) await requireSshKey(outDir, model.ssh.privateKeyPath);
   await checkMachinePrerequisites(model);
-  const rke = options.machinesOnly ? undefined : await findRke(options.rke);
+  const rke = options.machinesOnly ? undefined : await findClusterTools(model, outDir, options.rke);
   if (!options.machinesOnly && !rke) {
     progress.note(`rke was not found: the machines will be created and provisioned, then apply stops (${rkeHowToGet(model.rkeVersion)})`);
   } else if (rke && rke.version !== model.rkeVersion) {
@@ -42,12 +48,24 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
   }
   if (model.ssh.managed) await ensureSshKey(outDir, model.ssh.privateKeyPath, `kubelab-${model.name}`);
 
+  let mark = Date.now();
+  const lap = (): number => {
+    const seconds = (Date.now() - mark) / 1000;
+    mark = Date.now();
+    return seconds;
+  };
   await upMachines(model, outDir, options);
   if (signal.aborted) throw new InterruptedError('starting the machines');
+  const machines = lap();
 
-  if (options.machinesOnly) return { model, kubeconfig: undefined };
+  if (options.machinesOnly) return { model, kubeconfig: undefined, phases: { machines } };
   if (!rke) {
     throw new PrerequisiteError([{ name: 'rke', howToGet: rkeHowToGet(model.rkeVersion) }], 'the machines are up and provisioned; Kubernetes was not installed');
+  }
+  if (model.provider.type === 'docker') {
+    progress.note(
+      'note: the kubelet sets vm.overcommit_memory=1, kernel.panic=10 and kernel.panic_on_oops=1 when it starts; a container shares the kernel, so on the docker provider these are the host\'s settings',
+    );
   }
   progress.set('rke', 'rke up: installing Kubernetes');
   try {
@@ -62,10 +80,69 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
     });
   } catch (error) {
     progress.set('rke', 'failed');
+    if (error instanceof CommandFailedError) {
+      throw new KubelabError(`rke up failed (exit code ${error.exitCode_ ?? '?'}); the last lines of its log:\n${error.tail.map((l) => `  | ${l}`).join('\n')}`, {
+        hint: `the whole log is ${error.logFile}; \`kubelab apply\` again carries on from where rke stopped`,
+      });
+    }
     throw error;
   }
   progress.set('rke', `done in ${progress.elapsed()}`);
-  return { model, kubeconfig: path.join(outDir, LAB_FILES.kubeconfig) };
+  const rkeSeconds = lap();
+  const kubeconfig = path.join(outDir, LAB_FILES.kubeconfig);
+  await waitForNodes(model, kubeconfig, progress, signal);
+  return { model, kubeconfig, phases: { machines, rke: rkeSeconds, ready: lap() } };
+}
+
+/** How long nodes may take to turn Ready once rke is done: the network plugin starts last. */
+const READY_TIMEOUT_MS = 5 * 60_000;
+
+async function waitForNodes(model: LabModel, kubeconfig: string, progress: Progress, signal: AbortSignal): Promise<void> {
+  const kubectl = await labKubectl(model);
+  if (!kubectl) {
+    progress.note('no kubectl to wait for the nodes with: `kubelab status` shows when they are Ready');
+    return;
+  }
+  const names = model.nodes.map((n) => n.name);
+  progress.set('nodes', `waiting for ${names.length} node(s) to be Ready`);
+  const notReady = await waitForReady(kubectl.path, kubeconfig, names, {
+    timeoutMs: READY_TIMEOUT_MS,
+    signal,
+    onPoll: (ready) => progress.set('nodes', `${ready.length}/${names.length} Ready`),
+  });
+  if (signal.aborted) throw new InterruptedError('waiting for the nodes to be Ready');
+  if (notReady.length > 0) {
+    progress.set('nodes', 'not all Ready');
+    throw new KubelabError(`Kubernetes is installed, but ${notReady.join(', ')} did not turn Ready within ${READY_TIMEOUT_MS / 60_000} minutes`, {
+      hint: `look with \`kubelab kubectl describe node ${notReady[0]}\` and \`kubelab kubectl -n kube-system get pods -o wide\``,
+    });
+  }
+  progress.set('nodes', `all ${names.length} Ready after ${progress.elapsed()}`);
+}
+
+/**
+ * What `rke up` needs besides the machines, checked before any machine starts. With the kit that
+ * is the kit's tarball in the images folder and its rke; a lab on RKE's published images only needs
+ * an rke (and without one, apply still brings the machines up).
+ */
+async function findClusterTools(model: LabModel, outDir: string, explicitRke: string | undefined): Promise<Tool | undefined> {
+  const rke = await labRke(model, explicitRke);
+  if (model.images.system !== 'kit') return rke;
+  const missing: Missing[] = [];
+  const build = kitHowToGet(model);
+  if (model.images.hostDir === undefined || model.images.kitTarball === undefined) {
+    missing.push({ name: "the kit's images", howToGet: 'provider.syncedFolder is none, so no images reach the nodes: use another syncedFolder, or images.system: rancher' });
+  } else {
+    const tarball = path.resolve(outDir, model.images.hostDir, model.images.kitTarball);
+    if (!(await fs.pathExists(tarball))) missing.push({ name: `the kit's images (${path.relative(process.cwd(), tarball)})`, howToGet: build });
+  }
+  if (!rke) missing.push({ name: explicitRke ? `rke (${explicitRke})` : `rke ${KIT_RKE_VERSION} (the kit's)`, howToGet: explicitRke ? 'check the --rke path' : build });
+  if (missing.length > 0) throw new PrerequisiteError(missing, 'nothing was started');
+  return rke;
+}
+
+function kitHowToGet(model: LabModel): string {
+  return `build the kit once with \`kubelab kit build --sources DIR\` (DIR holds the sources the Go module proxy refuses; it names any that are missing): Kubernetes ${model.kubernetesVersion}, about 20 minutes the first time, seconds after that`;
 }
 
 async function upMachines(model: LabModel, outDir: string, options: ApplyOptions): Promise<void> {

@@ -11,31 +11,9 @@ import { faultCommand } from './fault.js';
 import { formatStatus, labStatus } from './status.js';
 import { labOptions, type LabArgs } from './options.js';
 import { err, out } from './console.js';
-
-/**
- * The first Ctrl-C asks the running children to stop cleanly (they get one SIGINT each); a second
- * one exits at once and leaves them to finish their cleanup on their own.
- */
-function interruptible(note: (line: string) => void): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    if (controller.signal.aborted) {
-      note('interrupted again: exiting now; the machines may be left half-made (kubelab destroy removes them)');
-      process.exit(130);
-    }
-    note('interrupting: waiting for the running commands to stop cleanly (Ctrl-C again to quit at once)');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigint);
-    },
-  };
-}
+import { interruptible } from './interrupt.js';
+import { kitCommand } from './kit.js';
+import { kubectlCommand } from './kubectl.js';
 
 const applyCommand: CommandModule<object, LabArgs & { jobs: number; rke: string | undefined; 'machines-only': boolean }> = {
   command: 'apply',
@@ -57,7 +35,9 @@ const applyCommand: CommandModule<object, LabArgs & { jobs: number; rke: string 
       progress.finish();
       if (result.kubeconfig) {
         const rel = path.relative(process.cwd(), result.kubeconfig) || result.kubeconfig;
-        out(`lab ${result.model.name} is up in ${progress.elapsed()}. Use it with:\n  export KUBECONFIG=${rel}\n  kubectl get nodes -o wide`);
+        const { machines, rke, ready } = result.phases;
+        const phases = `machines ${machines.toFixed(1)}s, rke up ${(rke ?? 0).toFixed(1)}s, nodes Ready ${(ready ?? 0).toFixed(1)}s later`;
+        out(`lab ${result.model.name} is up in ${progress.elapsed()} (${phases}). Use it with:\n  kubelab kubectl get nodes -o wide\nor, with your own kubectl:\n  export KUBECONFIG=${rel}`);
       } else {
         out(`lab ${result.model.name}: ${result.model.nodes.length} machine(s) up and provisioned in ${progress.elapsed()} (Kubernetes not installed: --machines-only)`);
       }
@@ -117,4 +97,4 @@ const boxCommand: CommandModule<object, { force: boolean; image: string | undefi
   },
 };
 
-export const labCommands = [applyCommand, destroyCommand, statusCommand, faultCommand, boxCommand] as CommandModule[];
+export const labCommands = [applyCommand, destroyCommand, statusCommand, faultCommand, boxCommand, kitCommand, kubectlCommand] as CommandModule[];

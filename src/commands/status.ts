@@ -4,8 +4,8 @@ import { KubelabError } from '../errors.js';
 import { readState } from '../fault/state.js';
 import { LAB_FILES } from '../lab-files.js';
 import type { LabModel } from '../model.js';
-import { capture } from '../run/exec.js';
-import { findKubectl } from '../run/prerequisites.js';
+import { readNodes } from '../run/kube.js';
+import { labKubectl } from '../kit/tools.js';
 import { vagrantStatus } from '../run/vagrant.js';
 
 export interface NodeStatus {
@@ -29,10 +29,6 @@ export interface LabStatus {
   nodes: NodeStatus[];
 }
 
-interface KubeNodeList {
-  items: { metadata: { name: string }; status: { conditions?: { type: string; status: string }[]; nodeInfo?: { kubeletVersion?: string } } }[];
-}
-
 export async function labStatus(model: LabModel, outDir: string): Promise<LabStatus> {
   if (!(await fs.pathExists(path.join(outDir, 'Vagrantfile')))) {
     throw new KubelabError(`${outDir} has no Vagrantfile`, { hint: 'run `kubelab generate` (or `kubelab apply`) first' });
@@ -42,23 +38,15 @@ export async function labStatus(model: LabModel, outDir: string): Promise<LabSta
   const kubeconfig = path.join(outDir, LAB_FILES.kubeconfig);
   let kube: Map<string, { ready: boolean; version: string }> | undefined;
   let kubernetesNote: string | undefined;
+  const kubectl = (await fs.pathExists(kubeconfig)) ? await labKubectl(model) : undefined;
   if (!(await fs.pathExists(kubeconfig))) {
     kubernetesNote = 'no kubeconfig: Kubernetes is not installed yet (kubelab apply installs it with rke)';
-  } else if (!(await findKubectl())) {
-    kubernetesNote = 'kubectl not found on PATH: install it to see Kubernetes\' view of the nodes';
+  } else if (!kubectl) {
+    kubernetesNote = "no kubectl: `kubelab kit build` builds one, or install it on PATH, to see Kubernetes' view of the nodes";
   } else {
-    const result = await capture('kubectl', ['--kubeconfig', kubeconfig, '--request-timeout=5s', 'get', 'nodes', '-o', 'json'], { timeoutMs: 15_000 });
-    if (result.ok) {
-      const list = JSON.parse(result.stdout) as KubeNodeList;
-      kube = new Map(
-        list.items.map((item) => [
-          item.metadata.name,
-          { ready: item.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false, version: item.status.nodeInfo?.kubeletVersion ?? '' },
-        ]),
-      );
-    } else {
-      kubernetesNote = `the API server did not answer: ${result.stderr.trim().split('\n')[0] ?? ''}`;
-    }
+    const result = await readNodes(kubectl.path, kubeconfig);
+    if ('nodes' in result) kube = new Map(result.nodes.map((n) => [n.name, { ready: n.ready, version: n.version }]));
+    else kubernetesNote = `the API server did not answer: ${result.error}`;
   }
   return {
     lab: model.name,

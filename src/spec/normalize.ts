@@ -1,11 +1,12 @@
 import path from 'node:path';
 import type { SpecProblem } from '../errors.js';
+import { kitTarballName } from '../kit/components.js';
 import { ROLE_ORDER, type LabModel, type NodeModel, type ProxyModel } from '../model.js';
 import { formatIp, netmask, parseCidr, parseIp, contains, type Cidr } from '../net.js';
 import { CLUSTER_CIDR, FIRST_NODE_HOST, PROVIDERS, SERVICE_CIDR } from '../providers.js';
 import { parseMemoryMiB } from '../units.js';
 import { formatPath, type SourceSpec, type SpecPath } from './load.js';
-import type { SpecDocument } from './types.js';
+import type { CniPlugin, SpecDocument, SystemImages } from './types.js';
 
 export interface NormalizeContext {
   source: SourceSpec;
@@ -52,6 +53,8 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
   if (spec.proxy?.http !== undefined) url(['proxy', 'http'], spec.proxy.http);
   if (spec.proxy?.https !== undefined) url(['proxy', 'https'], spec.proxy.https);
   const mirrorUrl = spec.registryMirror && url(['registryMirror', 'url'], spec.registryMirror.url);
+  const system = systemImages(spec);
+  const plugin = cniPlugin(spec, system);
   const model: LabModel = {
     name: spec.name,
     specPath: toPosix(path.relative(ctx.outDir, ctx.specFile)),
@@ -73,7 +76,7 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
       interface: spec.network.interface,
     },
     nodes,
-    cni: { plugin: spec.cni.plugin, options: cniOptions(spec) },
+    cni: { plugin, options: cniOptions(spec, plugin) },
     ssh: sshModel(spec, ctx),
     proxy: proxyModel(spec, nodes),
     registryMirror: spec.registryMirror && {
@@ -87,6 +90,8 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
           ? undefined
           : toPosix(path.relative(ctx.outDir, path.resolve(path.dirname(ctx.specFile), spec.images.dir))) || '.',
       guestDir: GUEST_IMAGES_DIR,
+      system,
+      kitTarball: system === 'kit' ? kitTarballName(spec.kubernetesVersion) : undefined,
     },
   };
   return { model, problems };
@@ -166,11 +171,24 @@ function syncedFolderType(spec: SpecDocument): 'rsync' | 'nfs' | undefined {
   return choice === 'default' && spec.provider.type === 'libvirt' ? 'rsync' : undefined;
 }
 
+/**
+ * The docker provider runs labs offline from kubelab's kit by default; VMs pull RKE's images, as
+ * they always did.
+ */
+function systemImages(spec: SpecDocument): SystemImages {
+  return spec.images.system ?? (spec.provider.type === 'docker' ? 'kit' : 'rancher');
+}
+
+/** The kit has flannel but no calico (so no canal either); with RKE's images canal stays the default. */
+function cniPlugin(spec: SpecDocument, system: SystemImages): CniPlugin {
+  return spec.cni.plugin ?? (system === 'kit' ? 'flannel' : 'canal');
+}
+
 /** Binds the CNI to the private interface; the NAT interface has the same address on every machine. */
-function cniOptions(spec: SpecDocument): Record<string, string> {
+function cniOptions(spec: SpecDocument, plugin: CniPlugin): Record<string, string> {
   const own: Record<string, string> = {};
-  if (spec.cni.plugin === 'canal') own.canal_iface = spec.network.interface;
-  if (spec.cni.plugin === 'flannel') own.flannel_iface = spec.network.interface;
+  if (plugin === 'canal') own.canal_iface = spec.network.interface;
+  if (plugin === 'flannel') own.flannel_iface = spec.network.interface;
   return sortedRecord({ ...own, ...spec.cni.options });
 }
 

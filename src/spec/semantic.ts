@@ -1,4 +1,5 @@
 import type { Severity, SpecProblem } from '../errors.js';
+import { KIT_CNI_PLUGINS, KIT_KUBERNETES_VERSIONS, KIT_RKE_VERSION, RKE_KUBERNETES_VERSIONS } from '../kit/components.js';
 import type { LabModel } from '../model.js';
 import { contains, mustParseCidr, overlaps, parseCidr, parseIp } from '../net.js';
 import { CLUSTER_CIDR, PROVIDERS, SERVICE_CIDR, VIRTUALBOX_HOSTONLY_RANGE } from '../providers.js';
@@ -62,7 +63,8 @@ export function checkSemantics(spec: SpecDocument, model: LabModel, source: Sour
   if (spec.provider.type === 'docker' && spec.box !== undefined) {
     report('warning', ['box'], 'the docker provider starts an image, not a box; `box` is ignored', 'set provider.docker.image instead');
   }
-  if (spec.cni.plugin === 'calico') {
+  checkImages(spec, model, report);
+  if (model.cni.plugin === 'calico' && model.images.system !== 'kit') {
     report('warning', ['cni', 'plugin'], "calico picks each node's address itself, and may pick the NAT interface, which has the same address on every machine", 'prefer canal or flannel, which kubelab binds to the private interface');
   }
   if (spec.proxy && spec.proxy.http === undefined && spec.proxy.https === undefined) {
@@ -74,6 +76,37 @@ export function checkSemantics(spec: SpecDocument, model: LabModel, source: Sour
     }
   }
   return problems;
+}
+
+type Report = (severity: Severity, at: SpecPath, message: string, hint?: string) => void;
+
+/** What RKE v1.8.5 can install at all, and what the offline kit has images for. */
+function checkImages(spec: SpecDocument, model: LabModel, report: Report): void {
+  const version = model.kubernetesVersion;
+  const knownToRke = RKE_KUBERNETES_VERSIONS.includes(version);
+  if (!knownToRke) {
+    report('error', ['kubernetesVersion'], `RKE ${KIT_RKE_VERSION} does not know Kubernetes ${version}`, `use one of ${RKE_KUBERNETES_VERSIONS.join(', ')}`);
+  }
+  if (model.images.system !== 'kit') return;
+  const rancher = "`images.system: rancher` to pull RKE's published images (the nodes need internet)";
+  // When the spec did not ask for the kit, say where it came from.
+  const why = spec.images.system === undefined ? '; the docker provider uses the kit unless images.system says otherwise' : '';
+  if (knownToRke && !KIT_KUBERNETES_VERSIONS.includes(version)) {
+    report('error', ['kubernetesVersion'], `the offline kit has no images for Kubernetes ${version}`, `use one of the kit's versions, ${KIT_KUBERNETES_VERSIONS.join(', ')}, or ${rancher}${why}`);
+  }
+  if (!KIT_CNI_PLUGINS.includes(model.cni.plugin)) {
+    const message =
+      model.cni.plugin === 'canal'
+        ? 'the offline kit has no images for canal: canal is calico with flannel, and calico cannot be built offline'
+        : `the offline kit has no ${model.cni.plugin} images: calico cannot be built offline`;
+    report('error', ['cni', 'plugin'], message, `use \`cni.plugin: flannel\`, or ${rancher}${why}`);
+  }
+  if (model.rkeVersion !== KIT_RKE_VERSION) {
+    report('error', ['rke', 'version'], `the offline kit builds RKE ${KIT_RKE_VERSION}, not ${model.rkeVersion}`, `use \`rke.version: ${KIT_RKE_VERSION}\` (or leave it out), or ${rancher}${why}`);
+  }
+  if (model.images.hostDir === undefined) {
+    report('error', ['provider', 'syncedFolder'], "syncedFolder none shares no images folder, so the offline kit's images never reach the nodes", `use another provider.syncedFolder, or ${rancher}${why}`);
+  }
 }
 
 function withinRange(network: number, size: number, range: string): boolean {

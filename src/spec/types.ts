@@ -1,7 +1,13 @@
-/** The spec as the schema guarantees it after defaults are filled in (schema/kubelab.schema.json). */
+/**
+ * The spec as the schema guarantees it after defaults are filled in (schema/kubelab.schema.json).
+ * Keys whose default depends on other keys (images.system, cni.plugin) stay optional here and are
+ * resolved in normalize.
+ */
 export type Role = 'etcd' | 'controlplane' | 'worker';
 export type ProviderType = 'virtualbox' | 'libvirt' | 'docker';
 export type CniPlugin = 'canal' | 'flannel' | 'calico' | 'none';
+/** Where the cluster's system images come from: kubelab's offline kit, or RKE's published images. */
+export type SystemImages = 'kit' | 'rancher';
 export type Arch = 'amd64' | 'arm64';
 export type SyncedFolder = 'default' | 'rsync' | 'nfs' | 'none';
 export type Memory = number | string;
@@ -39,9 +45,9 @@ export interface SpecDocument {
   network: { cidr: string; interface: string };
   defaults: { cpus: number; memory: Memory };
   nodes: SpecNode[];
-  cni: { plugin: CniPlugin; options: Record<string, string> };
+  cni: { plugin?: CniPlugin; options: Record<string, string> };
   ssh: { user: string; privateKey?: string };
   proxy?: { http?: string; https?: string; noProxy: string[] };
   registryMirror?: { url: string; insecure: boolean };
-  images: { dir: string };
+  images: { dir: string; system?: SystemImages };
 }

@@ -12,10 +12,12 @@ export async function dockerLabUnavailable(): Promise<string | undefined> {
   return undefined;
 }
 
-/** The box image, built once per machine (a few minutes) when it is not there yet. */
+/**
+ * The box image, built when it is missing or was built from other versions of its files (a few
+ * minutes); a no-op otherwise.
+ */
 export async function ensureBox(image: string): Promise<void> {
-  if (!(await execa('docker', ['image', 'inspect', image], { reject: false })).failed) return;
-  await execa('node', [cliPath, 'box', 'build'], { stdio: 'inherit' });
+  await execa('node', [cliPath, 'box', 'build', '--image', image], { stdio: 'inherit' });
 }
 
 /** Runs kubelab in `cwd`; never throws, so tests can assert on failures too. */
@@ -54,8 +56,12 @@ export async function dockerLines(args: string[]): Promise<string[]> {
   return result.stdout.split('\n').filter((l) => l.trim() !== '');
 }
 
-/** The spec of a three-machine docker-provider lab: cp (etcd, controlplane), worker-1 and worker-2. */
-export function threeNodeDockerSpec(name: string, cidr: string): string {
+/**
+ * The spec of a three-machine docker-provider lab: cp (etcd, controlplane), worker-1 and worker-2.
+ * `images` is where its system images come from: the kit (the docker provider's default) or
+ * RKE's published images, for labs whose tests stop before `rke up`.
+ */
+export function threeNodeDockerSpec(name: string, cidr: string, images: 'kit' | 'rancher'): string {
   return `
 name: ${name}
 provider:
@@ -71,5 +77,7 @@ nodes:
   - name: worker
     count: 2
     roles: [worker]
+images:
+  system: ${images}
 `;
 }

@@ -3,7 +3,10 @@ import type { Component, ComponentKind, FaultRecord } from '../types.js';
 
 /**
  * Kubernetes components, which RKE runs as Docker containers on the nodes, and Docker itself.
- * kill is a crash (SIGKILL), stop-component a clean stop; undo starts the component again.
+ * kill is a crash: SIGKILL to the container's main process, so that Docker's restart policy acts
+ * as on a real crash (RKE's containers restart always; `docker kill` would count as a manual stop
+ * and keep them down). stop-component is a clean stop. Undo starts the component again when it is
+ * not running.
  */
 
 const WHERE: Partial<Record<Component, string>> = {
@@ -25,17 +28,19 @@ fi
 if [ "$(docker inspect --type container --format '{{.State.Running}}' "$C")" != true ]; then
   refuse "$C is not running" "kubelab fault list shows whether a fault stopped it"
 fi
-docker ${kill ? 'kill' : 'stop'} "$C" > /dev/null
+${kill ? 'kill -KILL "$(docker inspect --type container --format \'{{.State.Pid}}\' "$C")"' : 'docker stop "$C" > /dev/null'}
 `);
 }
 
 function containerUndo(fault: FaultRecord, component: Component): string {
   return script(fault.id, `start the container ${component} again`, `
 C=${sh(component)}
-if docker inspect --type container "$C" > /dev/null 2>&1; then
-  docker start "$C" > /dev/null
-else
+if ! docker inspect --type container "$C" > /dev/null 2>&1; then
   echo "$C no longer exists: nothing to start"
+elif [ "$(docker inspect --type container --format '{{.State.Running}}' "$C")" = true ]; then
+  echo "$C is running already"
+else
+  docker start "$C" > /dev/null
 fi
 `);
 }
