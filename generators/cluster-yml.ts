@@ -3,7 +3,7 @@ import type { LabModel } from '../src/model.js';
 import { CLUSTER_CIDR, SERVICE_CIDR } from '../src/providers.js';
 import { header, renderTemplate } from '../src/render.js';
 import type { Artifact } from './artifact.js';
-import { NODE_DNS_RESOLV_CONF } from './provision.js';
+import { NODE_DNS_RESOLV_CONF, NODE_KUBELET_CONFIG } from './provision.js';
 
 /** Tenth address of the service network: RKE's convention for the cluster DNS service. */
 function clusterDnsServer(serviceCidr: string): string {
@@ -39,8 +39,9 @@ export async function renderClusterYml(model: LabModel): Promise<Artifact> {
     failSwapOn: !docker,
     // A node container cannot raise nf_conntrack_max: "0" makes kube-proxy leave it as it is.
     kubeproxyExtraArgs: docker ? { 'conntrack-max-per-core': '0' } : undefined,
-    // The node's own resolv.conf names 127.0.0.11, which is CoreDNS itself inside its pod.
-    kubeletExtraArgs: docker ? { 'resolv-conf': NODE_DNS_RESOLV_CONF.kubelet } : undefined,
+    // The node's own resolv.conf names 127.0.0.11, which is CoreDNS itself inside its pod; and the
+    // kubelet sees the host's capacity, so the node's file reserves what the container does not have.
+    kubeletExtraArgs: docker ? { config: NODE_KUBELET_CONFIG.kubelet, 'resolv-conf': NODE_DNS_RESOLV_CONF.kubelet } : undefined,
     cniPlugin: model.cni.plugin,
     cniOptions: model.cni.options,
     // ingress-nginx cannot be built offline: a kit cluster has no ingress controller.

@@ -8,12 +8,15 @@ import type { Artifact } from './artifact.js';
  */
 export const NODE_DNS_RESOLV_CONF = { host: '/etc/kubelab/resolv.conf', kubelet: '/host/etc/kubelab/resolv.conf' } as const;
 
+/** The kubelet configuration provision/capacity.sh writes on docker-provider nodes, likewise. */
+export const NODE_KUBELET_CONFIG = { host: '/etc/kubelab/kubelet-config.yaml', kubelet: '/host/etc/kubelab/kubelet-config.yaml' } as const;
+
 /** A provisioning step as the Vagrantfile runs it, in order. */
 export interface ProvisionStep {
   name: string;
   path: string;
   /** Ruby expressions passed as arguments: per-node values or values read at `vagrant up` time. */
-  args: ('node_name' | 'node_ip' | 'rke_public_key')[];
+  args: ('node_name' | 'node_ip' | 'node_cpus' | 'node_memory_mib' | 'rke_public_key')[];
 }
 
 export function provisionSteps(model: LabModel): ProvisionStep[] {
@@ -21,7 +24,12 @@ export function provisionSteps(model: LabModel): ProvisionStep[] {
     { name: 'system', path: 'provision/system.sh', args: ['node_name', 'node_ip'] },
     { name: 'docker', path: 'provision/docker.sh', args: [] },
   ];
-  if (model.provider.type === 'docker') steps.push({ name: 'dns', path: 'provision/dns.sh', args: ['node_ip'] });
+  if (model.provider.type === 'docker') {
+    steps.push(
+      { name: 'dns', path: 'provision/dns.sh', args: ['node_ip'] },
+      { name: 'capacity', path: 'provision/capacity.sh', args: ['node_cpus', 'node_memory_mib'] },
+    );
+  }
   steps.push({ name: 'cni', path: 'provision/cni.sh', args: [] });
   if (model.images.hostDir !== undefined) steps.push({ name: 'images', path: 'provision/images.sh', args: [] });
   steps.push({ name: 'rke-access', path: 'provision/rke-access.sh', args: ['rke_public_key'] });
@@ -95,6 +103,7 @@ export async function renderProvisionScripts(model: LabModel): Promise<Artifact[
     },
     'cni.sh': { ...common },
     'dns.sh': { ...common, hostResolvConf: NODE_DNS_RESOLV_CONF.host, resolvConf: NODE_DNS_RESOLV_CONF.kubelet },
+    'capacity.sh': { ...common, hostKubeletConfig: NODE_KUBELET_CONFIG.host, kubeletConfig: NODE_KUBELET_CONFIG.kubelet },
     'images.sh': { ...common, guestDir: model.images.guestDir },
     'rke-access.sh': { ...common, user: model.ssh.user },
   };

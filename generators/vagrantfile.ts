@@ -7,6 +7,8 @@ import { provisionSteps, type ProvisionStep } from './provision.js';
 const RUBY_ARG: Record<ProvisionStep['args'][number], string> = {
   node_name: 'n[:name]',
   node_ip: 'n[:ip]',
+  node_cpus: 'n[:cpus].to_s',
+  node_memory_mib: 'n[:memory].to_s',
   rke_public_key: 'RKE_PUBLIC_KEY',
 };
 

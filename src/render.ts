@@ -26,6 +26,13 @@ engine.registerHelper('yaml', (value: unknown) => new Handlebars.SafeString(JSON
 engine.registerHelper('json', (value: unknown) => new Handlebars.SafeString(JSON.stringify(value)));
 engine.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 
+// Shell functions that several scripts need: one source, though each generated script carries its
+// own copy, since every script must run on its own on a node.
+const partialsDir = path.join(templatesDir, 'partials');
+for (const file of fs.readdirSync(partialsDir).filter((f) => f.endsWith('.hbs'))) {
+  engine.registerPartial(file.slice(0, -'.hbs'.length), fs.readFileSync(path.join(partialsDir, file), 'utf8'));
+}
+
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 
 function template(name: string): Handlebars.TemplateDelegate {

@@ -56,7 +56,14 @@ spec:
     - name: web
       image: ${TOOLS_IMAGE}
       imagePullPolicy: Never
-      command: [ncat, -lk, -p, "8080", --sh-exec, 'printf "HTTP/1.0 200 OK\\r\\n\\r\\n%s\\n" "$HOSTNAME"']
+      # socat, not ncat: ncat's listener quits now and then on a closed connection.
+      command:
+        - bash
+        - -c
+        - |
+          serve() { while read -r line && [ -n "\${line%$'\\r'}" ]; do :; done; printf 'HTTP/1.0 200 OK\\r\\n\\r\\n%s\\n' "$HOSTNAME"; }
+          export -f serve
+          exec socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'bash -c serve'
       ports: [{ containerPort: 8080 }]
 `,
   )
@@ -126,6 +133,15 @@ describe('a real RKE cluster on the docker provider, from the offline kit', { sk
     // Every node is known by its private address, never by the NAT-like first interface.
     const addresses = await must('get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.addresses[?(@.type=="InternalIP")].address} {end}');
     assert.equal(addresses, Object.entries(NODES).map(([n, ip]) => `${n}=${ip}`).join(' '));
+  });
+
+  test("each node offers the scheduler its own machine's memory, not the host's", async () => {
+    const allocatable = await must('get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.allocatable.memory} {end}');
+    const mib = Object.fromEntries(allocatable.split(' ').map((pair) => pair.split('=')).map(([n, v]) => [n, Number(/^([0-9]+)Ki$/.exec(v!)?.[1]) / 1024]));
+    // The spec's memory, less the kubelet's eviction threshold (100 MiB).
+    for (const [node, asked] of [['cp', 3072], ['worker-1', 1536], ['worker-2', 1536]] as const) {
+      assert.ok(mib[node]! > asked - 200 && mib[node]! <= asked, `${node}: ${mib[node]} MiB allocatable, the spec gives it ${asked} MiB`);
+    }
   });
 
   test('roles sit on distinct nodes, like production', async () => {

@@ -186,16 +186,26 @@ describe('generator: provision scripts', () => {
 
   test('dns.sh on the docker provider only: DNS relayed on the node\'s private address, and the kubelet told to use it', async () => {
     const docker = await renderProvisionScripts(await model(`provider:\n  type: docker\n${ONE_NODE}`));
-    assert.deepEqual(docker.map((a) => a.path), ['system', 'docker', 'dns', 'cni', 'images', 'rke-access'].map((n) => `provision/${n}.sh`));
+    assert.deepEqual(docker.map((a) => a.path), ['system', 'docker', 'dns', 'capacity', 'cni', 'images', 'rke-access'].map((n) => `provision/${n}.sh`));
     const dns = script(docker, 'dns.sh');
     assert.match(dns, /--server=127\.0\.0\.11 --listen-address=\$node_ip --bind-interfaces/);
     assert.match(dns, /^install_if_changed \/etc\/kubelab\/resolv\.conf << RESOLV\nnameserver \$node_ip\nRESOLV$/m);
     const vagrantfile = (await renderVagrantfile(await model(`provider:\n  type: docker\n${ONE_NODE}`))).content;
     assert.deepEqual(lines(vagrantfile, /provision "dns"/), ['node.vm.provision "dns", type: "shell", path: "provision/dns.sh", args: [n[:ip]]']);
     const { doc } = await clusterYml(`provider:\n  type: docker\n${ONE_NODE}`);
-    assert.deepEqual(doc.services.kubelet!.extra_args, { 'resolv-conf': '/host/etc/kubelab/resolv.conf' });
+    assert.deepEqual(doc.services.kubelet!.extra_args, { config: '/host/etc/kubelab/kubelet-config.yaml', 'resolv-conf': '/host/etc/kubelab/resolv.conf' });
     const vm = await clusterYml(ONE_NODE);
     assert.equal('extra_args' in vm.doc.services.kubelet!, false);
+  });
+
+  test('capacity.sh on the docker provider only: the host\'s capacity less the node\'s own, as system-reserved', async () => {
+    const capacity = script(await renderProvisionScripts(await model(`provider:\n  type: docker\n${ONE_NODE}`)), 'capacity.sh');
+    assert.match(capacity, /reserved_memory_mib=\$\(\(host_memory_mib - node_memory_mib\)\)/);
+    assert.match(capacity, /^systemReserved:\n {2}cpu: "\$\{reserved_cpu_m\}m"\n {2}memory: "\$\{reserved_memory_mib\}Mi"$/m);
+    const vagrantfile = (await renderVagrantfile(await model(`provider:\n  type: docker\n${ONE_NODE}`))).content;
+    assert.deepEqual(lines(vagrantfile, /provision "capacity"/), ['node.vm.provision "capacity", type: "shell", path: "provision/capacity.sh", args: [n[:cpus].to_s, n[:memory].to_s]']);
+    const vm = await renderProvisionScripts(await model(ONE_NODE));
+    assert.ok(!vm.some((a) => a.path === 'provision/capacity.sh' || a.path === 'provision/dns.sh'));
   });
 
   test('rke-access.sh: the login user from the spec', async () => {

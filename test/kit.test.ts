@@ -7,6 +7,7 @@ import { fillAtomically, hashOf, hashPath } from '../src/kit/cache.js';
 import { KIT_KUBERNETES_VERSIONS, kitSystemImages, kitTarballName } from '../src/kit/components.js';
 import { BINARY_STEPS, imageRecipes } from '../src/kit/plan.js';
 import { MissingSourcesError, THIRD_PARTY_SOURCES, locateSources } from '../src/kit/sources.js';
+import { splitKubectlArgs } from '../src/commands/kubectl.js';
 import { kubelab } from './support/docker-lab.js';
 import { repoRoot } from './support/paths.js';
 import { tempDir } from './support/tmp.js';
@@ -111,5 +112,25 @@ describe('kit plan', () => {
       assert.match(kitTarballName(version), /^kubelab-kit-v1\.32\.[2-6]-rancher1-1\.tar\.gz$/);
     }
     assert.equal(kitSystemImages('v1.32.5-rancher1-1').kubernetes, 'kubelab/hyperkube:v1.32.5');
+  });
+});
+
+describe('kubelab kubectl', () => {
+  test("kubelab's own --spec and --out come first; everything after is kubectl's, -o and -n included", () => {
+    assert.deepEqual(splitKubectlArgs(['kubectl', 'get', 'nodes', '-o', 'wide']), { spec: 'kubelab.yaml', out: 'out', args: ['get', 'nodes', '-o', 'wide'] });
+    assert.deepEqual(splitKubectlArgs(['kubectl', '--out', 'lab', '--spec=a.yaml', '-n', 'kube-system', 'get', 'pods']), {
+      spec: 'a.yaml',
+      out: 'lab',
+      args: ['-n', 'kube-system', 'get', 'pods'],
+    });
+    assert.deepEqual(splitKubectlArgs(['kubectl', '--', '--out', 'x']), { spec: 'kubelab.yaml', out: 'out', args: ['--out', 'x'] });
+  });
+
+  test('a lab without a kubeconfig is told to run apply', async () => {
+    const dir = await tempDir('kubectl');
+    await fs.writeFile(path.join(dir, 'kubelab.yaml'), 'name: k\nprovider:\n  type: docker\nnodes:\n  - name: a\n    roles: [etcd, controlplane, worker]\n');
+    const result = await kubelab(dir, ['kubectl', 'get', 'nodes']);
+    assert.equal(result.exitCode, 1, result.all);
+    assert.match(result.stderr, /lab k has no kubeconfig yet \(out\/kube_config_cluster\.yml\)\nhint: run `kubelab apply` to install Kubernetes/);
   });
 });

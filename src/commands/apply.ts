@@ -32,7 +32,7 @@ export interface ApplyResult {
   phases: { machines: number; rke?: number; ready?: number };
 }
 
-/** generate → prerequisites → key → `vagrant up` per node (bounded) → `rke up`. */
+/** generate → prerequisites → key → `vagrant up` per node (bounded) → `rke up` → every node Ready. */
 export async function apply(options: ApplyOptions): Promise<ApplyResult> {
   const { progress, signal } = options;
   const outDir = path.resolve(options.out);

@@ -79,12 +79,13 @@ export async function buildKit(options: KitBuildOptions): Promise<KitBuildResult
     }
     return dir;
   };
+  const context: StepContext = { cache, sourceFolder, signal: options.signal };
   for (const step of BINARY_STEPS) {
     const key = hashOf([scriptHash, step.id, JSON.stringify(versions), goVersion, ...step.sources.map((s) => sourceHashes.get(s)!)]);
     const dir = path.join(cache.binaries, `${step.id}-${key}`);
     binaryKeys.set(step.id, key);
     binaryDirs.set(step.id, dir);
-    await track(step.id, await fs.pathExists(dir), () => buildBinaries(step, dir, versions, sourceFolder, cache, options.signal));
+    await track(step.id, await fs.pathExists(dir), () => buildBinaries(step, dir, versions, context));
   }
 
   // 2. Images and their tarball.
@@ -112,9 +113,7 @@ export async function buildKit(options: KitBuildOptions): Promise<KitBuildResult
   });
   for (const recipe of recipes) {
     const key = imageKeys.get(recipe)!;
-    await track(`image ${recipe.name}`, tarballCached || (await imageLabel(recipe.name)) === key, () =>
-      buildImage(recipe, key, baseImage, binaryDirs, sourceFolder, cache, options.signal),
-    );
+    await track(`image ${recipe.name}`, tarballCached || (await imageLabel(recipe.name)) === key, () => buildImage(recipe, key, baseImage, binaryDirs, context));
   }
   await track(`save ${path.basename(cachedTarball)}`, tarballCached, () =>
     fillAtomically(cachedTarball, async (tmp) => {
@@ -157,14 +156,15 @@ async function requireTools(): Promise<string> {
   return go!.stdout.trim();
 }
 
-async function buildBinaries(
-  step: BinaryStep,
-  dir: string,
-  versions: Record<string, string>,
-  sourceFolder: (id: SourceId) => Promise<string>,
-  cache: KitCacheLayout,
-  signal: AbortSignal | undefined,
-): Promise<void> {
+/** What every build step reads besides its own inputs. */
+interface StepContext {
+  cache: KitCacheLayout;
+  /** A source tree's folder, unpacked into the cache on first use. */
+  sourceFolder: (id: SourceId) => Promise<string>;
+  signal: AbortSignal | undefined;
+}
+
+async function buildBinaries(step: BinaryStep, dir: string, versions: Record<string, string>, { cache, sourceFolder, signal }: StepContext): Promise<void> {
   const env: Record<string, string> = {
     ...versions,
     GOMODCACHE: cache.goModCache,
@@ -182,15 +182,7 @@ async function buildBinaries(
   await fs.remove(path.join(cache.work, step.id));
 }
 
-async function buildImage(
-  recipe: ImageRecipe,
-  key: string,
-  baseImage: string,
-  binaryDirs: Map<string, string>,
-  sourceFolder: (id: SourceId) => Promise<string>,
-  cache: KitCacheLayout,
-  signal: AbortSignal | undefined,
-): Promise<void> {
+async function buildImage(recipe: ImageRecipe, key: string, baseImage: string, binaryDirs: Map<string, string>, { cache, sourceFolder, signal }: StepContext): Promise<void> {
   const context = path.join(cache.work, `image-${recipe.dir}`);
   await fs.remove(context);
   await fs.copy(path.join(kitDir, 'images', recipe.dir), context);
