@@ -77,7 +77,19 @@ kitRows.push(['nothing changed', s(warm.seconds)]);
 table(kitRows);
 console.log();
 
-// 2. A real cluster.
+// 2. A real cluster. The kubelet rewrites these host-wide sysctls (a container shares the kernel):
+// they are put back afterwards, as the tests do.
+const HOST_SYSCTLS = ['vm/overcommit_memory', 'kernel/panic', 'kernel/panic_on_oops'];
+const sysctls = new Map(await Promise.all(HOST_SYSCTLS.map(async (k) => [k, (await fs.readFile(`/proc/sys/${k}`, 'utf8')).trim()] as const)));
+process.on('exit', () => {
+  for (const [key, value] of sysctls) {
+    try {
+      fs.writeFileSync(`/proc/sys/${key}`, value);
+    } catch {
+      // Not root, or a read-only /proc/sys: nothing was changed by this user either.
+    }
+  }
+});
 const clusterRows = [['nodes', 'machines', 'rke up', 'to Ready', 'apply, total']];
 for (const nodes of [1, 3]) {
   const phases = await inLab(nodes, 'kit', async (dir) => {
