@@ -18,7 +18,7 @@ function defaultSourcesDir(): string {
   return process.env.KUBELAB_KIT_SOURCES ? path.resolve(process.env.KUBELAB_KIT_SOURCES) : path.join(cacheDir(), 'sources');
 }
 
-const kitBuildCommand: CommandModule<object, KitBuildArgs> = {
+export const kitCommand: CommandModule<object, KitBuildArgs> = {
   command: 'kit build',
   describe: "Build the offline kit from source: rke, kubectl and every image RKE's cluster runs, saved into the images folder",
   builder: (y) =>
@@ -56,5 +56,3 @@ const kitBuildCommand: CommandModule<object, KitBuildArgs> = {
     }
   },
 };
-
-export const kitCommand: CommandModule<object, KitBuildArgs> = kitBuildCommand;

@@ -21,7 +21,7 @@ const applyCommand: CommandModule<object, LabArgs & { jobs: number; rke: string 
   builder: (y) =>
     labOptions(y)
       .option('jobs', { alias: 'j', type: 'number', default: 3, describe: 'Machines brought up at the same time' })
-      .option('rke', { type: 'string', describe: 'Path of the rke binary (default: rke on PATH)' })
+      .option('rke', { type: 'string', describe: "Path of the rke binary (default: the kit's for a lab on the kit, else rke on PATH)" })
       .option('machines-only', { type: 'boolean', default: false, describe: 'Stop after provisioning the machines; do not run rke' })
       .check((args) => {
         if (!Number.isInteger(args.jobs) || args.jobs < 1) throw new Error('--jobs must be a whole number of at least 1');

@@ -38,8 +38,9 @@ export async function labStatus(model: LabModel, outDir: string): Promise<LabSta
   const kubeconfig = path.join(outDir, LAB_FILES.kubeconfig);
   let kube: Map<string, { ready: boolean; version: string }> | undefined;
   let kubernetesNote: string | undefined;
-  const kubectl = (await fs.pathExists(kubeconfig)) ? await labKubectl(model) : undefined;
-  if (!(await fs.pathExists(kubeconfig))) {
+  const installed = await fs.pathExists(kubeconfig);
+  const kubectl = installed ? await labKubectl(model) : undefined;
+  if (!installed) {
     kubernetesNote = 'no kubeconfig: Kubernetes is not installed yet (kubelab apply installs it with rke)';
   } else if (!kubectl) {
     kubernetesNote = "no kubectl: `kubelab kit build` builds one, or install it on PATH, to see Kubernetes' view of the nodes";
