@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { dockerLabUnavailable, dockerLines, ensureBox, kubelab } from './support/docker-lab.js';
+import { destroyAndAssertClean, dockerLabUnavailable, ensureBox, kubelab } from './support/docker-lab.js';
 import { eventually } from './support/fault-lab.js';
 import { repoRoot } from './support/paths.js';
 import { tempDir } from './support/tmp.js';
@@ -210,15 +210,7 @@ describe('a real RKE cluster on the docker provider, from the offline kit', { sk
   });
 
   test('destroy leaves no container, network or volume behind', async () => {
-    const containers = await dockerLines(['ps', '-a', '--filter', 'name=klcluster-', '--format', '{{.Names}}']);
-    assert.equal(containers.length, 3);
-    const volumes = (await dockerLines(['inspect', '--format', '{{range .Mounts}}{{.Name}} {{end}}', ...containers])).flatMap((l) => l.split(' ')).filter(Boolean);
-    const result = await kubelab(dir, ['destroy']);
-    assert.equal(result.exitCode, 0, result.all);
-    assert.deepEqual(await dockerLines(['ps', '-a', '--filter', 'name=klcluster-', '--format', '{{.Names}}']), []);
-    assert.deepEqual((await dockerLines(['network', 'ls', '--format', '{{.Name}}'])).filter((n) => n.includes('192.168.233.')), []);
-    const left = await dockerLines(['volume', 'ls', '-q']);
-    assert.deepEqual(volumes.filter((v) => left.includes(v)), []);
+    await destroyAndAssertClean(dir, 'klcluster', 3, '192.168.233.');
     for (const gone of ['.vagrant', 'kube_config_cluster.yml', 'cluster.rkestate']) assert.ok(!(await fs.pathExists(path.join(outDir, gone))), gone);
   });
 });

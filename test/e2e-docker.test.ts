@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { dockerLabUnavailable, dockerLines, ensureBox, kubelab, onNode, savePreloadImage, threeNodeDockerSpec } from './support/docker-lab.js';
+import { destroyAndAssertClean, dockerLabUnavailable, dockerLines, ensureBox, kubelab, onNode, savePreloadImage, threeNodeDockerSpec } from './support/docker-lab.js';
 import { tempDir } from './support/tmp.js';
 
 const BOX = 'kubelab/debian-bookworm:latest';
@@ -142,16 +142,7 @@ describe('apply / status / destroy with the docker provider', { skip: unavailabl
   });
 
   test('destroy leaves no container, network or volume behind, and keeps the generated files', async () => {
-    const containers = await dockerLines(['ps', '-a', '--filter', 'name=kle2e-', '--format', '{{.Names}}']);
-    assert.equal(containers.length, 3);
-    const volumes = (await dockerLines(['inspect', '--format', '{{range .Mounts}}{{.Name}} {{end}}', ...containers])).flatMap((l) => l.split(' ')).filter(Boolean);
-    assert.ok(volumes.length >= 3, 'each node has its /var/lib/docker volume');
-    const result = await kubelab(dir, ['destroy']);
-    assert.equal(result.exitCode, 0, result.all);
-    assert.deepEqual(await dockerLines(['ps', '-a', '--filter', 'name=kle2e-', '--format', '{{.Names}}']), []);
-    assert.deepEqual((await dockerLines(['network', 'ls', '--format', '{{.Name}}'])).filter((n) => n.includes('192.168.231.')), []);
-    const left = await dockerLines(['volume', 'ls', '-q']);
-    assert.deepEqual(volumes.filter((v) => left.includes(v)), []);
+    await destroyAndAssertClean(dir, 'kle2e', 3, '192.168.231.');
     for (const gone of ['.vagrant', '.kubelab', 'kube_config_cluster.yml', 'cluster.rkestate']) assert.ok(!(await fs.pathExists(path.join(outDir, gone))), gone);
     for (const kept of ['Vagrantfile', 'cluster.yml', 'provision/system.sh', 'kubelab.manifest.json']) assert.ok(await fs.pathExists(path.join(outDir, kept)), kept);
     const again = await kubelab(dir, ['destroy']);

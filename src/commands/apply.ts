@@ -130,12 +130,9 @@ async function findClusterTools(model: LabModel, outDir: string, explicitRke: st
   if (model.images.system !== 'kit') return rke;
   const missing: Missing[] = [];
   const build = kitHowToGet(model);
-  if (model.images.hostDir === undefined || model.images.kitTarball === undefined) {
-    missing.push({ name: "the kit's images", howToGet: 'provider.syncedFolder is none, so no images reach the nodes: use another syncedFolder, or images.system: rancher' });
-  } else {
-    const tarball = path.resolve(outDir, model.images.hostDir, model.images.kitTarball);
-    if (!(await fs.pathExists(tarball))) missing.push({ name: `the kit's images (${path.relative(process.cwd(), tarball)})`, howToGet: build });
-  }
+  // validate refuses the kit without an images folder (syncedFolder none), so both are set here.
+  const tarball = path.resolve(outDir, model.images.hostDir!, model.images.kitTarball!);
+  if (!(await fs.pathExists(tarball))) missing.push({ name: `the kit's images (${path.relative(process.cwd(), tarball)})`, howToGet: build });
   if (!rke) missing.push({ name: explicitRke ? `rke (${explicitRke})` : `rke ${KIT_RKE_VERSION} (the kit's)`, howToGet: explicitRke ? 'check the --rke path' : build });
   if (missing.length > 0) throw new PrerequisiteError(missing, 'nothing was started');
   return rke;

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
@@ -54,6 +55,24 @@ export async function savePreloadImage(dir: string, imagesDir: string, tag: stri
 export async function dockerLines(args: string[]): Promise<string[]> {
   const result = await execa('docker', args);
   return result.stdout.split('\n').filter((l) => l.trim() !== '');
+}
+
+/**
+ * `kubelab destroy` in `dir`, asserting that it removed every machine named `lab-…` (there were
+ * `machines` of them), each one's volumes, and the Docker network of `subnetPrefix` ("192.168.231.").
+ */
+export async function destroyAndAssertClean(dir: string, lab: string, machines: number, subnetPrefix: string): Promise<void> {
+  const names = ['ps', '-a', '--filter', `name=${lab}-`, '--format', '{{.Names}}'];
+  const containers = await dockerLines(names);
+  assert.equal(containers.length, machines);
+  const volumes = (await dockerLines(['inspect', '--format', '{{range .Mounts}}{{.Name}} {{end}}', ...containers])).flatMap((l) => l.split(' ')).filter(Boolean);
+  assert.ok(volumes.length >= machines, 'each node has its /var/lib/docker volume');
+  const result = await kubelab(dir, ['destroy']);
+  assert.equal(result.exitCode, 0, result.all);
+  assert.deepEqual(await dockerLines(names), []);
+  assert.deepEqual((await dockerLines(['network', 'ls', '--format', '{{.Name}}'])).filter((n) => n.includes(subnetPrefix)), []);
+  const left = await dockerLines(['volume', 'ls', '-q']);
+  assert.deepEqual(volumes.filter((v) => left.includes(v)), []);
 }
 
 /**
