@@ -1,6 +1,7 @@
 import { kitSystemImages } from '../src/kit/components.js';
 import type { LabModel } from '../src/model.js';
-import { CLUSTER_CIDR, SERVICE_CIDR } from '../src/providers.js';
+import { CLUSTER_CIDR, SERVICE_CIDR } from '../src/lab-network.js';
+import { PROVIDERS } from '../src/providers/index.js';
 import { header, renderTemplate } from '../src/render.js';
 import type { Artifact } from './artifact.js';
 import { NODE_DNS_RESOLV_CONF, NODE_KUBELET_CONFIG } from './provision.js';
@@ -19,9 +20,17 @@ function systemImages(model: LabModel): { key: string; image: string }[] {
     .map(([key, image]) => ({ key, image }));
 }
 
+function kubeletExtraArgs(sharesHostKernel: boolean, loopbackResolver: boolean): Record<string, string> | undefined {
+  const args = {
+    ...(sharesHostKernel ? { config: NODE_KUBELET_CONFIG.kubelet } : {}),
+    ...(loopbackResolver ? { 'resolv-conf': NODE_DNS_RESOLV_CONF.kubelet } : {}),
+  };
+  return Object.keys(args).length > 0 ? args : undefined;
+}
+
 export async function renderClusterYml(model: LabModel): Promise<Artifact> {
   const kit = model.images.system === 'kit';
-  const docker = model.provider.type === 'docker';
+  const { sharesHostKernel, loopbackResolver } = PROVIDERS[model.provider.type];
   const content = await renderTemplate('cluster.yml.hbs', 'yaml', {
     header: header(model.specPath),
     name: model.name,
@@ -36,12 +45,12 @@ export async function renderClusterYml(model: LabModel): Promise<Artifact> {
     kitTarball: model.images.kitTarball ?? '',
     systemImages: systemImages(model),
     // Containers share the host's swap, which the lab must not turn off.
-    failSwapOn: !docker,
+    failSwapOn: !sharesHostKernel,
     // A node container cannot raise nf_conntrack_max: "0" makes kube-proxy leave it as it is.
-    kubeproxyExtraArgs: docker ? { 'conntrack-max-per-core': '0' } : undefined,
-    // The node's own resolv.conf names 127.0.0.11, which is CoreDNS itself inside its pod; and the
-    // kubelet sees the host's capacity, so the node's file reserves what the container does not have.
-    kubeletExtraArgs: docker ? { config: NODE_KUBELET_CONFIG.kubelet, 'resolv-conf': NODE_DNS_RESOLV_CONF.kubelet } : undefined,
+    kubeproxyExtraArgs: sharesHostKernel ? { 'conntrack-max-per-core': '0' } : undefined,
+    // A loopback resolver in the node's resolv.conf is CoreDNS itself inside its pod; and a kubelet on
+    // the host's kernel sees the host's capacity, so the node's file reserves what the machine lacks.
+    kubeletExtraArgs: kubeletExtraArgs(sharesHostKernel, loopbackResolver),
     cniPlugin: model.cni.plugin,
     cniOptions: model.cni.options,
     // ingress-nginx cannot be built offline: a kit cluster has no ingress controller.

@@ -1,4 +1,5 @@
 import type { LabModel } from '../src/model.js';
+import { PROVIDERS } from '../src/providers/index.js';
 import { header, renderTemplate } from '../src/render.js';
 import type { Artifact } from './artifact.js';
 
@@ -24,12 +25,9 @@ export function provisionSteps(model: LabModel): ProvisionStep[] {
     { name: 'system', path: 'provision/system.sh', args: ['node_name', 'node_ip'] },
     { name: 'docker', path: 'provision/docker.sh', args: [] },
   ];
-  if (model.provider.type === 'docker') {
-    steps.push(
-      { name: 'dns', path: 'provision/dns.sh', args: ['node_ip'] },
-      { name: 'capacity', path: 'provision/capacity.sh', args: ['node_cpus', 'node_memory_mib'] },
-    );
-  }
+  const facts = PROVIDERS[model.provider.type];
+  if (facts.loopbackResolver) steps.push({ name: 'dns', path: 'provision/dns.sh', args: ['node_ip'] });
+  if (facts.sharesHostKernel) steps.push({ name: 'capacity', path: 'provision/capacity.sh', args: ['node_cpus', 'node_memory_mib'] });
   steps.push({ name: 'cni', path: 'provision/cni.sh', args: [] });
   if (model.images.hostDir !== undefined) steps.push({ name: 'images', path: 'provision/images.sh', args: [] });
   steps.push({ name: 'rke-access', path: 'provision/rke-access.sh', args: ['rke_public_key'] });
@@ -46,11 +44,14 @@ export function dockerDaemonConfig(model: LabModel): Record<string, unknown> {
     config['registry-mirrors'] = [model.registryMirror.url];
     if (model.registryMirror.insecure) config['insecure-registries'] = [model.registryMirror.host];
   }
-  if (model.provider.type === 'docker') {
+  const facts = PROVIDERS[model.provider.type];
+  if (facts.sharesHostKernel) {
     // Docker inside a container can only grant the capabilities its container has; the box ships a
     // runc wrapper that drops the others from each OCI spec instead of failing the whole container.
     config.runtimes = { 'kubelab-runc': { path: '/usr/local/bin/runc-drop-caps' } };
     config['default-runtime'] = 'kubelab-runc';
+  }
+  if (facts.loopbackResolver) {
     // The container's resolver is Docker's embedded DNS on 127.0.0.11. A nested dockerd drops
     // loopback resolvers and would hand its containers public ones instead; host-network containers
     // (all of RKE's) resolve through the node's own resolver this way.
@@ -73,7 +74,7 @@ function proxyEnvironment(model: LabModel): { name: string; value: string; assig
 export async function renderProvisionScripts(model: LabModel): Promise<Artifact[]> {
   // A privileged container shares the host's swap and kernel modules: turning swap off there would
   // turn it off on the host, and modules can only be loaded by the host.
-  const isContainer = model.provider.type === 'docker';
+  const isContainer = PROVIDERS[model.provider.type].sharesHostKernel;
   const common = { header: header(model.specPath), provider: model.provider.type };
   const proxyEnv = proxyEnvironment(model);
   const data: Record<string, object> = {

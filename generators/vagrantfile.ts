@@ -1,4 +1,5 @@
 import type { LabModel } from '../src/model.js';
+import { PROVIDERS } from '../src/providers/index.js';
 import { header, renderTemplate } from '../src/render.js';
 import type { Artifact } from './artifact.js';
 import { provisionSteps, type ProvisionStep } from './provision.js';
@@ -12,22 +13,8 @@ const RUBY_ARG: Record<ProvisionStep['args'][number], string> = {
   rke_public_key: 'RKE_PUBLIC_KEY',
 };
 
-/**
- * Container settings that let a container stand in for a VM: its own cgroup namespace, so that
- * systemd runs as PID 1 (the box's entry point mounts /run itself), and a real filesystem for Docker
- * inside (overlay on overlay does not work). Every node's name resolves to its private address,
- * because Docker writes the container's own /etc/hosts line with the NAT (bridge) address.
- */
-export function dockerCreateArgs(model: LabModel): string[] {
-  return [
-    '--cgroupns=private',
-    '--volume=/var/lib/docker',
-    ...model.nodes.map((n) => `--add-host=${n.name}:${n.ip}`),
-  ];
-}
-
 export async function renderVagrantfile(model: LabModel): Promise<Artifact> {
-  const type = model.provider.type;
+  const facts = PROVIDERS[model.provider.type];
   const content = await renderTemplate('Vagrantfile.hbs', 'ruby', {
     header: header(model.specPath),
     name: model.name,
@@ -40,12 +27,8 @@ export async function renderVagrantfile(model: LabModel): Promise<Artifact> {
     imagesHostDir: model.images.hostDir,
     guestImagesDir: model.images.guestDir,
     syncedFolderType: model.provider.syncedFolderType,
-    // Vagrant's docker provider passes the netmask to `docker network create --subnet` as it is,
-    // and Docker only understands a prefix length there.
-    netmask: type === 'docker' ? String(model.network.prefix) : JSON.stringify(model.network.netmask),
-    virtualbox: type === 'virtualbox' ? model.provider.virtualbox : undefined,
-    libvirt: type === 'libvirt' ? model.provider.libvirt : undefined,
-    docker: type === 'docker' ? { image: model.provider.docker.image, createArgs: dockerCreateArgs(model) } : undefined,
+    netmask: facts.netmaskAsPrefix ? String(model.network.prefix) : JSON.stringify(model.network.netmask),
+    [facts.type]: facts.vagrantSettings(model),
     provisioners: provisionSteps(model).map((s) => ({ name: s.name, path: s.path, args: s.args.map((a) => RUBY_ARG[a]).join(', ') })),
   });
   return { path: 'Vagrantfile', kind: 'ruby', content, executable: false };

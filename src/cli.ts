@@ -1,60 +1,33 @@
 #!/usr/bin/env node
+/**
+ * kubelab's entry point. Each command is a yargs module in src/cli/ that loads its operation only
+ * when it runs, so that `kubelab --help` and `validate` do not pay for prettier, Handlebars or the
+ * fault engine.
+ */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { checkGenerated, generate } from './commands/generate.js';
-import { labCommands } from './commands/lab-cli.js';
-import { labOptions } from './commands/options.js';
-import { runDocs } from './docs/command.js';
-import { KubelabError, formatProblem } from './errors.js';
-import { compileSpec } from './spec/index.js';
-import { err, out } from './commands/console.js';
+import { err } from './commands/console.js';
+import { faultCommand } from './commands/fault.js';
+import { KubelabError } from './errors.js';
+import { EXIT } from './exit-codes.js';
+import { applyCommand } from './cli/apply.js';
+import { boxCommand } from './cli/box.js';
+import { destroyCommand } from './cli/destroy.js';
+import { docsCommand } from './cli/docs.js';
+import { generateCommand } from './cli/generate.js';
+import { kitCommand } from './cli/kit.js';
+import { kubectlCommand } from './cli/kubectl.js';
+import { statusCommand } from './cli/status.js';
+import { validateCommand } from './cli/validate.js';
+import type { CommandModule } from 'yargs';
+
+const COMMANDS = [generateCommand, validateCommand, docsCommand, applyCommand, destroyCommand, statusCommand, faultCommand, boxCommand, kitCommand, kubectlCommand] as CommandModule[];
 
 async function main(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('kubelab')
     .usage('$0 <command> [options]\n\nGenerate a multi-node Kubernetes (RKE) lab on Vagrant machines, run it, and break it on purpose.')
-    .command(
-      'generate',
-      'Compile the spec into the output folder (Vagrantfile, provisioning scripts, cluster.yml)',
-      (y) =>
-        labOptions(y)
-          .option('check', { type: 'boolean', default: false, describe: 'Write nothing; fail if the output folder is stale or was edited by hand' })
-          .option('force', { type: 'boolean', default: false, describe: 'Overwrite files that were edited by hand' }),
-      async (args) => {
-        if (args.check) {
-          await checkGenerated({ spec: args.spec, out: args.out, log: err });
-          out(`${args.out} is up to date with ${args.spec}`);
-          return;
-        }
-        const { result } = await generate({ spec: args.spec, out: args.out, force: args.force, log: err });
-        out(`${args.out}: ${result.written.length} written, ${result.unchanged.length} unchanged${result.removed.length ? `, ${result.removed.length} removed` : ''}`);
-        for (const file of result.written) out(`  wrote ${file}`);
-        for (const file of result.removed) out(`  removed ${file}`);
-      },
-    )
-    .command(
-      'validate',
-      'Check the spec and print every problem found',
-      (y) => labOptions(y),
-      async (args) => {
-        const { model, warnings } = await compileSpec(args.spec, args.out);
-        for (const w of warnings) err(formatProblem(w));
-        out(`${args.spec}: valid, ${model.nodes.length} node(s) on ${model.provider.type}`);
-      },
-    )
-    .command(
-      'docs',
-      "Rewrite the spec reference in kubelab's README from the JSON Schema",
-      (y) =>
-        y
-          .option('check', { type: 'boolean', default: false, describe: 'Write nothing; fail if the README is not what the schema gives' })
-          .option('readme', { type: 'string', describe: "The README to update (default: kubelab's own README.md)" }),
-      async (args) => {
-        const result = await runDocs({ check: args.check, readme: args.readme });
-        out(result === 'updated' ? 'README spec reference updated' : 'README spec reference is up to date');
-      },
-    )
-    .command(labCommands)
+    .command(COMMANDS)
     .demandCommand(1, 'Name a command; `kubelab --help` lists them.')
     .strict()
     .recommendCommands()
@@ -66,7 +39,7 @@ async function main(argv: string[]): Promise<void> {
       if (error) throw error;
       err(`kubelab: ${message}`);
       err('Run `kubelab --help` for usage.');
-      process.exit(1);
+      process.exit(EXIT.failed);
     })
     .parseAsync();
 }
@@ -79,5 +52,5 @@ main(hideBin(process.argv)).catch((error: unknown) => {
   }
   err(`kubelab: unexpected error (a bug; please report it):`);
   err(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  process.exit(70);
+  process.exit(EXIT.bug);
 });

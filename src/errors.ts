@@ -1,16 +1,18 @@
+import { EXIT, type ExitCode } from './exit-codes.js';
+
 /**
  * Every failure a user can act on is a KubelabError: the CLI prints its message (and hint) without
  * a stack trace and exits with its exit code. Anything else is a bug and is shown with its stack.
  */
 export class KubelabError extends Error {
-  readonly exitCode: number;
+  readonly exitCode: ExitCode;
   readonly hint: string | undefined;
 
-  constructor(message: string, options: { hint?: string; exitCode?: number; cause?: unknown } = {}) {
+  constructor(message: string, options: { hint?: string; exitCode?: ExitCode; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.hint = options.hint;
-    this.exitCode = options.exitCode ?? 1;
+    this.exitCode = options.exitCode ?? EXIT.failed;
   }
 }
 
@@ -45,7 +47,7 @@ export class SpecError extends KubelabError {
     super(
       `${errors.length} problem${errors.length === 1 ? '' : 's'} in the spec:\n` +
         problems.map((p) => '  ' + formatProblem(p)).join('\n'),
-      { exitCode: 2 },
+      { exitCode: EXIT.badInput },
     );
     this.problems = problems;
   }
@@ -56,7 +58,7 @@ export class OutputDriftError extends KubelabError {
   readonly files: { path: string; reason: string }[];
 
   constructor(message: string, files: { path: string; reason: string }[], hint: string) {
-    super(`${message}\n` + files.map((f) => `  ${f.path}: ${f.reason}`).join('\n'), { hint, exitCode: 3 });
+    super(`${message}\n` + files.map((f) => `  ${f.path}: ${f.reason}`).join('\n'), { hint, exitCode: EXIT.drift });
     this.files = files;
   }
 }
@@ -72,7 +74,7 @@ export class PrerequisiteError extends KubelabError {
         (missing.length === 1 ? '' : 's') +
         ':\n' +
         missing.map((m) => `  ${m.name}: ${m.howToGet}`).join('\n'),
-      { exitCode: 4 },
+      { exitCode: EXIT.prerequisite },
     );
     this.missing = missing;
   }

@@ -1,5 +1,6 @@
 import type { SpecPath } from './spec/load.js';
 import type { Arch, CniPlugin, ProviderType, Role, SpecTaint, SystemImages } from './spec/types.js';
+import { ROLES } from './vocabulary.js';
 
 /** The lab after validation and normalization: every default resolved, every decision made. */
 export interface LabModel {
@@ -70,4 +71,5 @@ export interface ImagesModel {
   kitTarball: string | undefined;
 }
 
-export const ROLE_ORDER: readonly Role[] = ['etcd', 'controlplane', 'worker'];
+/** Roles in the order RKE lists them. */
+export const ROLE_ORDER: readonly Role[] = ROLES;

@@ -7,7 +7,7 @@ import { fillAtomically, hashOf, hashPath } from '../src/kit/cache.js';
 import { KIT_KUBERNETES_VERSIONS, kitSystemImages, kitTarballName } from '../src/kit/components.js';
 import { BINARY_STEPS, imageRecipes } from '../src/kit/plan.js';
 import { MissingSourcesError, THIRD_PARTY_SOURCES, locateSources } from '../src/kit/sources.js';
-import { splitKubectlArgs } from '../src/commands/kubectl.js';
+import { splitKubectlArgs } from '../src/cli/kubectl.js';
 import { kubelab } from './support/docker-lab.js';
 import { repoRoot } from './support/paths.js';
 import { tempDir } from './support/tmp.js';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { contains, mustParseCidr, parseIp } from '../src/net.js';
-import { PROVIDERS } from '../src/providers.js';
+import { PROVIDERS } from '../src/providers/index.js';
 import { generateCase, goldenCases, type GeneratedCase } from './support/golden.js';
 import { tempDir } from './support/tmp.js';
 import { editFile, listFiles } from './support/tree.js';

@@ -12,6 +12,7 @@ import { waitForReady } from '../run/kube.js';
 import type { Progress } from '../run/progress.js';
 import { ensureSshKey, requireSshKey } from '../run/ssh-key.js';
 import { phaseOf } from '../run/vagrant-phases.js';
+import { PROVIDERS } from '../providers/index.js';
 import { generate } from './generate.js';
 
 export interface ApplyOptions {
@@ -62,9 +63,9 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
   if (!rke) {
     throw new PrerequisiteError([{ name: 'rke', howToGet: rkeHowToGet(model.rkeVersion) }], 'the machines are up and provisioned; Kubernetes was not installed');
   }
-  if (model.provider.type === 'docker') {
+  if (PROVIDERS[model.provider.type].sharesHostKernel) {
     progress.note(
-      'note: the kubelet sets vm.overcommit_memory=1, kernel.panic=10 and kernel.panic_on_oops=1 when it starts; a container shares the kernel, so on the docker provider these are the host\'s settings',
+      `note: the kubelet sets vm.overcommit_memory=1, kernel.panic=10 and kernel.panic_on_oops=1 when it starts; the ${model.provider.type} provider's machines share the host's kernel, so these are the host's settings`,
     );
   }
   progress.set('rke', 'rke up: installing Kubernetes');

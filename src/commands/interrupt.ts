@@ -1,3 +1,5 @@
+import { EXIT } from '../exit-codes.js';
+
 /**
  * The first Ctrl-C asks the running children to stop cleanly (they get one SIGINT each); a second
  * one exits at once and leaves them to finish their cleanup on their own.
@@ -7,7 +9,7 @@ export function interruptible(note: (line: string) => void): { signal: AbortSign
   const onSigint = (): void => {
     if (controller.signal.aborted) {
       note('interrupted again: exiting now; the machines may be left half-made (kubelab destroy removes them)');
-      process.exit(130);
+      process.exit(EXIT.interrupted);
     }
     note('interrupting: waiting for the running commands to stop cleanly (Ctrl-C again to quit at once)');
     controller.abort();

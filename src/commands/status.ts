@@ -65,20 +65,3 @@ export async function labStatus(model: LabModel, outDir: string): Promise<LabSta
     })),
   };
 }
-
-export function formatStatus(status: LabStatus): string {
-  const header = ['NODE', 'MACHINE', 'IP', 'ROLES', 'KUBERNETES', 'FAULTS'];
-  const rows = status.nodes.map((n) => [
-    n.name,
-    n.state,
-    n.ip,
-    n.roles.join(','),
-    n.kubernetes ? `${n.kubernetes.ready ? 'Ready' : 'NotReady'} ${n.kubernetes.version}`.trim() : '-',
-    n.faults.join(', ') || '-',
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  const lines = [`lab ${status.lab} (${status.provider})`, line(header), ...rows.map(line)];
-  if (status.kubernetesNote) lines.push(`note: ${status.kubernetesNote}`);
-  return lines.join('\n');
-}

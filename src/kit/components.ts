@@ -65,9 +65,6 @@ export const KIT_COMPONENTS = {
   pause: '3.10',
 } as const;
 
-/** Network plugins the kit has images for: calico (and so canal) cannot be built here. */
-export const KIT_CNI_PLUGINS: readonly string[] = ['flannel', 'none'];
-
 /** The upstream Kubernetes tag of an RKE version: v1.32.5-rancher1-1 → v1.32.5. */
 export function upstreamKubernetesVersion(rkeVersion: string): string {
   return rkeVersion.replace(/-rancher.*$/, '');

@@ -1,6 +1,7 @@
 import fs from 'fs-extra';
 import path from 'node:path';
 import { KubelabError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
 import { KIT_COMPONENTS } from './components.js';
 
 /**
@@ -61,7 +62,7 @@ export class MissingSourcesError extends KubelabError {
         hint:
           'clone each into the sources folder (or pass --sources with a folder that has them):\n' +
           missing.map((s) => `  git clone --depth 1 --branch ${s.tag} https://${s.repository} ${path.join(dir, s.name)}`).join('\n'),
-        exitCode: 4,
+        exitCode: EXIT.prerequisite,
       },
     );
   }

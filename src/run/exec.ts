@@ -1,6 +1,7 @@
 import { execa, type ResultPromise } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
+import { EXIT } from '../exit-codes.js';
 import { KubelabError } from '../errors.js';
 
 export interface StreamOptions {
@@ -31,7 +32,7 @@ export class InterruptedError extends KubelabError {
   constructor(what: string) {
     super(`interrupted while ${what}`, {
       hint: 'run `kubelab apply` again to carry on from where it stopped, or `kubelab destroy` to remove the lab',
-      exitCode: 130,
+      exitCode: EXIT.interrupted,
     });
   }
 }

@@ -3,7 +3,9 @@ import type { SpecProblem } from '../errors.js';
 import { kitTarballName } from '../kit/components.js';
 import { ROLE_ORDER, type LabModel, type NodeModel, type ProxyModel } from '../model.js';
 import { formatIp, netmask, parseCidr, parseIp, contains, type Cidr } from '../net.js';
-import { CLUSTER_CIDR, FIRST_NODE_HOST, PROVIDERS, SERVICE_CIDR } from '../providers.js';
+import { CNI, defaultCniPlugin } from '../cni.js';
+import { CLUSTER_CIDR, FIRST_NODE_HOST, SERVICE_CIDR } from '../lab-network.js';
+import { PROVIDERS } from '../providers/index.js';
 import { parseMemoryMiB } from '../units.js';
 import { formatPath, type SourceSpec, type SpecPath } from './load.js';
 import type { CniPlugin, SpecDocument, SystemImages } from './types.js';
@@ -34,7 +36,7 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
 
   const facts = PROVIDERS[spec.provider.type];
   let box: string | undefined;
-  if (spec.provider.type !== 'docker') {
+  if (facts.usesBox) {
     box = spec.box ?? facts.defaultBox[spec.arch];
     if (box === undefined) problem(['provider', 'type'], `no default box for ${spec.provider.type} on ${spec.arch}`, 'set `box` to a Vagrant box built for this provider and architecture');
   }
@@ -161,34 +163,27 @@ function sshModel(spec: SpecDocument, ctx: NormalizeContext): LabModel['ssh'] {
   return { user: spec.ssh.user, privateKeyPath: key, publicKeyPath: `${key}.pub`, managed: own === undefined };
 }
 
-/**
- * vagrant-libvirt's own default is NFS, which needs an NFS server and root on the host; rsync
- * works everywhere, so "default" means rsync there.
- */
+/** "default" is the provider's: rsync where Vagrant's own default would need more than a user has. */
 function syncedFolderType(spec: SpecDocument): 'rsync' | 'nfs' | undefined {
   const choice = spec.provider.syncedFolder;
   if (choice === 'rsync' || choice === 'nfs') return choice;
-  return choice === 'default' && spec.provider.type === 'libvirt' ? 'rsync' : undefined;
+  return choice === 'default' ? PROVIDERS[spec.provider.type].defaultSyncedFolder : undefined;
 }
 
-/**
- * The docker provider runs labs offline from kubelab's kit by default; VMs pull RKE's images, as
- * they always did.
- */
+/** Each provider says where its labs' images come from unless the spec does. */
 function systemImages(spec: SpecDocument): SystemImages {
-  return spec.images.system ?? (spec.provider.type === 'docker' ? 'kit' : 'rancher');
+  return spec.images.system ?? PROVIDERS[spec.provider.type].defaultSystemImages;
 }
 
 /** The kit has flannel but no calico (so no canal either); with RKE's images canal stays the default. */
 function cniPlugin(spec: SpecDocument, system: SystemImages): CniPlugin {
-  return spec.cni.plugin ?? (system === 'kit' ? 'flannel' : 'canal');
+  return spec.cni.plugin ?? defaultCniPlugin(system === 'kit');
 }
 
 /** Binds the CNI to the private interface; the NAT interface has the same address on every machine. */
 function cniOptions(spec: SpecDocument, plugin: CniPlugin): Record<string, string> {
-  const own: Record<string, string> = {};
-  if (plugin === 'canal') own.canal_iface = spec.network.interface;
-  if (plugin === 'flannel') own.flannel_iface = spec.network.interface;
+  const option = CNI[plugin].interfaceOption;
+  const own: Record<string, string> = option === undefined ? {} : { [option]: spec.network.interface };
   return sortedRecord({ ...own, ...spec.cni.options });
 }
 

@@ -1,8 +1,10 @@
 import type { Severity, SpecProblem } from '../errors.js';
-import { KIT_CNI_PLUGINS, KIT_KUBERNETES_VERSIONS, KIT_RKE_VERSION, RKE_KUBERNETES_VERSIONS } from '../kit/components.js';
+import { CNI, defaultCniPlugin } from '../cni.js';
+import { KIT_KUBERNETES_VERSIONS, KIT_RKE_VERSION, RKE_KUBERNETES_VERSIONS } from '../kit/components.js';
 import type { LabModel } from '../model.js';
 import { contains, mustParseCidr, overlaps, parseCidr, parseIp } from '../net.js';
-import { CLUSTER_CIDR, PROVIDERS, SERVICE_CIDR, VIRTUALBOX_HOSTONLY_RANGE } from '../providers.js';
+import { CLUSTER_CIDR, SERVICE_CIDR } from '../lab-network.js';
+import { PROVIDERS } from '../providers/index.js';
 import { formatPath, type SourceSpec, type SpecPath } from './load.js';
 import type { SpecDocument } from './types.js';
 
@@ -55,16 +57,15 @@ export function checkSemantics(spec: SpecDocument, model: LabModel, source: Sour
     for (const [range, what] of [[CLUSTER_CIDR, 'pod network'], [SERVICE_CIDR, 'service network']] as const) {
       if (overlaps(cidr, mustParseCidr(range))) report('error', ['network', 'cidr'], `${cidr.text} overlaps RKE's ${what} ${range}`, 'use a private network outside 10.42.0.0/15');
     }
-    if (model.provider.type === 'virtualbox' && !withinRange(cidr.network, cidr.size, VIRTUALBOX_HOSTONLY_RANGE)) {
-      report('warning', ['network', 'cidr'], `VirtualBox 7 only allows host-only networks inside ${VIRTUALBOX_HOSTONLY_RANGE} by default`, 'allow the range in /etc/vbox/networks.conf, or use 192.168.56.0/24');
-    }
+    const range = facts.privateNetworkRange;
+    if (range && !withinRange(cidr.network, cidr.size, range.cidr)) report('warning', ['network', 'cidr'], range.why, range.hint);
   }
 
-  if (spec.provider.type === 'docker' && spec.box !== undefined) {
-    report('warning', ['box'], 'the docker provider starts an image, not a box; `box` is ignored', 'set provider.docker.image instead');
+  if (!PROVIDERS[spec.provider.type].usesBox && spec.box !== undefined) {
+    report('warning', ['box'], `the ${spec.provider.type} provider starts an image, not a box; \`box\` is ignored`, `set provider.${spec.provider.type}.image instead`);
   }
   checkImages(spec, model, report);
-  if (model.cni.plugin === 'calico' && model.images.system !== 'kit') {
+  if (CNI[model.cni.plugin].picksOwnAddress && model.images.system !== 'kit') {
     report('warning', ['cni', 'plugin'], "calico picks each node's address itself, and may pick the NAT interface, which has the same address on every machine", 'prefer canal or flannel, which kubelab binds to the private interface');
   }
   if (spec.proxy && spec.proxy.http === undefined && spec.proxy.https === undefined) {
@@ -94,13 +95,8 @@ function checkImages(spec: SpecDocument, model: LabModel, report: Report): void 
   if (knownToRke && !KIT_KUBERNETES_VERSIONS.includes(version)) {
     report('error', ['kubernetesVersion'], `the offline kit has no images for Kubernetes ${version}`, `use one of the kit's versions, ${KIT_KUBERNETES_VERSIONS.join(', ')}, or ${rancher}${why}`);
   }
-  if (!KIT_CNI_PLUGINS.includes(model.cni.plugin)) {
-    const message =
-      model.cni.plugin === 'canal'
-        ? 'the offline kit has no images for canal: canal is calico with flannel, and calico cannot be built offline'
-        : `the offline kit has no ${model.cni.plugin} images: calico cannot be built offline`;
-    report('error', ['cni', 'plugin'], message, `use \`cni.plugin: flannel\`, or ${rancher}${why}`);
-  }
+  const notInKit = CNI[model.cni.plugin].notInKit;
+  if (notInKit !== undefined) report('error', ['cni', 'plugin'], notInKit, `use \`cni.plugin: ${defaultCniPlugin(true)}\`, or ${rancher}${why}`);
   if (model.rkeVersion !== KIT_RKE_VERSION) {
     report('error', ['rke', 'version'], `the offline kit builds RKE ${KIT_RKE_VERSION}, not ${model.rkeVersion}`, `use \`rke.version: ${KIT_RKE_VERSION}\` (or leave it out), or ${rancher}${why}`);
   }

@@ -3,13 +3,9 @@
  * Keys whose default depends on other keys (images.system, cni.plugin) stay optional here and are
  * resolved in normalize.
  */
-export type Role = 'etcd' | 'controlplane' | 'worker';
-export type ProviderType = 'virtualbox' | 'libvirt' | 'docker';
-export type CniPlugin = 'canal' | 'flannel' | 'calico' | 'none';
-/** Where the cluster's system images come from: kubelab's offline kit, or RKE's published images. */
-export type SystemImages = 'kit' | 'rancher';
-export type Arch = 'amd64' | 'arm64';
-export type SyncedFolder = 'default' | 'rsync' | 'nfs' | 'none';
+import type { Arch, CniPlugin, ProviderType, Role, SyncedFolder, SystemImages } from '../vocabulary.js';
+
+export type { Arch, CniPlugin, ProviderType, Role, SyncedFolder, SystemImages };
 export type Memory = number | string;
 
 export interface SpecTaint {

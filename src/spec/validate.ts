@@ -1,25 +1,30 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import fs from 'fs-extra';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { KubelabError, type SpecProblem } from '../errors.js';
 import { schemaFile } from '../paths.js';
-import type { SpecProblem } from '../errors.js';
 import { formatPath, type SourceSpec } from './load.js';
+import { VALIDATOR_FILE } from './schema-options.js';
 import type { SpecDocument } from './types.js';
 
 type JsonSchema = Record<string, unknown>;
 
-let compiled: { validate: ValidateFunction; schema: JsonSchema } | undefined;
+let compiled: ValidateFunction | undefined;
 
-export function loadSchema(): JsonSchema {
-  return fs.readJsonSync(schemaFile) as JsonSchema;
-}
-
-function validator(): { validate: ValidateFunction; schema: JsonSchema } {
+/** The validator the build compiled from the schema (src/build/schema-validator.ts). */
+function validator(): ValidateFunction {
   if (compiled) return compiled;
-  const schema = loadSchema();
-  // verbose gives each error its parentSchema, where our x-expected wording lives.
-  const ajv = new Ajv2020({ allErrors: true, useDefaults: true, verbose: true, strict: true, allowUnionTypes: true });
-  ajv.addVocabulary(['x-expected']);
-  compiled = { validate: ajv.compile(schema), schema };
+  const rebuild = { hint: 'run `npm run build`, which compiles the schema into the validator' };
+  let loaded: ValidateFunction & { schemaHash?: string };
+  try {
+    loaded = createRequire(import.meta.url)(`./${VALIDATOR_FILE}`) as ValidateFunction & { schemaHash?: string };
+  } catch (error) {
+    throw new KubelabError(`the compiled spec validator is missing (${VALIDATOR_FILE})`, { ...rebuild, cause: error });
+  }
+  const hash = createHash('sha256').update(fs.readFileSync(schemaFile)).digest('hex');
+  if (loaded.schemaHash !== hash) throw new KubelabError(`the compiled spec validator is older than ${schemaFile}`, rebuild);
+  compiled = loaded;
   return compiled;
 }
 
@@ -28,7 +33,7 @@ function validator(): { validate: ValidateFunction; schema: JsonSchema } {
  * Returns the problems, one per place in the spec, worded for a person.
  */
 export function validateSchema(source: SourceSpec): { spec: SpecDocument | undefined; problems: SpecProblem[] } {
-  const { validate } = validator();
+  const validate = validator();
   const data = structuredClone(source.data);
   if (validate(data)) return { spec: data as SpecDocument, problems: [] };
   const problems: SpecProblem[] = [];

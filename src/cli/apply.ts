@@ -1,0 +1,41 @@
+import path from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { out } from '../commands/console.js';
+import { interruptible } from '../commands/interrupt.js';
+import { labOptions, type LabArgs } from '../commands/options.js';
+
+type ApplyArgs = LabArgs & { jobs: number; rke: string | undefined; 'machines-only': boolean };
+
+export const applyCommand: CommandModule<object, ApplyArgs> = {
+  command: 'apply',
+  describe: 'Generate if needed, start and provision every machine, then install Kubernetes with rke up',
+  builder: (y) =>
+    labOptions(y)
+      .option('jobs', { alias: 'j', type: 'number', default: 3, describe: 'Machines brought up at the same time' })
+      .option('rke', { type: 'string', describe: "Path of the rke binary (default: the kit's for a lab on the kit, else rke on PATH)" })
+      .option('machines-only', { type: 'boolean', default: false, describe: 'Stop after provisioning the machines; do not run rke' })
+      .check((args) => {
+        if (!Number.isInteger(args.jobs) || args.jobs < 1) throw new Error('--jobs must be a whole number of at least 1');
+        return true;
+      }) as Argv<ApplyArgs>,
+  handler: async (args) => {
+    const [{ apply }, { Progress }] = await Promise.all([import('../commands/apply.js'), import('../run/progress.js')]);
+    const progress = new Progress(process.stderr);
+    const { signal, dispose } = interruptible((l) => progress.note(l));
+    try {
+      const result = await apply({ spec: args.spec, out: args.out, jobs: args.jobs, rke: args.rke, machinesOnly: args['machines-only'], progress, signal });
+      progress.finish();
+      if (result.kubeconfig) {
+        const rel = path.relative(process.cwd(), result.kubeconfig) || result.kubeconfig;
+        const { machines, rke, ready } = result.phases;
+        const phases = `machines ${machines.toFixed(1)}s, rke up ${(rke ?? 0).toFixed(1)}s, nodes Ready ${(ready ?? 0).toFixed(1)}s later`;
+        out(`lab ${result.model.name} is up in ${progress.elapsed()} (${phases}). Use it with:\n  kubelab kubectl get nodes -o wide\nor, with your own kubectl:\n  export KUBECONFIG=${rel}`);
+      } else {
+        out(`lab ${result.model.name}: ${result.model.nodes.length} machine(s) up and provisioned in ${progress.elapsed()} (Kubernetes not installed: --machines-only)`);
+      }
+    } finally {
+      progress.finish();
+      dispose();
+    }
+  },
+};

@@ -1,0 +1,20 @@
+import type { Argv, CommandModule } from 'yargs';
+import { err, out } from '../commands/console.js';
+import { interruptible } from '../commands/interrupt.js';
+import { labOptions, type LabArgs } from '../commands/options.js';
+
+export const destroyCommand: CommandModule<object, LabArgs> = {
+  command: 'destroy',
+  describe: 'Remove every machine of the lab and every file the runner wrote (keys, state, kubeconfig, logs)',
+  builder: (y) => labOptions(y) as Argv<LabArgs>,
+  handler: async (args) => {
+    const { destroy } = await import('../commands/destroy.js');
+    const { signal, dispose } = interruptible(err);
+    try {
+      const result = await destroy({ out: args.out, log: err, signal });
+      out(`destroyed: ${[...result.removedFiles, ...result.removedNetworks.map((n) => `network ${n}`)].join(', ') || 'nothing was there'}`);
+    } finally {
+      dispose();
+    }
+  },
+};

@@ -1,0 +1,35 @@
+import path from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { out } from '../commands/console.js';
+import { labOptions, type LabArgs } from '../commands/options.js';
+import type { LabStatus } from '../commands/status.js';
+import { formatTable } from './table.js';
+
+type StatusArgs = LabArgs & { json: boolean };
+
+export function formatStatus(status: LabStatus): string {
+  const rows = status.nodes.map((n) => [
+    n.name,
+    n.state,
+    n.ip,
+    n.roles.join(','),
+    n.kubernetes ? `${n.kubernetes.ready ? 'Ready' : 'NotReady'} ${n.kubernetes.version}`.trim() : '-',
+    n.faults.join(', ') || '-',
+  ]);
+  const lines = [`lab ${status.lab} (${status.provider})`, ...formatTable(['NODE', 'MACHINE', 'IP', 'ROLES', 'KUBERNETES', 'FAULTS'], rows)];
+  if (status.kubernetesNote) lines.push(`note: ${status.kubernetesNote}`);
+  return lines.join('\n');
+}
+
+export const statusCommand: CommandModule<object, StatusArgs> = {
+  command: 'status',
+  describe: "Show each node's machine state, IP and roles, and Kubernetes' view when the cluster is up",
+  builder: (y) => labOptions(y).option('json', { type: 'boolean', default: false, describe: 'Print JSON for scripts' }) as Argv<StatusArgs>,
+  handler: async (args) => {
+    const [{ compileSpec }, { labStatus }] = await Promise.all([import('../spec/index.js'), import('../commands/status.js')]);
+    const { model } = await compileSpec(args.spec, args.out);
+    const status = await labStatus(model, path.resolve(args.out));
+    // Scripts get every key, with null where there is nothing to say.
+    out(args.json ? JSON.stringify(status, (_key, value: unknown) => (value === undefined ? null : value), 2) : formatStatus(status));
+  },
+};

@@ -1,0 +1,25 @@
+/**
+ * Every exit status kubelab uses, in one place, so that scripts can tell failures apart and no two
+ * kinds of failure share a number by accident.
+ */
+export const EXIT = {
+  ok: 0,
+  /** A command failed for a reason the message explains (a child failed, a file is missing, …). */
+  failed: 1,
+  /** The input is wrong: the spec, or a command's arguments. */
+  badInput: 2,
+  /** The output folder is not what the spec generates (generate --check). */
+  drift: 3,
+  /** A program or file kubelab needs is missing; nothing was started. */
+  prerequisite: 4,
+  /** A fault conflicts with one already active. */
+  faultConflict: 5,
+  /** A fault could not be injected or undone on a node. */
+  faultAction: 6,
+  /** kubelab itself failed: a bug (sysexits' EX_SOFTWARE). */
+  bug: 70,
+  /** Stopped by Ctrl-C, SIGTERM or SIGHUP (128 + SIGINT). */
+  interrupted: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -1,0 +1,15 @@
+/** How the build step compiles the schema (src/build/schema-validator.ts). */
+export const AJV_OPTIONS = {
+  allErrors: true,
+  useDefaults: true,
+  // verbose gives each error its parentSchema, where our x-expected wording lives.
+  verbose: true,
+  strict: true,
+  allowUnionTypes: true,
+} as const;
+
+/** Keywords of our own in the schema, which ajv's strict mode must be told about. */
+export const SCHEMA_VOCABULARY = ['x-expected'] as const;
+
+/** The compiled validator, written next to validate.js by the build (CommonJS: what ajv emits). */
+export const VALIDATOR_FILE = 'schema-validator.cjs';

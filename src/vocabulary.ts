@@ -1,0 +1,18 @@
+/**
+ * The words a spec is made of, defined once: the TypeScript types derive from these lists, and a test
+ * holds them equal to the schema's enums (test/vocabulary.test.ts).
+ */
+export const PROVIDER_TYPES = ['virtualbox', 'libvirt', 'docker'] as const;
+export const ROLES = ['etcd', 'controlplane', 'worker'] as const;
+export const CNI_PLUGINS = ['canal', 'flannel', 'calico', 'none'] as const;
+/** Where the cluster's system images come from: kubelab's offline kit, or RKE's published images. */
+export const SYSTEM_IMAGES = ['kit', 'rancher'] as const;
+export const ARCHES = ['amd64', 'arm64'] as const;
+export const SYNCED_FOLDERS = ['default', 'rsync', 'nfs', 'none'] as const;
+
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+export type Role = (typeof ROLES)[number];
+export type CniPlugin = (typeof CNI_PLUGINS)[number];
+export type SystemImages = (typeof SYSTEM_IMAGES)[number];
+export type Arch = (typeof ARCHES)[number];
+export type SyncedFolder = (typeof SYNCED_FOLDERS)[number];

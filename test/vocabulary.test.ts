@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import fs from 'fs-extra';
+import { test } from 'node:test';
+import { CNI } from '../src/cni.js';
+import { schemaFile } from '../src/paths.js';
+import { PROVIDERS } from '../src/providers/index.js';
+import { ARCHES, CNI_PLUGINS, PROVIDER_TYPES, ROLES, SYNCED_FOLDERS, SYSTEM_IMAGES } from '../src/vocabulary.js';
+
+/** Every `enum` list in the schema, wherever it sits. */
+function enums(node: unknown, found: unknown[][] = []): unknown[][] {
+  if (Array.isArray(node)) for (const item of node) enums(item, found);
+  else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'enum' && Array.isArray(value)) found.push(value);
+      else enums(value, found);
+    }
+  }
+  return found;
+}
+
+const VOCABULARY = { PROVIDER_TYPES, ROLES, CNI_PLUGINS, SYSTEM_IMAGES, ARCHES, SYNCED_FOLDERS } as const;
+
+test("the vocabulary is the schema's: every enum made mostly of a list's words equals it", async () => {
+  const schemaEnums = enums(await fs.readJson(schemaFile));
+  for (const [name, words] of Object.entries(VOCABULARY)) {
+    const related = schemaEnums.filter((e) => e.filter((v) => (words as readonly unknown[]).includes(v)).length * 2 > e.length);
+    assert.ok(related.length > 0, `${name}: no enum in the schema uses these words`);
+    for (const e of related) assert.deepEqual(e, [...words], `${name} and the schema's enum ${JSON.stringify(e)}`);
+  }
+});
+
+test('every provider type and CNI plugin has its facts, under its own name', () => {
+  assert.deepEqual(Object.keys(PROVIDERS).sort(), [...PROVIDER_TYPES].sort());
+  for (const [type, facts] of Object.entries(PROVIDERS)) assert.equal(facts.type, type);
+  assert.deepEqual(Object.keys(CNI).sort(), [...CNI_PLUGINS].sort());
+});
