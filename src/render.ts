@@ -1,9 +1,8 @@
 import Handlebars from 'handlebars';
 import fs from 'fs-extra';
 import path from 'node:path';
-import * as prettier from 'prettier';
-import * as shPlugin from 'prettier-plugin-sh';
-import { templatesDir } from './paths.js';
+import { cacheDir, fillAtomically, hashOf } from './cache.js';
+import { packageRoot, templatesDir } from './paths.js';
 
 export type ArtifactKind = 'yaml' | 'shell' | 'ruby' | 'text';
 
@@ -55,18 +54,55 @@ export async function renderTemplate(name: string, kind: ArtifactKind, data: obj
   return format(text, kind);
 }
 
+/**
+ * Formats with prettier. Formatting the same text twice gives the same bytes, so results are kept
+ * in kubelab's cache, keyed by the text and the formatter's versions: a generate that changes
+ * nothing (or little) does not load prettier at all, which is most of its time.
+ */
 export async function format(text: string, kind: ArtifactKind): Promise<string> {
-  let out: string;
-  switch (kind) {
-    case 'yaml':
-      out = await prettier.format(text, { parser: 'yaml', printWidth: 100 });
-      break;
-    case 'shell':
-      out = await prettier.format(text, { parser: 'sh', plugins: [shPlugin], printWidth: 100 });
-      break;
-    default:
-      // No prettier plugin for Ruby runs without a Ruby toolchain; the template's layout is the format.
-      out = text.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n');
+  if (kind !== 'yaml' && kind !== 'shell') {
+    // No prettier plugin for Ruby runs without a Ruby toolchain; the template's layout is the format.
+    return finish(text.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n'));
   }
-  return out.replace(/\s*$/, '\n');
+  const cache = await formatCache();
+  const key = cache && hashOf([cache.formatter, kind, text]);
+  const file = cache && key && path.join(cache.dir, key.slice(0, 2), key);
+  if (file) {
+    const cached = await fs.readFile(file, 'utf8').catch(() => undefined);
+    if (cached !== undefined) return cached;
+  }
+  const prettier = await import('prettier');
+  const formatted =
+    kind === 'yaml'
+      ? await prettier.format(text, { parser: 'yaml', printWidth: PRINT_WIDTH })
+      : await prettier.format(text, { parser: 'sh', plugins: [await import('prettier-plugin-sh')], printWidth: PRINT_WIDTH });
+  const result = finish(formatted);
+  if (file) await fillAtomically(file, (temporary) => fs.outputFile(temporary, result)).catch(() => undefined);
+  return result;
+}
+
+const PRINT_WIDTH = 100;
+const FORMATTERS = ['prettier', 'prettier-plugin-sh'];
+
+function finish(text: string): string {
+  return text.replace(/\s*$/, '\n');
+}
+
+let formatCacheInfo: Promise<{ dir: string; formatter: string } | undefined> | undefined;
+
+/** The cache's folder and the formatter's identity; undefined (no caching) when the versions are unknown. */
+function formatCache(): Promise<{ dir: string; formatter: string } | undefined> {
+  formatCacheInfo ??= (async () => {
+    const versions = await Promise.all(
+      FORMATTERS.map((name) =>
+        fs
+          .readJson(path.join(packageRoot, 'node_modules', name, 'package.json'))
+          .then((p: { version?: unknown }) => (typeof p.version === 'string' ? `${name}@${p.version}` : undefined))
+          .catch(() => undefined),
+      ),
+    );
+    if (versions.some((v) => v === undefined)) return undefined;
+    return { dir: path.join(cacheDir(), 'format'), formatter: [...versions, `printWidth=${PRINT_WIDTH}`].join(' ') };
+  })();
+  return formatCacheInfo;
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { fillAtomically, hashOf, hashPath } from '../src/kit/cache.js';
+import { fillAtomically, hashOf, hashPath } from '../src/cache.js';
 import { KIT_KUBERNETES_VERSIONS, kitSystemImages, kitTarballName } from '../src/kit/components.js';
 import { BINARY_STEPS, imageRecipes } from '../src/kit/plan.js';
 import { MissingSourcesError, THIRD_PARTY_SOURCES, locateSources } from '../src/kit/sources.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { buildKit, type KitBuildResult } from '../kit/build.js';
-import { cacheDir } from '../kit/cache.js';
+import { cacheDir } from '../cache.js';
 import { compileSpec } from '../spec/index.js';
 
 export interface KitOptions {

@@ -1,4 +1,4 @@
-import { cacheDir } from './cache.js';
+import { cacheDir } from '../cache.js';
 import { readKitManifest } from './manifest.js';
 import { findKubectl, findRke, type Tool } from '../run/prerequisites.js';
 import type { LabModel } from '../model.js';
