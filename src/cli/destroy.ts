@@ -12,7 +12,7 @@ export const destroyCommand: CommandModule<object, LabArgs> = {
     const { signal, dispose } = interruptible(err);
     try {
       const result = await destroy({ out: args.out, log: err, signal });
-      out(`destroyed: ${[...result.removedFiles, ...result.removedNetworks.map((n) => `network ${n}`)].join(', ') || 'nothing was there'}`);
+      out(`destroyed: ${[...result.removedFiles, ...result.removedLeftovers].join(', ') || 'nothing was there'}`);
     } finally {
       dispose();
     }

@@ -1,8 +1,8 @@
 import fs from 'fs-extra';
 import path from 'node:path';
 import { LAB_FILES, logFile } from '../lab-files.js';
+import { DRIVERS } from '../providers/drivers.js';
 import { runStreamed } from '../run/exec.js';
-import { labDockerNetworks, removeUnusedNetworks } from '../run/docker-leftovers.js';
 import { dropFaultsForDestroy } from '../fault/engine.js';
 
 export interface DestroyOptions {
@@ -15,7 +15,7 @@ export interface DestroyOptions {
  * Removes every machine and every file the runner wrote, and leaves the generated (committed) files
  * alone. Works without a valid spec and on a half-created lab: it reads only what is on disk.
  */
-export async function destroy(options: DestroyOptions): Promise<{ removedFiles: string[]; removedNetworks: string[] }> {
+export async function destroy(options: DestroyOptions): Promise<{ removedFiles: string[]; removedLeftovers: string[] }> {
   const outDir = path.resolve(options.out);
   // Active faults go with the machines: end their timers, resume frozen machines, journal them.
   const dropped = await dropFaultsForDestroy({ outDir, note: options.log }).catch((error: unknown) => {
@@ -24,9 +24,10 @@ export async function destroy(options: DestroyOptions): Promise<{ removedFiles: 
   });
   if (dropped.length > 0) options.log(`cleared the active faults ${dropped.join(', ')} (journal: ${LAB_FILES.faultJournal})`);
   const hasMachines = await fs.pathExists(path.join(outDir, LAB_FILES.vagrantDir, 'machines'));
-  let removedNetworks: string[] = [];
+  const removedLeftovers: string[] = [];
   if (hasMachines && (await fs.pathExists(path.join(outDir, 'Vagrantfile')))) {
-    const networks = await labDockerNetworks(outDir);
+    // Destroy runs without a spec: every provider looks for what it may leave behind.
+    const leftovers = await Promise.all(Object.values(DRIVERS).map(async (d) => ({ d, found: (await d.leftovers?.find(outDir)) ?? [] })));
     options.log('destroying the machines (vagrant destroy -f)');
     await runStreamed('vagrant', ['destroy', '-f'], {
       cwd: outDir,
@@ -36,7 +37,7 @@ export async function destroy(options: DestroyOptions): Promise<{ removedFiles: 
         if (/^==> /.test(line)) options.log(line);
       },
     });
-    removedNetworks = await removeUnusedNetworks(networks);
+    for (const { d, found } of leftovers) if (found.length > 0) removedLeftovers.push(...((await d.leftovers?.remove(found)) ?? []));
   }
   const removedFiles: string[] = [];
   for (const rel of [LAB_FILES.vagrantDir, LAB_FILES.stateDir, LAB_FILES.kubeconfig, LAB_FILES.rkeState]) {
@@ -46,5 +47,5 @@ export async function destroy(options: DestroyOptions): Promise<{ removedFiles: 
       removedFiles.push(rel);
     }
   }
-  return { removedFiles, removedNetworks };
+  return { removedFiles, removedLeftovers };
 }

@@ -2,6 +2,8 @@ import { execa } from 'execa';
 import path from 'node:path';
 import { PrerequisiteError } from '../errors.js';
 import type { LabModel } from '../model.js';
+import type { Missing } from '../providers/driver.js';
+import { DRIVERS } from '../providers/drivers.js';
 
 export interface Tool {
   name: string;
@@ -9,10 +11,7 @@ export interface Tool {
   version: string | undefined;
 }
 
-export interface Missing {
-  name: string;
-  howToGet: string;
-}
+export type { Missing } from '../providers/driver.js';
 
 /** Runs `file args`: `exists` when the program could be started, `ok` when it exited 0. */
 async function probe(file: string, args: string[]): Promise<{ exists: boolean; ok: boolean; output: string }> {
@@ -28,39 +27,20 @@ function firstVersion(text: string): string | undefined {
 const HOW_TO_GET = {
   vagrant: 'install Vagrant 2.2.19 or later (Debian: apt-get install vagrant; elsewhere: https://developer.hashicorp.com/vagrant/install)',
   'ssh-keygen': 'install the OpenSSH client (Debian: apt-get install openssh-client)',
-  VBoxManage: 'install VirtualBox 7 (https://www.virtualbox.org/wiki/Downloads)',
-  virsh: 'install libvirt (Debian: apt-get install libvirt-daemon-system libvirt-clients) and run `vagrant plugin install vagrant-libvirt`',
-  docker: 'install Docker (Debian: apt-get install docker.io) and start it (systemctl start docker, or scripts/ensure-dockerd.sh)',
 };
 
 export function rkeHowToGet(version: string): string {
   return `download RKE ${version} from https://github.com/rancher/rke/releases/tag/${version}, put it on PATH as \`rke\`, or pass --rke PATH`;
 }
 
-/** What must be there before any machine is touched: Vagrant, the provider, ssh-keygen. */
+/** What must be there before any machine is touched: Vagrant, ssh-keygen and what the provider needs. */
 export async function checkMachinePrerequisites(model: LabModel): Promise<void> {
   const missing: Missing[] = [];
   if (!(await probe('vagrant', ['--version'])).ok) missing.push({ name: 'vagrant', howToGet: HOW_TO_GET.vagrant });
   if (!(await probe('ssh-keygen', ['-?'])).output && !(await probe('which', ['ssh-keygen'])).ok) {
     missing.push({ name: 'ssh-keygen', howToGet: HOW_TO_GET['ssh-keygen'] });
   }
-  switch (model.provider.type) {
-    case 'virtualbox':
-      if (!(await probe('VBoxManage', ['--version'])).ok) missing.push({ name: 'VirtualBox (VBoxManage)', howToGet: HOW_TO_GET.VBoxManage });
-      break;
-    case 'libvirt':
-      if (!(await probe('virsh', ['--version'])).ok) missing.push({ name: 'libvirt (virsh)', howToGet: HOW_TO_GET.virsh });
-      break;
-    case 'docker': {
-      const info = await probe('docker', ['info', '--format', '{{.ServerVersion}}']);
-      if (!info.ok) {
-        missing.push({ name: 'docker (a running Docker daemon)', howToGet: HOW_TO_GET.docker });
-      } else if (!(await probe('docker', ['image', 'inspect', model.provider.docker.image])).ok) {
-        missing.push({ name: `the box image ${model.provider.docker.image}`, howToGet: 'build it once with `kubelab box build` (about two minutes; needs Debian\'s mirror)' });
-      }
-      break;
-    }
-  }
+  missing.push(...(await DRIVERS[model.provider.type].prerequisites(model, probe)));
   if (missing.length > 0) throw new PrerequisiteError(missing);
 }
 

@@ -1,0 +1,66 @@
+import fs from 'fs-extra';
+import path from 'node:path';
+import { LAB_FILES } from '../../lab-files.js';
+import { capture } from '../../run/exec.js';
+import { stateFrom, type Missing, type ProviderDriver } from '../driver.js';
+
+const INSTALL_DOCKER = 'install Docker (Debian: apt-get install docker.io) and start it (systemctl start docker, or scripts/ensure-dockerd.sh)';
+
+/**
+ * Docker networks the lab's containers are attached to, read before `vagrant destroy` removes the
+ * containers: Vagrant's docker provider creates one network per private subnet and may leave it.
+ */
+async function labNetworks(outDir: string): Promise<string[]> {
+  const machinesDir = path.join(outDir, LAB_FILES.vagrantDir, 'machines');
+  if (!(await fs.pathExists(machinesDir))) return [];
+  const networks = new Set<string>();
+  for (const machine of await fs.readdir(machinesDir)) {
+    const idFile = path.join(machinesDir, machine, 'docker', 'id');
+    if (!(await fs.pathExists(idFile))) continue;
+    const id = (await fs.readFile(idFile, 'utf8')).trim();
+    const result = await capture('docker', ['inspect', '--format', '{{json .NetworkSettings.Networks}}', id]);
+    if (!result.ok) continue;
+    for (const name of Object.keys(JSON.parse(result.stdout) as Record<string, unknown>)) {
+      if (!['bridge', 'host', 'none'].includes(name)) networks.add(name);
+    }
+  }
+  return [...networks].sort();
+}
+
+/** Removes the given networks that no container uses any more; returns the ones removed. */
+async function removeUnusedNetworks(names: string[]): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of names) {
+    const inUse = await capture('docker', ['network', 'inspect', '--format', '{{len .Containers}}', name]);
+    if (!inUse.ok || inUse.stdout.trim() !== '0') continue;
+    if ((await capture('docker', ['network', 'rm', name])).ok) removed.push(`network ${name}`);
+  }
+  return removed;
+}
+
+export const dockerDriver: ProviderDriver = {
+  async prerequisites(model, probe) {
+    const missing: Missing[] = [];
+    if (!(await probe('docker', ['info', '--format', '{{.ServerVersion}}'])).ok) {
+      missing.push({ name: 'docker (a running Docker daemon)', howToGet: INSTALL_DOCKER });
+    } else if (!(await probe('docker', ['image', 'inspect', model.provider.docker.image])).ok) {
+      missing.push({ name: `the box image ${model.provider.docker.image}`, howToGet: "build it once with `kubelab box build` (about two minutes; needs Debian's mirror)" });
+    }
+    return missing;
+  },
+  machine: (m) => ({
+    tool: 'docker',
+    ops: {
+      // The box's STOPSIGNAL is SIGRTMIN+3: systemd halts the container cleanly.
+      stop: { file: 'docker', args: ['stop', m.id] },
+      kill: { file: 'docker', args: ['kill', m.id] },
+      pause: { file: 'docker', args: ['pause', m.id] },
+      resume: { file: 'docker', args: ['unpause', m.id] },
+      start: { file: 'docker', args: ['start', m.id] },
+    },
+    state: { file: 'docker', args: ['inspect', '--format', '{{.State.Status}}', m.id] },
+    parse: stateFrom({ running: 'running', paused: 'paused', exited: 'off', created: 'off', dead: 'off' }),
+  }),
+  nameReachesMachine: true,
+  leftovers: { find: labNetworks, remove: removeUnusedNetworks },
+};

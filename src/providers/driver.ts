@@ -1,0 +1,71 @@
+import type { LabModel } from '../model.js';
+
+/**
+ * The I/O half of a provider: how to check it is installed, how to act on one machine from outside,
+ * and what Vagrant leaves behind. Only the runner (src/run, src/commands, src/fault) uses it; the
+ * generator reads the facts alone.
+ */
+export interface ProviderDriver {
+  /** What the provider needs besides Vagrant before any machine is touched; empty when all is there. */
+  prerequisites(model: LabModel, probe: Probe): Promise<Missing[]>;
+  /** How to act on one machine from outside it (the machine-level faults, status). */
+  machine(ref: MachineRef): MachineControl;
+  /**
+   * Whether the machine's name reaches it when Vagrant has no record of its id; vagrant-libvirt
+   * names domains after the folder (out_cp), so without the record there is no name to use.
+   */
+  nameReachesMachine: boolean;
+  /** What `vagrant destroy` may leave: found before it runs (it needs the machines), removed after. */
+  leftovers?: {
+    find(outDir: string): Promise<string[]>;
+    /** Removes what nothing uses any more; returns what it removed, described for a person. */
+    remove(found: string[]): Promise<string[]>;
+  };
+}
+
+/** Runs a short command: `exists` when the program could be started, `ok` when it exited 0. */
+export type Probe = (file: string, args: string[]) => Promise<{ exists: boolean; ok: boolean; output: string }>;
+
+export interface Missing {
+  name: string;
+  howToGet: string;
+}
+
+/** What can be done to a whole machine from outside it. */
+export type MachineOp = 'stop' | 'kill' | 'pause' | 'resume' | 'start';
+
+/** What a machine is doing, in the terms the faults need. */
+export type MachineState = 'running' | 'paused' | 'off' | 'unknown';
+
+export interface MachineRef {
+  node: string;
+  /** Vagrant's id of the machine: container id, VirtualBox VM UUID, libvirt domain UUID. */
+  id: string;
+  outDir: string;
+}
+
+export interface Invocation {
+  file: string;
+  args: string[];
+  /** Vagrant runs in the output folder, where the Vagrantfile is. */
+  cwd?: string;
+}
+
+export interface MachineControl {
+  /** The program the provider's ops need, named when it is missing. */
+  tool: string;
+  /** stop is a graceful halt, kill a power cut, pause/resume freeze the whole machine. */
+  ops: Record<MachineOp, Invocation>;
+  /** Asks for the machine's state; `parse` reads the answer. */
+  state: Invocation;
+  parse: (output: string) => MachineState;
+  /** Ops that return before they have taken effect, and the state that says they have. */
+  settle?: Partial<Record<MachineOp, { until: MachineState; timeoutMs: number }>>;
+}
+
+export const vagrantOn = (m: MachineRef, ...args: string[]): Invocation => ({ file: 'vagrant', args: [...args, m.node], cwd: m.outDir });
+
+export const stateFrom =
+  (table: Record<string, MachineState>) =>
+  (output: string): MachineState =>
+    table[output.trim()] ?? 'unknown';

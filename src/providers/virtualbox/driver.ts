@@ -1,0 +1,21 @@
+import { stateFrom, vagrantOn, type ProviderDriver } from '../driver.js';
+
+export const virtualboxDriver: ProviderDriver = {
+  async prerequisites(_model, probe) {
+    if ((await probe('VBoxManage', ['--version'])).ok) return [];
+    return [{ name: 'VirtualBox (VBoxManage)', howToGet: 'install VirtualBox 7 (https://www.virtualbox.org/wiki/Downloads)' }];
+  },
+  machine: (m) => ({
+    tool: 'VBoxManage',
+    ops: {
+      stop: vagrantOn(m, 'halt'),
+      kill: { file: 'VBoxManage', args: ['controlvm', m.id, 'poweroff'] },
+      pause: { file: 'VBoxManage', args: ['controlvm', m.id, 'pause'] },
+      resume: { file: 'VBoxManage', args: ['controlvm', m.id, 'resume'] },
+      start: vagrantOn(m, 'up', '--no-provision'),
+    },
+    state: { file: 'VBoxManage', args: ['showvminfo', m.id, '--machinereadable'] },
+    parse: (output) => stateFrom({ running: 'running', paused: 'paused', poweroff: 'off', aborted: 'off', saved: 'off' })(/^VMState="([^"]*)"/m.exec(output)?.[1] ?? ''),
+  }),
+  nameReachesMachine: true,
+};
