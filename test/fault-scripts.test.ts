@@ -4,16 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { PLANNERS } from '../src/fault/kinds/index.js';
-import { networkSweep } from '../src/fault/kinds/network.js';
-import { resourceSweep } from '../src/fault/kinds/resource.js';
+import { familyOf, sweepScript } from '../src/fault/families/index.js';
 import { machineInvocation } from '../src/fault/machines.js';
-import { script, sh, type Step } from '../src/fault/plan.js';
+import { sh, type Step } from '../src/fault/plan.js';
 import type { FaultParams, FaultRecord } from '../src/fault/types.js';
 import { LAB, record } from './support/fault-fixtures.js';
 import { requireTool, run } from './support/tools.js';
 
-const plan = (fault: FaultRecord, forMs?: number): Step[] => PLANNERS[fault.kind](fault, { lab: LAB, forMs });
+const plan = (fault: FaultRecord, forMs?: number): Step[] => familyOf(fault.kind).plan(fault, { lab: LAB, forMs });
 const scriptOf = (step: Step, which: 'inject' | 'undo'): string => {
   const action = step[which];
   assert.equal(action.type, 'script');
@@ -44,7 +42,7 @@ const allScripts = (): { name: string; text: string }[] => [
       (['inject', 'undo'] as const).flatMap((which) => (step[which].type === 'script' ? [{ name: `${params.kind} ${which} on ${step.node}`, text: scriptOf(step, which) }] : [])),
     ),
   ),
-  { name: 'sweep', text: script('sweep', 'remove every trace', `${networkSweep(LAB)}\n${resourceSweep}`) },
+  { name: 'sweep', text: sweepScript(LAB) },
 ];
 
 describe('fault scripts', () => {

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
@@ -6,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { KubelabError } from '../errors.js';
 import { labKubectl } from '../kit/tools.js';
 import { LAB_FILES } from '../lab-files.js';
+import { run, TIMEOUTS } from '../run/exec.js';
 import { compileSpec } from '../spec/index.js';
 
 interface KubectlArgs {
@@ -52,7 +52,7 @@ export const kubectlCommand: CommandModule<object, KubectlArgs> = {
     }
     const kubectl = await labKubectl(model);
     if (!kubectl) throw new KubelabError('no kubectl found', { hint: '`kubelab kit build` builds one; or install kubectl on PATH', exitCode: 4 });
-    const result = await execa(kubectl.path, args.args, { stdio: 'inherit', reject: false, env: { KUBECONFIG: kubeconfig } });
+    const result = await run(kubectl.path, args.args, { stdio: 'inherit', env: { KUBECONFIG: kubeconfig }, timeoutMs: TIMEOUTS.none });
     process.exitCode = result.exitCode ?? 1;
   },
 };

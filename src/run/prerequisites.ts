@@ -1,7 +1,8 @@
-import { execa } from 'execa';
 import path from 'node:path';
 import { PrerequisiteError } from '../errors.js';
 import type { LabModel } from '../model.js';
+import { capture, TIMEOUTS } from './exec.js';
+import { howToInstall } from './install-hints.js';
 
 export interface Tool {
   name: string;
@@ -16,9 +17,8 @@ export interface Missing {
 
 /** Runs `file args`: `exists` when the program could be started, `ok` when it exited 0. */
 async function probe(file: string, args: string[]): Promise<{ exists: boolean; ok: boolean; output: string }> {
-  const result = await execa(file, args, { reject: false, timeout: 20_000, stdin: 'ignore' });
-  const exists = (result as { code?: string }).code !== 'ENOENT';
-  return { exists, ok: exists && result.exitCode === 0, output: `${String(result.stdout)}\n${String(result.stderr)}`.trim() };
+  const result = await capture(file, args, { timeoutMs: TIMEOUTS.probe });
+  return { exists: !result.missing, ok: result.ok, output: result.missing ? '' : `${result.stdout}\n${result.stderr}`.trim() };
 }
 
 function firstVersion(text: string): string | undefined {
@@ -26,11 +26,11 @@ function firstVersion(text: string): string | undefined {
 }
 
 const HOW_TO_GET = {
-  vagrant: 'install Vagrant 2.2.19 or later (Debian: apt-get install vagrant; elsewhere: https://developer.hashicorp.com/vagrant/install)',
-  'ssh-keygen': 'install the OpenSSH client (Debian: apt-get install openssh-client)',
-  VBoxManage: 'install VirtualBox 7 (https://www.virtualbox.org/wiki/Downloads)',
-  virsh: 'install libvirt (Debian: apt-get install libvirt-daemon-system libvirt-clients) and run `vagrant plugin install vagrant-libvirt`',
-  docker: 'install Docker (Debian: apt-get install docker.io) and start it (systemctl start docker, or scripts/ensure-dockerd.sh)',
+  vagrant: howToInstall('vagrant'),
+  'ssh-keygen': howToInstall('ssh-keygen'),
+  VBoxManage: howToInstall('VBoxManage'),
+  virsh: howToInstall('virsh'),
+  docker: howToInstall('docker'),
 };
 
 export function rkeHowToGet(version: string): string {
