@@ -48,7 +48,7 @@ const allScripts = (): { name: string; text: string }[] => [
 describe('fault scripts', () => {
   test('every script is valid bash', async () => {
     for (const { name, text } of allScripts()) {
-      const result = await run('bash', ['-n'], { input: text, stdin: 'pipe' });
+      const result = await run('bash', ['-n'], { input: text });
       assert.equal(result.code, 0, `${name}:\n${result.stderr}\n${text}`);
     }
   });
@@ -56,7 +56,7 @@ describe('fault scripts', () => {
   test('every script passes shellcheck', async (t) => {
     if (!requireTool(t, 'shellcheck', 'check the scripts kubelab fault sends to the nodes')) return;
     for (const { name, text } of allScripts()) {
-      const result = await run('shellcheck', ['--shell=bash', '--severity=style', '-'], { input: text, stdin: 'pipe' });
+      const result = await run('shellcheck', ['--shell=bash', '--severity=style', '-'], { input: text });
       assert.equal(result.code, 0, `${name}:\n${result.stdout}\n${text}`);
     }
   });

@@ -78,6 +78,9 @@ export interface RunOptions {
   stdio?: 'pipe' | 'inherit';
   /** What kubelab needs the program for, named when it is missing. */
   purpose?: string;
+  /** Run as another user (tests that must not be root). */
+  uid?: number;
+  gid?: number;
 }
 
 export interface RunResult {
@@ -107,6 +110,8 @@ export async function run(file: string, args: readonly string[], options: RunOpt
     all: !inherit,
     reject: false,
     timeout: options.timeoutMs ?? TIMEOUTS.query,
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
   });
   if (missingTool(result, options.cwd)) throw new ToolMissingError(file, options.purpose);
   return {
