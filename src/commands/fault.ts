@@ -158,7 +158,7 @@ const EPILOG = [
   'SEL, where nodes are named: a node (cp), a role (etcd, controlplane, worker), a group made by `count` (worker for worker-1, worker-2), all, or a comma list (cp,worker-1).',
   ...(FAMILIES as readonly AnyFamily[]).flatMap((family) => family.notes ?? []),
   'Active faults are kept in OUT/.kubelab/faults.json (kubelab fault list); every injection and undo is appended to OUT/faults.journal.jsonl; kubelab destroy clears the faults first.',
-  'Exit codes: 2 bad input, 5 the fault clashes with an active one, 6 a node or machine refused or failed (a failed injection is rolled back: nothing is left changed).',
+  'Exit codes: 2 bad input, 4 a program kubelab needs (ssh, docker, …) is not installed, 5 the fault clashes with an active one, 6 a node or machine refused or failed (a failed injection is rolled back: nothing is left changed).',
 ].join('\n\n');
 
 export const faultCommand: CommandModule<object, LabArgs> = {
