@@ -4,12 +4,12 @@
  * All traffic stays between the lab's own nodes (and the host's address on the lab's network).
  */
 import assert from 'node:assert/strict';
-import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readJournal } from '../src/fault/journal.js';
 import { processAlive } from '../src/fault/lock.js';
+import { run } from '../src/run/exec.js';
 import { dockerLabUnavailable, ensureBox, kubelab, threeNodeDockerSpec } from './support/docker-lab.js';
 import { LabNodes, eventually, recordedFaults } from './support/fault-lab.js';
 import { tempDir } from './support/tmp.js';
@@ -25,7 +25,7 @@ const unavailable = await dockerLabUnavailable();
 if (unavailable && process.env.CI) throw new Error(`the fault end-to-end test cannot run in CI: ${unavailable}`);
 
 const containerState = async (node: string): Promise<string> =>
-  String((await execa('docker', ['inspect', '--format', '{{.State.Status}}', `klfault-${node}`], { reject: false })).stdout).trim();
+  (await run('docker', ['inspect', '--format', '{{.State.Status}}', `klfault-${node}`])).stdout.trim();
 
 describe('kubelab fault on a docker-provider lab', { skip: unavailable, timeout: 15 * 60_000 }, () => {
   let dir = '';
@@ -55,7 +55,8 @@ describe('kubelab fault on a docker-provider lab', { skip: unavailable, timeout:
     dir = await tempDir('fault-e2e');
     outDir = path.join(dir, 'out');
     await fs.writeFile(path.join(dir, 'kubelab.yaml'), SPEC);
-    nodes = new LabNodes(outDir, IPS);
+    nodes = await LabNodes.fromSpec(path.join(dir, 'kubelab.yaml'), outDir);
+    assert.deepEqual(nodes.ips, IPS, 'the spec puts the nodes at the addresses this test expects');
     const up = await kubelab(dir, ['apply', '--machines-only']);
     assert.equal(up.exitCode, 0, up.all);
     timings.push(`apply ${((Date.now() - started) / 1000).toFixed(0)}s`);

@@ -4,16 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { PLANNERS } from '../src/fault/kinds/index.js';
-import { networkSweep } from '../src/fault/kinds/network.js';
-import { resourceSweep } from '../src/fault/kinds/resource.js';
+import { familyOf, sweepScript } from '../src/fault/families/index.js';
 import { machineInvocation } from '../src/fault/machines.js';
-import { script, sh, type Step } from '../src/fault/plan.js';
+import { sh, type Step } from '../src/fault/plan.js';
 import type { FaultParams, FaultRecord } from '../src/fault/types.js';
 import { LAB, record } from './support/fault-fixtures.js';
 import { requireTool, run } from './support/tools.js';
 
-const plan = (fault: FaultRecord, forMs?: number): Step[] => PLANNERS[fault.kind](fault, { lab: LAB, forMs });
+const plan = (fault: FaultRecord, forMs?: number): Step[] => familyOf(fault.kind).plan(fault, { lab: LAB, forMs });
 const scriptOf = (step: Step, which: 'inject' | 'undo'): string => {
   const action = step[which];
   assert.equal(action.type, 'script');
@@ -44,13 +42,13 @@ const allScripts = (): { name: string; text: string }[] => [
       (['inject', 'undo'] as const).flatMap((which) => (step[which].type === 'script' ? [{ name: `${params.kind} ${which} on ${step.node}`, text: scriptOf(step, which) }] : [])),
     ),
   ),
-  { name: 'sweep', text: script('sweep', 'remove every trace', `${networkSweep(LAB)}\n${resourceSweep}`) },
+  { name: 'sweep', text: sweepScript(LAB) },
 ];
 
 describe('fault scripts', () => {
   test('every script is valid bash', async () => {
     for (const { name, text } of allScripts()) {
-      const result = await run('bash', ['-n'], { input: text, stdin: 'pipe' });
+      const result = await run('bash', ['-n'], { input: text });
       assert.equal(result.code, 0, `${name}:\n${result.stderr}\n${text}`);
     }
   });
@@ -58,7 +56,7 @@ describe('fault scripts', () => {
   test('every script passes shellcheck', async (t) => {
     if (!requireTool(t, 'shellcheck', 'check the scripts kubelab fault sends to the nodes')) return;
     for (const { name, text } of allScripts()) {
-      const result = await run('shellcheck', ['--shell=bash', '--severity=style', '-'], { input: text, stdin: 'pipe' });
+      const result = await run('shellcheck', ['--shell=bash', '--severity=style', '-'], { input: text });
       assert.equal(result.code, 0, `${name}:\n${result.stdout}\n${text}`);
     }
   });

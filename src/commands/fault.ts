@@ -1,14 +1,16 @@
 import fs from 'fs-extra';
 import path from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv, CommandModule, Options } from 'yargs';
 import { KubelabError } from '../errors.js';
 import { describeFault, formatFaultTable } from '../fault/describe.js';
 import { clearFaults, expireAt, injectFault, listFaults, recoverNodes, undoFaults, type FaultEnv } from '../fault/engine.js';
+import { read } from '../fault/cli-values.js';
 import { FaultInputError } from '../fault/errors.js';
-import { HOG_SAFETY_NET_SECONDS } from '../fault/kinds/resource.js';
-import { resolveSelector, resolveSelectors } from '../fault/selectors.js';
-import { COMPONENTS, labSnapshot, type Component, type FaultParams, type LabSnapshot, type MachineKind } from '../fault/types.js';
-import { formatDuration, parseDuration, parseMilliseconds, parsePercent, parseRate, parseSize } from '../fault/units.js';
+import { FAMILIES, type AnyFamily, type RecoveryName } from '../fault/families/index.js';
+import type { CliOption, CliValues, KindCommand, Recovery } from '../fault/family.js';
+import { resolveSelectors } from '../fault/selectors.js';
+import { labSnapshot, type FaultKind, type FaultParams, type LabSnapshot } from '../fault/types.js';
+import { formatDuration, parseDuration } from '../fault/units.js';
 import { compileSpec } from '../spec/index.js';
 import { labOptions, type LabArgs } from './options.js';
 import { err, out } from './console.js';
@@ -29,33 +31,13 @@ async function runningLab(args: LabArgs): Promise<LabSnapshot> {
   return labSnapshot(model);
 }
 
-/** Reads a value with `parse`, or says what was expected. */
-function read<T>(parse: (text: string) => T | undefined, text: string | number, what: string, expected: string): T {
-  const value = parse(String(text));
-  if (value === undefined) throw new FaultInputError(`${what}: ${JSON.stringify(String(text))} is not ${expected}`);
-  return value;
-}
-
 type InjectArgs = LabArgs & { for: string | undefined };
-type NetworkArgs = InjectArgs & { from: string; to: string; 'one-way': boolean };
-type NodeArgs = InjectArgs & { node: string };
 
 function injectOptions<T>(y: Argv<T>): Argv<T & InjectArgs> {
   return labOptions(y).option('for', {
     type: 'string',
     describe: 'Undo the fault by itself after this long (30s, 5m, 1h30m)',
   }) as Argv<T & InjectArgs>;
-}
-
-function networkOptions<T>(y: Argv<T>): Argv<T & NetworkArgs> {
-  return injectOptions(y)
-    .option('from', { type: 'string', demandOption: true, describe: 'Sending side: nodes, roles or groups (SEL)' })
-    .option('to', { type: 'string', demandOption: true, describe: 'Receiving side (SEL)' })
-    .option('one-way', { type: 'boolean', default: false, describe: 'Only from -> to; without it both directions' }) as Argv<T & NetworkArgs>;
-}
-
-function nodeOptions<T>(y: Argv<T>): Argv<T & NodeArgs> {
-  return injectOptions(y).option('node', { alias: 'n', type: 'string', demandOption: true, describe: 'Where: nodes, roles or groups (SEL)' }) as Argv<T & NodeArgs>;
 }
 
 /** Resolves the selectors, injects, and prints the new fault's id and what it does. */
@@ -67,136 +49,62 @@ async function inject(args: InjectArgs, build: (lab: LabSnapshot) => FaultParams
   out(`${fault.id}: ${describeFault(fault)}; ${until}`);
 }
 
-function machineCommand(kind: MachineKind, describe: string): CommandModule<object, InjectArgs & { nodes: string[] }> {
+/** A family's option, as yargs takes it. */
+const yargsOption = (option: CliOption): Options => ({
+  type: option.type,
+  describe: option.describe,
+  ...(option.alias === undefined ? {} : { alias: option.alias }),
+  ...(option.default === undefined ? {} : { default: option.default }),
+  ...(option.demand ? { demandOption: true } : {}),
+});
+
+/** `kubelab fault KIND …`, from the kind's own description in its family. */
+function kindCommand(kind: KindCommand<FaultParams>): CommandModule {
+  const positional = kind.positional;
   return {
-    command: `${kind} <nodes..>`,
-    describe,
-    builder: (y) => injectOptions(y).positional('nodes', { type: 'string', array: true, describe: 'Nodes, roles or groups' }) as Argv<InjectArgs & { nodes: string[] }>,
-    handler: (args) => inject(args, (lab) => ({ kind, nodes: resolveSelectors(lab.nodes, args.nodes, kind) })),
+    command: positional ? `${kind.kind} <${positional.name}${positional.variadic ? '..' : ''}>` : kind.kind,
+    describe: kind.describe,
+    builder: (y) => {
+      let built = injectOptions(y) as unknown as Argv;
+      for (const [name, option] of Object.entries(kind.options ?? {})) built = built.option(name, yargsOption(option));
+      if (positional) {
+        built = built.positional(positional.name, {
+          type: 'string',
+          describe: positional.describe,
+          ...(positional.variadic ? { array: true } : {}),
+          ...(positional.demand ? { demandOption: true } : {}),
+        });
+      }
+      return built;
+    },
+    handler: (args) => inject(args as unknown as InjectArgs, (lab) => kind.parse(args as unknown as CliValues, lab)),
   };
 }
 
-function recoverCommand(op: 'resume' | 'start', describe: string): CommandModule<object, LabArgs & { nodes: string[] }> {
+function recoverCommand({ name, describe, done }: Recovery<FaultKind, RecoveryName>): CommandModule<object, LabArgs & { nodes: string[] }> {
   return {
-    command: `${op} <nodes..>`,
+    command: `${name} <nodes..>`,
     describe,
     builder: (y) => labOptions(y).positional('nodes', { type: 'string', array: true, describe: 'Nodes, roles or groups' }) as Argv<LabArgs & { nodes: string[] }>,
     handler: async (args) => {
       const lab = await runningLab(args);
-      const nodes = await recoverNodes(env(args), lab, op, resolveSelectors(lab.nodes, args.nodes, op));
-      out(`${op === 'resume' ? 'resumed' : 'started'}: ${nodes.join(', ') || 'nothing'}`);
+      const nodes = await recoverNodes(env(args), lab, name, resolveSelectors(lab.nodes, args.nodes, name));
+      out(`${done}: ${nodes.join(', ') || 'nothing'}`);
     },
   };
 }
-
-type NetworkKind = 'partition' | 'loss' | 'bandwidth' | 'delay';
-
-/** A network fault; `amount` names its positional (loss <percent>) and reads it into the params. */
-function networkCommand(
-  kind: NetworkKind,
-  describe: string,
-  amount?: { name: string; describe: string; read: (text: string) => Partial<FaultParams> },
-): CommandModule<object, NetworkArgs & Record<string, unknown>> {
-  return {
-    command: amount ? `${kind} <${amount.name}>` : kind,
-    describe,
-    builder: (y) => {
-      const withOptions = networkOptions(y);
-      return (amount ? withOptions.positional(amount.name, { type: 'string', describe: amount.describe }) : withOptions) as Argv<NetworkArgs & Record<string, unknown>>;
-    },
-    handler: (args) =>
-      inject(args, (lab) => {
-        const extra = amount ? amount.read(String(args[amount.name])) : {};
-        const from = resolveSelector(lab.nodes, args.from, '--from');
-        const to = resolveSelector(lab.nodes, args.to, '--to');
-        return { kind, ...extra, from, to, oneWay: args['one-way'] } as FaultParams;
-      }),
-  };
-}
-
-function componentCommand(kind: 'kill' | 'stop-component', describe: string): CommandModule<object, NodeArgs & { component: string }> {
-  return {
-    command: `${kind} <component>`,
-    describe,
-    builder: (y) => nodeOptions(y).positional('component', { type: 'string', describe: COMPONENTS.join(', ') }) as Argv<NodeArgs & { component: string }>,
-    handler: (args) =>
-      inject(args, (lab) => {
-        if (!(COMPONENTS as readonly string[]).includes(args.component)) {
-          throw new FaultInputError(`${JSON.stringify(args.component)} is not a component kubelab knows`, `choose from ${COMPONENTS.join(', ')}`);
-        }
-        return { kind, component: args.component as Component, nodes: resolveSelector(lab.nodes, args.node, '--node') };
-      }),
-  };
-}
-
-const PERCENT = 'a percentage above 0 and at most 100';
 
 /** Erases a command's argument type, for the list of subcommands. */
 const command = <A>(module: CommandModule<object, A>): CommandModule => module as unknown as CommandModule;
 
+/** Each family's kinds, then its recoveries (stop, crash, freeze, resume, start, partition, …). */
+const familyCommands = (family: AnyFamily): CommandModule[] => [
+  ...family.commands.map(kindCommand),
+  ...(family.recoveries ?? []).map((r) => command(recoverCommand(r))),
+];
+
 const subcommands: CommandModule[] = [
-  command(machineCommand('stop', 'Halt nodes cleanly (undo: start them)')),
-  command(machineCommand('crash', 'Cut the power of nodes: no shutdown (undo: start them)')),
-  command(machineCommand('freeze', 'Pause whole machines: every process stops, the disk and memory stay (undo: resume)')),
-  command(recoverCommand('resume', 'Resume frozen nodes (undoes their freeze)')),
-  command(recoverCommand('start', 'Start stopped or crashed nodes (undoes their stop or crash)')),
-  command(networkCommand('partition', 'Drop all traffic between --from and --to (iptables)')),
-  command(networkCommand('loss', 'Drop PERCENT of the packets between --from and --to (iptables statistic match)', {
-    name: 'percent',
-    describe: 'The share of packets dropped: above 0, at most 100',
-    read: (text) => ({ percent: read(parsePercent, text, 'loss', PERCENT) }),
-  })),
-  command(networkCommand('bandwidth', 'Limit the traffic from --from to --to to RATE, e.g. 1mbit or 500kbit (tc tbf)', {
-    name: 'rate',
-    describe: 'The rate allowed, in bits per second: 1mbit, 500kbit, 2gbit',
-    read: (text) => ({ rateBits: read(parseRate, text, 'bandwidth', 'a rate of at least 8kbit such as 1mbit or 500kbit (bit, kbit, mbit, gbit)') }),
-  })),
-  command(networkCommand('delay', 'Delay the packets from --from to --to by MS milliseconds (tc netem; needs sch_netem)', {
-    name: 'ms',
-    describe: 'The added delay, in milliseconds',
-    read: (text) => ({ ms: read(parseMilliseconds, text, 'delay', 'a delay in milliseconds such as 100 or 250ms') }),
-  })),
-  command(componentCommand('kill', 'Kill (SIGKILL) a Kubernetes component or docker itself on nodes (undo: start it)')),
-  command(componentCommand('stop-component', 'Stop a Kubernetes component or docker itself on nodes cleanly (undo: start it)')),
-  command<NodeArgs & { percent: string; path: string; max: string }>({
-    command: 'disk-fill <percent>',
-    describe: 'Fill the filesystem of --path on nodes to PERCENT full with a file (undo: remove it)',
-    builder: (y) =>
-      nodeOptions(y)
-        .option('path', { type: 'string', default: '/', describe: 'A directory on the filesystem to fill' })
-        .positional('percent', { type: 'string', demandOption: true, describe: 'How full the filesystem gets (df\'s Use%)' })
-        .option('max', { type: 'string', default: '10G', describe: 'Refuse to write more than this (on the docker provider / is the host\'s disk)' }) as Argv<
-        NodeArgs & { percent: string; path: string; max: string }
-      >,
-    handler: (args: NodeArgs & { percent: string; path: string; max: string }) =>
-      inject(args, (lab) => {
-        if (!path.posix.isAbsolute(args.path)) throw new FaultInputError(`--path: ${args.path} is not an absolute path`);
-        return {
-          kind: 'disk-fill',
-          percent: read(parsePercent, args.percent, 'disk-fill', PERCENT),
-          path: path.posix.normalize(args.path),
-          maxBytes: read(parseSize, args.max, '--max', 'a size such as 512M or 10G'),
-          nodes: resolveSelector(lab.nodes, args.node, '--node'),
-        };
-      }),
-  }),
-  command<NodeArgs & { cpus: number | undefined }>({
-    command: 'cpu-hog',
-    describe: 'Keep CPUs of nodes busy (undo: end the busy loops)',
-    builder: (y) => nodeOptions(y).option('cpus', { type: 'number', describe: 'How many CPUs (default: all of the node\'s)' }),
-    handler: (args: NodeArgs & { cpus: number | undefined }) =>
-      inject(args, (lab) => {
-        if (args.cpus !== undefined && !(Number.isInteger(args.cpus) && args.cpus >= 1 && args.cpus <= 256)) throw new FaultInputError(`--cpus: ${args.cpus} is not a whole number from 1 to 256`);
-        return { kind: 'cpu-hog', cpus: args.cpus, nodes: resolveSelector(lab.nodes, args.node, '--node') };
-      }),
-  }),
-  command<NodeArgs & { size: string }>({
-    command: 'mem-hog <size>',
-    describe: 'Hold SIZE of memory on nodes, e.g. 512M or 1G (undo: free it)',
-    builder: (y) => nodeOptions(y).positional('size', { type: 'string', demandOption: true, describe: 'How much memory' }) as Argv<NodeArgs & { size: string }>,
-    handler: (args: NodeArgs & { size: string }) =>
-      inject(args, (lab) => ({ kind: 'mem-hog', bytes: read(parseSize, args.size, 'mem-hog', 'a size such as 512M or 1G'), nodes: resolveSelector(lab.nodes, args.node, '--node') })),
-  }),
+  ...(FAMILIES as readonly AnyFamily[]).flatMap(familyCommands),
   command<LabArgs & { json: boolean }>({
     command: 'list',
     describe: 'Show the active faults and the nodes they act on',
@@ -248,15 +156,14 @@ const subcommands: CommandModule[] = [
 
 const EPILOG = [
   'SEL, where nodes are named: a node (cp), a role (etcd, controlplane, worker), a group made by `count` (worker for worker-1, worker-2), all, or a comma list (cp,worker-1).',
-  'Network faults act between --from and --to in both directions unless --one-way; they only ever name node addresses, so the host keeps its access.',
-  `Every fault can take --for DURATION and is then undone by itself; hog processes also stop by themselves after --for plus a minute, or after ${formatDuration(HOG_SAFETY_NET_SECONDS * 1000)} without --for.`,
+  ...(FAMILIES as readonly AnyFamily[]).flatMap((family) => family.notes ?? []),
   'Active faults are kept in OUT/.kubelab/faults.json (kubelab fault list); every injection and undo is appended to OUT/faults.journal.jsonl; kubelab destroy clears the faults first.',
-  'Exit codes: 2 bad input, 5 the fault clashes with an active one, 6 a node or machine refused or failed (a failed injection is rolled back: nothing is left changed).',
+  'Exit codes: 2 bad input, 4 a program kubelab needs (ssh, docker, …) is not installed, 5 the fault clashes with an active one, 6 a node or machine refused or failed (a failed injection is rolled back: nothing is left changed).',
 ].join('\n\n');
 
 export const faultCommand: CommandModule<object, LabArgs> = {
   command: 'fault',
-  describe: 'Break the running lab on purpose: stop, crash or freeze nodes, cut or slow the network, kill components, fill disks, hog CPU or memory',
+  describe: `Break the running lab on purpose: ${FAMILIES.map((family) => family.summary).join(', ')}`,
   builder: (y) => {
     let withCommands = y as unknown as Argv;
     for (const sub of subcommands) withCommands = withCommands.command(sub);

@@ -1,10 +1,10 @@
-import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { KubelabError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { labKubectl } from '../kit/tools.js';
 import { LAB_FILES } from '../lab-files.js';
+import { run, TIMEOUTS } from '../run/exec.js';
 import { compileSpec } from '../spec/index.js';
 
 /** kubectl on the lab's kubeconfig, its terminal its own; returns kubectl's exit code. */
@@ -16,6 +16,6 @@ export async function runLabKubectl(options: { spec: string; out: string; args: 
   }
   const kubectl = await labKubectl(model);
   if (!kubectl) throw new KubelabError('no kubectl found', { hint: '`kubelab kit build` builds one; or install kubectl on PATH', exitCode: EXIT.prerequisite });
-  const result = await execa(kubectl.path, options.args, { stdio: 'inherit', reject: false, env: { KUBECONFIG: kubeconfig } });
+  const result = await run(kubectl.path, options.args, { stdio: 'inherit', env: { KUBECONFIG: kubeconfig }, timeoutMs: TIMEOUTS.none });
   return result.exitCode ?? EXIT.failed;
 }

@@ -1,32 +1,10 @@
-import type { FaultParams, FaultRecord } from './types.js';
-import { formatBytes, formatDuration, formatRate } from './units.js';
+import { familyOf } from './families/index.js';
+import type { FaultRecord } from './types.js';
+import { formatDuration } from './units.js';
 
 /** "loss 30% worker-1 -> cp", "freeze cp, worker-1", "kill kube-apiserver on cp": one line a person reads. */
 export function describeFault(fault: Pick<FaultRecord, 'params'>): string {
-  const p: FaultParams = fault.params;
-  const on = (nodes: string[]): string => nodes.join(', ');
-  switch (p.kind) {
-    case 'stop':
-    case 'crash':
-    case 'freeze':
-      return `${p.kind} ${on(p.nodes)}`;
-    case 'partition':
-    case 'loss':
-    case 'bandwidth':
-    case 'delay': {
-      const amount = p.kind === 'loss' ? ` ${p.percent}%` : p.kind === 'bandwidth' ? ` ${formatRate(p.rateBits)}` : p.kind === 'delay' ? ` ${p.ms}ms` : '';
-      return `${p.kind}${amount} ${p.from.join(',')} ${p.oneWay ? '->' : '<->'} ${p.to.join(',')}`;
-    }
-    case 'kill':
-    case 'stop-component':
-      return `${p.kind} ${p.component} on ${on(p.nodes)}`;
-    case 'disk-fill':
-      return `disk-fill ${p.path} to ${p.percent}% on ${on(p.nodes)}`;
-    case 'cpu-hog':
-      return `cpu-hog ${p.cpus === undefined ? 'all CPUs' : `${p.cpus} CPU(s)`} on ${on(p.nodes)}`;
-    case 'mem-hog':
-      return `mem-hog ${formatBytes(p.bytes)} on ${on(p.nodes)}`;
-  }
+  return familyOf(fault.params.kind).describe(fault.params);
 }
 
 /** The table of `kubelab fault list`. */

@@ -4,16 +4,12 @@ import { describeFault } from './describe.js';
 import { FaultActionError, FaultConflictError, FaultInputError } from './errors.js';
 import { InjectionFailed, injectSteps, runAction, undoSteps, type ExecContext } from './execute.js';
 import { appendJournal, entryFor, type JournalEntry } from './journal.js';
-import { PLANNERS, scopeOf } from './kinds/index.js';
-import { MACHINE_OPS } from './kinds/machine.js';
-import { networkSweep } from './kinds/network.js';
-import { resourceSweep } from './kinds/resource.js';
-import { machineRef, machineState } from './machines.js';
-import { script } from './plan.js';
-import { networkPairs } from './selectors.js';
+import { labNode } from '../nodes/node.js';
+import { familyOf, recoveryOf, sweepScript, type RecoveryName } from './families/index.js';
+import type { Step } from './plan.js';
 import { statePath, updateState } from './state.js';
 import { sleepUntil, startTimer, stopTimer } from './timer.js';
-import type { FaultParams, FaultRecord, FaultState, LabSnapshot, MachineKind } from './types.js';
+import type { FaultParams, FaultRecord, FaultState, LabSnapshot } from './types.js';
 
 /**
  * What `kubelab fault …` does, under the lab's fault lock: every entry point first undoes the faults
@@ -35,16 +31,7 @@ function execContext(env: FaultEnv, state: FaultState, lab: LabSnapshot): ExecCo
 /** The record of a fault about to be injected (its id is the state's next one). */
 export function buildRecord(state: FaultState, lab: LabSnapshot, params: FaultParams, forMs: number | undefined, now: Date): FaultRecord {
   const id = `f${state.nextId}`;
-  let targets: string[];
-  let pairs: [string, string][] | undefined;
-  if (params.kind === 'partition' || params.kind === 'loss' || params.kind === 'bandwidth' || params.kind === 'delay') {
-    pairs = networkPairs(params.from, params.to, params.oneWay);
-    if (pairs.length === 0) throw new FaultInputError(`--from ${params.from.join(',')} and --to ${params.to.join(',')} leave no traffic between two different nodes`, 'name different nodes or groups on each side');
-    const involved = new Set(pairs.flat());
-    targets = lab.nodes.map((n) => n.name).filter((n) => involved.has(n));
-  } else {
-    targets = params.nodes;
-  }
+  const { targets, pairs } = familyOf(params.kind).targets(params, lab);
   return {
     id,
     kind: params.kind,
@@ -61,6 +48,9 @@ async function journal(env: FaultEnv, entry: Omit<JournalEntry, 'ts'>): Promise<
   await appendJournal(env.outDir, entry);
 }
 
+/** How a fault is done and undone, node by node, as its family plans it. */
+const planOf = (fault: FaultRecord, lab: LabSnapshot, forMs: number | undefined): Step[] => familyOf(fault.kind).plan(fault, { lab, forMs });
+
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -69,8 +59,7 @@ const errorText = (error: unknown): string => (error instanceof Error ? error.me
  */
 async function undoOne(env: FaultEnv, state: FaultState, fault: FaultRecord, action: JournalEntry['action'], save: () => Promise<void>): Promise<string[]> {
   await stopTimer(fault);
-  const steps = PLANNERS[fault.kind](fault, { lab: fault.lab, forMs: undefined });
-  const failures = await undoSteps(execContext(env, state, fault.lab), fault, steps);
+  const failures = await undoSteps(execContext(env, state, fault.lab), fault, planOf(fault, fault.lab, undefined));
   if (failures.length === 0) {
     state.faults = state.faults.filter((f) => f.id !== fault.id);
     await save();
@@ -85,7 +74,8 @@ async function undoOne(env: FaultEnv, state: FaultState, fault: FaultRecord, act
 /** Machine-level faults first (a frozen node must be resumed before anything is undone inside it), newest first. */
 function undoOrder(faults: readonly FaultRecord[]): FaultRecord[] {
   const newestFirst = [...faults].reverse();
-  return [...newestFirst.filter((f) => scopeOf(f.kind) === 'machine'), ...newestFirst.filter((f) => scopeOf(f.kind) !== 'machine')];
+  const outside = (f: FaultRecord): boolean => familyOf(f.kind).scope === 'machine';
+  return [...newestFirst.filter(outside), ...newestFirst.filter((f) => !outside(f))];
 }
 
 /** Undoes the faults whose --for is over; returns the ids undone. */
@@ -114,7 +104,7 @@ export async function injectFault(env: FaultEnv, lab: LabSnapshot, params: Fault
       const ids = [...new Set(conflicts.map((c) => c.with.id))];
       throw new FaultConflictError(`cannot inject ${describeFault(record)}: ${conflicts.map((c) => c.reason).join('; ')}`, `undo it first (kubelab fault undo ${ids.join(' ')}), or see kubelab fault list`);
     }
-    const steps = PLANNERS[record.kind](record, { lab, forMs });
+    const steps = planOf(record, lab, forMs);
     // Recorded before anything is done: should kubelab die half-way, the fault is still known.
     state.nextId += 1;
     state.lab = lab;
@@ -209,8 +199,8 @@ export async function clearFaults(env: FaultEnv, fallbackLab: LabSnapshot | unde
 }
 
 async function sweep(env: FaultEnv, state: FaultState, lab: LabSnapshot): Promise<string[]> {
-  const down = new Set(state.faults.filter((f) => scopeOf(f.kind) === 'machine').flatMap((f) => f.targets));
-  const body = `${networkSweep(lab)}\n${resourceSweep}`;
+  const down = new Set(state.faults.filter((f) => familyOf(f.kind).holdsNodeDown).flatMap((f) => f.targets));
+  const sweep = sweepScript(lab);
   const found: string[] = [];
   await Promise.all(
     lab.nodes
@@ -219,7 +209,7 @@ async function sweep(env: FaultEnv, state: FaultState, lab: LabSnapshot): Promis
         const lines: string[] = [];
         const context = { ...execContext(env, state, lab), note: (line: string) => lines.push(line) };
         try {
-          await runAction(context, node.name, { type: 'script', script: script('sweep', 'remove every trace of kubelab faults', body) }, 'sweep it');
+          await runAction(context, node.name, { type: 'script', script: sweep }, 'sweep it');
         } catch (error) {
           env.note(`warning: could not sweep ${node.name}: ${errorText(error)}`);
           return;
@@ -233,51 +223,49 @@ async function sweep(env: FaultEnv, state: FaultState, lab: LabSnapshot): Promis
 }
 
 /**
- * `fault resume` and `fault start`: bring nodes back. A node under a recorded freeze (resume) or
- * stop/crash (start) has that fault undone on it (a fault on several nodes keeps the others); any
- * other node gets the provider's resume or start anyway, journalled as `recover`.
+ * A recovery (`fault resume`, `fault start`): bring nodes back. A node under a recorded fault the
+ * recovery undoes (resume: freeze; start: stop, crash) has that fault undone on it (a fault on
+ * several nodes keeps the others); any other node gets the recovery's machine op anyway if its
+ * machine is in the state the recovery starts from, journalled as `recover`.
  */
-export async function recoverNodes(env: FaultEnv, lab: LabSnapshot, op: 'resume' | 'start', nodes: string[]): Promise<string[]> {
-  const kinds: MachineKind[] = op === 'resume' ? ['freeze'] : ['stop', 'crash'];
+export async function recoverNodes(env: FaultEnv, lab: LabSnapshot, name: RecoveryName, nodes: string[]): Promise<string[]> {
+  const { family, recovery } = recoveryOf(name);
   return updateState(env.outDir, async (state, save) => {
     await expireDue(env, state, save);
     const done: string[] = [];
-    for (const fault of state.faults.filter((f) => (kinds as string[]).includes(f.kind) && f.targets.some((t) => nodes.includes(t)))) {
+    for (const fault of state.faults.filter((f) => recovery.undoes.includes(f.kind) && f.targets.some((t) => nodes.includes(t)))) {
       const here = fault.targets.filter((t) => nodes.includes(t));
-      if (here.length === fault.targets.length) {
+      if (here.length === fault.targets.length || !family.restrict) {
         const messages = await undoOne(env, state, fault, 'undo', save);
-        if (messages.length > 0) throw new FaultActionError(`${op} failed: ${messages.join('; ')}`);
+        if (messages.length > 0) throw new FaultActionError(`${name} failed: ${messages.join('; ')}`);
       } else {
         // Only some of the fault's nodes: undo it there, and keep it on the others.
-        const failures = await undoSteps(execContext(env, state, fault.lab), fault, PLANNERS[fault.kind](fault, { lab: fault.lab, forMs: undefined }).filter((s) => here.includes(s.node)));
-        if (failures.length > 0) throw new FaultActionError(`${op} failed: ${failures.map((f) => errorText(f.error)).join('; ')}`);
+        const failures = await undoSteps(execContext(env, state, fault.lab), fault, planOf(fault, fault.lab, undefined).filter((s) => here.includes(s.node)));
+        if (failures.length > 0) throw new FaultActionError(`${name} failed: ${failures.map((f) => errorText(f.error)).join('; ')}`);
         const rest = fault.targets.filter((t) => !here.includes(t));
-        const partial: FaultRecord = { ...fault, targets: here, params: { ...fault.params, nodes: here } as FaultParams };
-        Object.assign(fault, { targets: rest, params: { ...fault.params, nodes: rest } });
+        const partial: FaultRecord = { ...fault, targets: here, params: family.restrict(fault.params, here) };
+        Object.assign(fault, { targets: rest, params: family.restrict(fault.params, rest) });
         await save();
         await journal(env, entryFor(partial, 'undo', 'ok', `${fault.id} stays on ${rest.join(', ')}`));
       }
       done.push(...here);
     }
-    // Nodes no fault holds: resumed or started only if they are paused or off.
-    const wanted = op === 'resume' ? 'paused' : 'off';
-    const machineOp = op === 'resume' ? MACHINE_OPS.freeze.undo : MACHINE_OPS.stop.undo;
+    // Nodes no fault holds: recovered only if their machine is in the state the recovery starts from.
     await Promise.all(
       nodes
         .filter((n) => !done.includes(n))
-        .map(async (name) => {
-          const node = lab.nodes.find((n) => n.name === name)!;
-          const current = await machineState(lab.provider, await machineRef(env.outDir, lab.provider, node));
-          if (current !== wanted) {
-            env.note(`${name} is ${current}: nothing to ${op}`);
+        .map(async (nodeName) => {
+          const current = await labNode(env.outDir, lab, nodeName).state();
+          if (current !== recovery.from) {
+            env.note(`${nodeName} is ${current}: nothing to ${name}`);
             return;
           }
           try {
-            await runAction(execContext(env, state, lab), name, { type: 'machine', op: machineOp }, op);
-            await journal(env, { action: 'recover', id: null, kind: op, targets: [name], params: {}, result: 'ok' });
-            done.push(name);
+            await runAction(execContext(env, state, lab), nodeName, { type: 'machine', op: recovery.op }, name);
+            await journal(env, { action: 'recover', id: null, kind: name, targets: [nodeName], params: {}, result: 'ok' });
+            done.push(nodeName);
           } catch (error) {
-            await journal(env, { action: 'recover', id: null, kind: op, targets: [name], params: {}, result: 'error', message: errorText(error) });
+            await journal(env, { action: 'recover', id: null, kind: name, targets: [nodeName], params: {}, result: 'error', message: errorText(error) });
             throw error;
           }
         }),
@@ -298,8 +286,8 @@ export async function dropFaultsForDestroy(env: FaultEnv): Promise<string[]> {
     for (const fault of undoOrder(state.faults)) {
       await stopTimer(fault);
       let message = 'the lab was destroyed';
-      if (fault.kind === 'freeze') {
-        const failures = await undoSteps(execContext(env, state, fault.lab), fault, PLANNERS.freeze(fault, { lab: fault.lab, forMs: undefined }));
+      if (familyOf(fault.kind).undoBeforeDestroy?.includes(fault.kind)) {
+        const failures = await undoSteps(execContext(env, state, fault.lab), fault, planOf(fault, fault.lab, undefined));
         if (failures.length > 0) message += `; resuming first failed: ${failures.map((f) => errorText(f.error)).join('; ')}`;
       }
       await journal(env, entryFor(fault, 'clear', 'ok', message));

@@ -1,8 +1,9 @@
+import { labNode } from '../nodes/node.js';
+import { unreachable } from '../nodes/ssh.js';
 import { describeFault } from './describe.js';
 import { FaultActionError } from './errors.js';
-import { machineRef, runMachineOp } from './machines.js';
-import { nodeByName, type Action, type Step } from './plan.js';
-import { refusal, runScript, sshTarget, unreachable, waitForSsh } from './ssh.js';
+import { familyOf } from './families/index.js';
+import { refusal, type Action, type Step } from './plan.js';
 import type { FaultRecord, LabSnapshot } from './types.js';
 
 export interface ExecContext {
@@ -19,21 +20,21 @@ const BOOT_TIMEOUT_MS = 180_000;
 
 /** Runs one action on one node; throws a FaultActionError that says which node and why. */
 export async function runAction(context: ExecContext, nodeName: string, action: Action, what: string): Promise<void> {
-  const node = nodeByName(context.lab, nodeName);
+  const node = labNode(context.outDir, context.lab, nodeName);
   if (action.type === 'machine') {
-    await runMachineOp(context.lab.provider, await machineRef(context.outDir, context.lab.provider, node), action.op);
-    if (action.op === 'start' && !(await waitForSsh(sshTarget(context.outDir, context.lab, node), BOOT_TIMEOUT_MS))) {
+    await node.machineOp(action.op);
+    if (action.op === 'start' && !(await node.waitForSsh(BOOT_TIMEOUT_MS))) {
       context.note(`${node.name}: started, but ssh did not answer within ${BOOT_TIMEOUT_MS / 1000}s`);
     }
     return;
   }
-  const result = await runScript(sshTarget(context.outDir, context.lab, node), action.script);
+  const result = await node.run(action.script);
   for (const line of result.stdout.split('\n')) if (line.trim()) context.note(`${node.name}: ${line.trim()}`);
   if (result.code === 0) return;
   const refused = refusal(result);
   if (refused) throw new FaultActionError(`${node.name}: ${refused.message}`, refused.hint);
   if (unreachable(result)) {
-    const down = context.active.filter((f) => (f.kind === 'stop' || f.kind === 'crash' || f.kind === 'freeze') && f.targets.includes(node.name));
+    const down = context.active.filter((f) => familyOf(f.kind).holdsNodeDown && f.targets.includes(node.name));
     throw new FaultActionError(
       `cannot reach node ${node.name} over ssh (${node.ip}) to ${what}: ${result.stderr.trim().split('\n').pop() ?? ''}`,
       down.length > 0 ? `${down.map((f) => `${f.id} (${describeFault(f)})`).join(', ')} holds it down: undo that first` : 'is the machine running? `kubelab status` shows it',

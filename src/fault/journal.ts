@@ -1,6 +1,7 @@
 import fs from 'fs-extra';
 import path from 'node:path';
 import { LAB_FILES } from '../lab-files.js';
+import type { RecoveryName } from './families/index.js';
 import type { FaultKind, FaultParams, FaultRecord } from './types.js';
 
 /**
@@ -12,7 +13,7 @@ export interface JournalEntry {
   ts: string;
   action: 'inject' | 'undo' | 'expire' | 'clear' | 'recover';
   id: string | null;
-  kind: FaultKind | 'resume' | 'start' | 'sweep';
+  kind: FaultKind | RecoveryName | 'sweep';
   targets: string[];
   params: Omit<FaultParams, 'kind'> | Record<string, never>;
   result: 'ok' | 'error';

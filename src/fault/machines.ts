@@ -1,12 +1,12 @@
-import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { LAB_FILES } from '../lab-files.js';
+import type { NodeRef } from '../nodes/lab.js';
 import type { Invocation, MachineOp, MachineRef, MachineState } from '../providers/driver.js';
 import { DRIVERS } from '../providers/drivers.js';
+import { run, TIMEOUTS } from '../run/exec.js';
 import type { ProviderType } from '../spec/types.js';
 import { FaultActionError } from './errors.js';
-import type { NodeRef } from './types.js';
 
 export type { MachineOp, MachineRef, MachineState } from '../providers/driver.js';
 
@@ -28,20 +28,17 @@ export function machineInvocation(provider: ProviderType, ref: MachineRef, op: M
 /** What the machine is doing now, as its provider says. */
 export async function machineState(provider: ProviderType, ref: MachineRef): Promise<MachineState> {
   const driver = DRIVERS[provider].machine(ref);
-  const result = await execa(driver.state.file, driver.state.args, { cwd: driver.state.cwd, reject: false, timeout: 30_000, stdin: 'ignore' });
-  return result.exitCode === 0 ? driver.parse(String(result.stdout)) : 'unknown';
+  const result = await run(driver.state.file, driver.state.args, { cwd: driver.state.cwd, timeoutMs: TIMEOUTS.machineState, purpose: `ask the ${provider} provider for a machine's state` });
+  return result.exitCode === 0 ? driver.parse(result.stdout) : 'unknown';
 }
 
 /** Runs one machine-level op and waits until it has taken effect. */
 export async function runMachineOp(provider: ProviderType, ref: MachineRef, op: MachineOp): Promise<void> {
   const driver = DRIVERS[provider].machine(ref);
   const call = driver.ops[op];
-  const result = await execa(call.file, call.args, { cwd: call.cwd, reject: false, timeout: 300_000, stdin: 'ignore', all: true });
-  if ((result as { code?: string }).code === 'ENOENT') {
-    throw new FaultActionError(`${call.file} is not installed, and the ${provider} provider needs it to ${op} a machine`, `install ${driver.tool}`);
-  }
+  const result = await run(call.file, call.args, { cwd: call.cwd, timeoutMs: TIMEOUTS.machineOp, purpose: `${op} a machine of the ${provider} provider` });
   if (result.exitCode !== 0) {
-    const output = String(result.all ?? '').trim().split('\n').slice(-3).join(' | ');
+    const output = result.all.trim().split('\n').slice(-3).join(' | ');
     throw new FaultActionError(`\`${call.file} ${call.args.join(' ')}\` failed for node ${ref.node}: ${output || `exit ${String(result.exitCode)}`}`, 'kubelab status shows the state of each machine');
   }
   const settle = driver.settle?.[op];

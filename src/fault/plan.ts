@@ -1,6 +1,16 @@
 import type { MachineOp } from './machines.js';
-import { REFUSED_EXIT } from './ssh.js';
-import type { FaultRecord, LabSnapshot, NodeRef } from './types.js';
+import type { LabSnapshot, NodeRef } from './types.js';
+
+/** A script exits with this code, after a `KUBELAB-ERROR: …` line, when it refused and changed nothing. */
+export const REFUSED_EXIT = 3;
+
+/** What a script said about its refusal (`KUBELAB-ERROR:` and `KUBELAB-HINT:` lines), if it did. */
+export function refusal(result: { code: number; stderr: string }): { message: string; hint: string | undefined } | undefined {
+  if (result.code !== REFUSED_EXIT) return undefined;
+  const message = /^KUBELAB-ERROR: (.*)$/m.exec(result.stderr)?.[1];
+  if (!message) return undefined;
+  return { message, hint: /^KUBELAB-HINT: (.*)$/m.exec(result.stderr)?.[1] };
+}
 
 /** One thing done on one node: a root shell script over ssh, or a machine-level op from outside. */
 export type Action = { type: 'script'; script: string } | { type: 'machine'; op: MachineOp };
@@ -17,9 +27,6 @@ export interface PlanContext {
   /** For how long the fault is meant to last (--for), when it is. */
   forMs: number | undefined;
 }
-
-/** How one kind of fault is done and undone: pure text and data, no I/O, so that tests can read it. */
-export type Planner = (fault: FaultRecord, context: PlanContext) => Step[];
 
 export function nodeByName(lab: LabSnapshot, name: string): NodeRef {
   const node = lab.nodes.find((n) => n.name === name);

@@ -1,9 +1,6 @@
-import { execa } from 'execa';
-import fs from 'fs-extra';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { logFile } from '../lab-files.js';
+import { run, startDetached, TIMEOUTS } from '../run/exec.js';
 import { processAlive } from './lock.js';
 import type { FaultRecord } from './types.js';
 
@@ -19,24 +16,15 @@ export function timerArgs(outDir: string, fault: Pick<FaultRecord, 'id' | 'expir
  * this kubelab and the terminal; should it die, the next `kubelab fault …` undoes the fault anyway.
  */
 export async function startTimer(outDir: string, fault: FaultRecord): Promise<number | undefined> {
-  const log = logFile(outDir, `fault-timer-${fault.id}`);
-  await fs.mkdirp(path.dirname(log));
-  const fd = fs.openSync(log, 'a');
-  try {
-    const child = spawn(process.execPath, timerArgs(outDir, fault), { detached: true, stdio: ['ignore', fd, fd], cwd: outDir });
-    child.unref();
-    return child.pid;
-  } finally {
-    fs.closeSync(fd);
-  }
+  return startDetached(process.execPath, timerArgs(outDir, fault), { cwd: outDir, logFile: logFile(outDir, `fault-timer-${fault.id}`) });
 }
 
 /** Ends a fault's timer, if it still runs and is still that timer (pids get reused). */
 export async function stopTimer(fault: FaultRecord): Promise<void> {
   const pid = fault.timerPid;
   if (pid === undefined || pid === process.pid || !processAlive(pid)) return;
-  const ps = await execa('ps', ['-o', 'args=', '-p', String(pid)], { reject: false });
-  if (!String(ps.stdout).includes(`fault undo ${fault.id} --at`)) return;
+  const ps = await run('ps', ['-o', 'args=', '-p', String(pid)], { timeoutMs: TIMEOUTS.probe, purpose: "tell a fault's timer from another process" });
+  if (!ps.stdout.includes(`fault undo ${fault.id} --at`)) return;
   try {
     process.kill(pid, 'SIGTERM');
   } catch {

@@ -1,9 +1,9 @@
-import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { KubelabError, PrerequisiteError } from '../errors.js';
 import { kitDir } from '../paths.js';
-import { capture, runStreamed } from '../run/exec.js';
+import { capture, run, runStreamed, TIMEOUTS } from '../run/exec.js';
+import { howToInstall } from '../run/install-hints.js';
 import { fillAtomically, hashOf, hashPath } from '../cache.js';
 import { kitCacheLayout, type KitCacheLayout } from './cache.js';
 import { KIT_KUBERNETES_VERSIONS, kitTarballName } from './components.js';
@@ -147,12 +147,12 @@ export async function buildKit(options: KitBuildOptions): Promise<KitBuildResult
 async function requireTools(): Promise<string> {
   const missing: { name: string; howToGet: string }[] = [];
   const go = await capture('go', ['version']).catch(() => undefined);
-  if (!go?.ok) missing.push({ name: 'go', howToGet: 'install Go 1.23 or later (https://go.dev/dl/)' });
-  if (!(await capture('gcc', ['--version']).catch(() => undefined))?.ok) missing.push({ name: 'gcc', howToGet: 'apt-get install gcc libc6-dev' });
+  if (!go?.ok) missing.push({ name: 'go', howToGet: howToInstall('go') });
+  if (!(await capture('gcc', ['--version']).catch(() => undefined))?.ok) missing.push({ name: 'gcc', howToGet: howToInstall('gcc') });
   if (!(await capture('docker', ['info', '--format', '{{.ServerVersion}}']).catch(() => undefined))?.ok) {
-    missing.push({ name: 'docker (a running Docker daemon)', howToGet: 'apt-get install docker.io, then scripts/ensure-dockerd.sh' });
+    missing.push({ name: 'docker (a running Docker daemon)', howToGet: howToInstall('docker') });
   }
-  if (!(await capture('debootstrap', ['--version']).catch(() => undefined))?.ok) missing.push({ name: 'debootstrap', howToGet: 'apt-get install debootstrap' });
+  if (!(await capture('debootstrap', ['--version']).catch(() => undefined))?.ok) missing.push({ name: 'debootstrap', howToGet: howToInstall('debootstrap') });
   if (missing.length > 0) throw new PrerequisiteError(missing, 'cannot build the kit');
   return go!.stdout.trim();
 }
@@ -220,7 +220,8 @@ async function unpackSource(located: LocatedSource, hash: string, cache: KitCach
     await fs.mkdirp(cache.sources);
     await fillAtomically(dir, async (tmp) => {
       await fs.mkdirp(tmp);
-      await execa('tar', ['-xzf', located.path, '-C', tmp]);
+      const tar = await run('tar', ['-xzf', located.path, '-C', tmp], { timeoutMs: TIMEOUTS.none, purpose: 'unpack a source tarball' });
+      if (!tar.ok) throw new KubelabError(`could not unpack ${located.path}: ${tar.stderr.trim() || `tar exited ${String(tar.exitCode)}`}`, { hint: 'is the tarball complete? `tar -tzf` it to see' });
     });
   }
   // `git archive --prefix=NAME/` tarballs hold one folder; a bare tree is used as it is.

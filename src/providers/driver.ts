@@ -52,8 +52,6 @@ export interface Invocation {
 }
 
 export interface MachineControl {
-  /** The program the provider's ops need, named when it is missing. */
-  tool: string;
   /** stop is a graceful halt, kill a power cut, pause/resume freeze the whole machine. */
   ops: Record<MachineOp, Invocation>;
   /** Asks for the machine's state; `parse` reads the answer. */

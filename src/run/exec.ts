@@ -1,18 +1,42 @@
+import { spawn } from 'node:child_process';
 import { execa, type ResultPromise } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { EXIT } from '../exit-codes.js';
 import { KubelabError } from '../errors.js';
+import { howToInstall } from './install-hints.js';
 
-export interface StreamOptions {
-  cwd: string;
-  /** Every line of stdout and stderr is appended here, prefixed with the stream it came from. */
-  logFile: string;
-  /** Called with each output line, for progress views. */
-  onLine?: (line: string) => void;
-  env?: Record<string, string>;
-  /** Aborting sends the child one SIGINT, as a terminal's Ctrl-C would, and lets it clean up. */
-  signal?: AbortSignal;
+/**
+ * Every child process kubelab starts goes through this module: one answer to a missing program
+ * (ToolMissingError, naming how to install it) and one timeout policy (TIMEOUTS).
+ */
+
+/** How long a child may run unless the caller names another limit; 0 means no limit. */
+export const TIMEOUTS = {
+  /** A question to a local tool (docker inspect, vagrant status): answers in seconds. */
+  query: 60_000,
+  /** Whether a program is there and works (`X --version`). */
+  probe: 20_000,
+  /** A script run on a node over ssh. */
+  nodeScript: 120_000,
+  /** One try of ssh while waiting for a node to answer. */
+  sshProbe: 15_000,
+  /** A machine's state, as its provider tells it. */
+  machineState: 30_000,
+  /** A machine-level op: stop, start, pause, … (a start may boot a VM). */
+  machineOp: 300_000,
+  /** Work that takes as long as it takes (vagrant up, rke up, builds): it is interrupted, never timed out. */
+  none: 0,
+} as const;
+
+/** A program kubelab needs is not installed (or not on PATH); says how to get it. */
+export class ToolMissingError extends KubelabError {
+  constructor(
+    readonly tool: string,
+    purpose?: string,
+  ) {
+    super(`${tool} is not installed${purpose ? `, and kubelab needs it to ${purpose}` : ''}`, { hint: howToInstall(tool), exitCode: 4 });
+  }
 }
 
 export class CommandFailedError extends KubelabError {
@@ -37,10 +61,125 @@ export class InterruptedError extends KubelabError {
   }
 }
 
+/** ENOENT from spawn means the program is missing, unless it was the working folder. */
+function missingTool(result: { code?: unknown }, cwd: string | undefined): boolean {
+  return result.code === 'ENOENT' && (cwd === undefined || fs.pathExistsSync(cwd));
+}
+
+export interface RunOptions {
+  cwd?: string;
+  /** Added to kubelab's own environment (or the whole environment, with extendEnv: false). */
+  env?: Record<string, string>;
+  extendEnv?: boolean;
+  /** Written to the child's stdin; without it, stdin is closed (or the terminal's, with stdio: 'inherit'). */
+  input?: string;
+  /** Milliseconds; TIMEOUTS.query unless named; TIMEOUTS.none for no limit. */
+  timeoutMs?: number;
+  /** 'inherit': the child talks to kubelab's terminal (kubectl); its output is not captured. */
+  stdio?: 'pipe' | 'inherit';
+  /** What kubelab needs the program for, named when it is missing. */
+  purpose?: string;
+  /** Run as another user (tests that must not be root). */
+  uid?: number;
+  gid?: number;
+}
+
+export interface RunResult {
+  /** Undefined when the child was killed (timeout, signal). */
+  exitCode: number | undefined;
+  ok: boolean;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr interleaved as they came. */
+  all: string;
+}
+
+/**
+ * Runs a program to its end and returns what it did; a non-zero exit is a result, not an error.
+ * Throws ToolMissingError when the program is not installed.
+ */
+export async function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const inherit = options.stdio === 'inherit';
+  const result = await execa(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: options.extendEnv ?? true,
+    ...(options.input === undefined ? { stdin: inherit ? 'inherit' : 'ignore' } : { input: options.input }),
+    stdout: inherit ? 'inherit' : 'pipe',
+    stderr: inherit ? 'inherit' : 'pipe',
+    all: !inherit,
+    reject: false,
+    timeout: options.timeoutMs ?? TIMEOUTS.query,
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
+  });
+  if (missingTool(result, options.cwd)) throw new ToolMissingError(file, options.purpose);
+  return {
+    exitCode: result.exitCode,
+    ok: !result.failed,
+    timedOut: result.timedOut,
+    stdout: String(result.stdout ?? ''),
+    stderr: String(result.stderr ?? ''),
+    all: String(result.all ?? ''),
+  };
+}
+
+/**
+ * Runs a short command and returns its stdout; for queries, not for long work. A missing program
+ * is an answer here (ok: false, missing: true), as it is for the checks that ask.
+ */
+export async function capture(
+  file: string,
+  args: string[],
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<{ ok: boolean; stdout: string; stderr: string; missing: boolean }> {
+  try {
+    const result = await run(file, args, options);
+    return { ok: result.ok, stdout: result.stdout, stderr: result.stderr, missing: false };
+  } catch (error) {
+    if (error instanceof ToolMissingError) return { ok: false, stdout: '', stderr: error.message, missing: true };
+    throw error;
+  }
+}
+
+/**
+ * Starts a program that outlives kubelab (in its own session, output appended to `logFile`) and
+ * returns its pid; nothing waits for it.
+ */
+export async function startDetached(file: string, args: readonly string[], options: { cwd: string; logFile: string }): Promise<number | undefined> {
+  await fs.mkdirp(path.dirname(options.logFile));
+  const fd = fs.openSync(options.logFile, 'a');
+  try {
+    const child = spawn(file, args, { detached: true, stdio: ['ignore', fd, fd], cwd: options.cwd });
+    const started = await new Promise<boolean>((resolve) => {
+      child.once('spawn', () => resolve(true));
+      child.once('error', () => resolve(false));
+    });
+    if (!started) throw new ToolMissingError(file);
+    child.unref();
+    return child.pid;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export interface StreamOptions {
+  cwd: string;
+  /** Every line of stdout and stderr is appended here, prefixed with the stream it came from. */
+  logFile: string;
+  /** Called with each output line, for progress views. */
+  onLine?: (line: string) => void;
+  env?: Record<string, string>;
+  /** Aborting sends the child one SIGINT, as a terminal's Ctrl-C would, and lets it clean up. */
+  signal?: AbortSignal;
+}
+
 /**
  * Runs a program with its output streamed to a log file and to a line callback. The child gets its
  * own process group, so a terminal's Ctrl-C reaches kubelab only: kubelab then forwards exactly one
- * SIGINT (Vagrant treats a second one as "quit now, skip the cleanup").
+ * SIGINT (Vagrant treats a second one as "quit now, skip the cleanup"). No timeout: long work is
+ * interrupted, never cut off.
  */
 export async function runStreamed(file: string, args: string[], options: StreamOptions): Promise<void> {
   await fs.mkdirp(path.dirname(options.logFile));
@@ -80,15 +219,10 @@ export async function runStreamed(file: string, args: string[], options: StreamO
     const [result] = await Promise.all([child, consume(child.stdout, 'stdout'), consume(child.stderr, 'stderr')]);
     log.write(`# exit ${result.exitCode ?? result.signal ?? '?'}\n`);
     if (options.signal?.aborted) throw new InterruptedError(`running ${command}`);
+    if (missingTool(result, options.cwd)) throw new ToolMissingError(file);
     if (result.failed) throw new CommandFailedError(command, result.exitCode, options.logFile, tail);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await new Promise<void>((resolve) => log.end(resolve));
   }
-}
-
-/** Runs a short command and returns its stdout; for queries, not for long work. */
-export async function capture(file: string, args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-  const result = await execa(file, args, { cwd: options.cwd, reject: false, timeout: options.timeoutMs ?? 60_000, stdin: 'ignore' });
-  return { ok: !result.failed, stdout: String(result.stdout), stderr: String(result.stderr) };
 }

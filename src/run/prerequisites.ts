@@ -1,9 +1,10 @@
-import { execa } from 'execa';
 import path from 'node:path';
 import { PrerequisiteError } from '../errors.js';
 import type { LabModel } from '../model.js';
 import type { Missing } from '../providers/driver.js';
 import { DRIVERS } from '../providers/drivers.js';
+import { capture, TIMEOUTS } from './exec.js';
+import { howToInstall } from './install-hints.js';
 
 export interface Tool {
   name: string;
@@ -15,9 +16,8 @@ export type { Missing } from '../providers/driver.js';
 
 /** Runs `file args`: `exists` when the program could be started, `ok` when it exited 0. */
 async function probe(file: string, args: string[]): Promise<{ exists: boolean; ok: boolean; output: string }> {
-  const result = await execa(file, args, { reject: false, timeout: 20_000, stdin: 'ignore' });
-  const exists = (result as { code?: string }).code !== 'ENOENT';
-  return { exists, ok: exists && result.exitCode === 0, output: `${String(result.stdout)}\n${String(result.stderr)}`.trim() };
+  const result = await capture(file, args, { timeoutMs: TIMEOUTS.probe });
+  return { exists: !result.missing, ok: result.ok, output: result.missing ? '' : `${result.stdout}\n${result.stderr}`.trim() };
 }
 
 function firstVersion(text: string): string | undefined {
@@ -25,8 +25,8 @@ function firstVersion(text: string): string | undefined {
 }
 
 const HOW_TO_GET = {
-  vagrant: 'install Vagrant 2.2.19 or later (Debian: apt-get install vagrant; elsewhere: https://developer.hashicorp.com/vagrant/install)',
-  'ssh-keygen': 'install the OpenSSH client (Debian: apt-get install openssh-client)',
+  vagrant: howToInstall('vagrant'),
+  'ssh-keygen': howToInstall('ssh-keygen'),
 };
 
 export function rkeHowToGet(version: string): string {

@@ -1,8 +1,8 @@
-import type { Options } from 'execa';
+import type { RunOptions } from '../../src/run/exec.js';
 import { cliPath } from './paths.js';
 import { run, type RunResult } from './tools.js';
 
 /** `kubelab ARGS` as a user runs it: the built CLI in its own process, in `cwd`. */
-export async function kubelab(cwd: string, args: string[], options: Options = {}): Promise<RunResult> {
+export async function kubelab(cwd: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
   return run(process.execPath, [cliPath, ...args], { cwd, env: { NO_COLOR: '1', FORCE_COLOR: '0' }, ...options });
 }

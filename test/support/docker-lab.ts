@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
+import { run, type RunResult } from '../../src/run/exec.js';
 import { cliPath } from './paths.js';
+import { mustRun } from './tools.js';
 
 /** Whether this machine can run docker-provider labs, and if not, why. */
 export async function dockerLabUnavailable(): Promise<string | undefined> {
-  const docker = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { reject: false });
-  if (docker.failed) return 'no running Docker daemon (scripts/ensure-dockerd.sh starts one)';
-  const vagrant = await execa('vagrant', ['--version'], { reject: false });
-  if (vagrant.failed) return 'vagrant is not installed';
+  const works = async (file: string, args: string[]): Promise<boolean> => (await run(file, args).catch(() => undefined))?.ok === true;
+  if (!(await works('docker', ['info', '--format', '{{.ServerVersion}}']))) return 'no running Docker daemon (scripts/ensure-dockerd.sh starts one)';
+  if (!(await works('vagrant', ['--version']))) return 'vagrant is not installed';
   return undefined;
 }
 
@@ -18,18 +18,19 @@ export async function dockerLabUnavailable(): Promise<string | undefined> {
  * minutes); a no-op otherwise.
  */
 export async function ensureBox(image: string): Promise<void> {
-  await execa('node', [cliPath, 'box', 'build', '--image', image], { stdio: 'inherit' });
+  const built = await run(process.execPath, [cliPath, 'box', 'build', '--image', image], { stdio: 'inherit', timeoutMs: 0 });
+  assert.ok(built.ok, `kubelab box build --image ${image} failed (exit ${String(built.exitCode)})`);
 }
 
 /** Runs kubelab in `cwd`; never throws, so tests can assert on failures too. */
-export async function kubelab(cwd: string, args: string[], env: Record<string, string> = {}) {
-  return execa('node', [cliPath, ...args], { cwd, reject: false, env: { ...env, TERM: 'dumb' }, all: true });
+export async function kubelab(cwd: string, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+  return run(process.execPath, [cliPath, ...args], { cwd, env: { ...env, TERM: 'dumb' }, timeoutMs: 0 });
 }
 
 /** A shell command on a node over `vagrant ssh`, the way a person would look. */
 export async function onNode(outDir: string, node: string, command: string): Promise<string> {
-  const result = await execa('vagrant', ['ssh', node, '-c', command], { cwd: outDir, reject: false });
-  if (result.failed) throw new Error(`on ${node}: \`${command}\` failed (${result.exitCode}):\n${result.stdout}\n${result.stderr}`);
+  const result = await run('vagrant', ['ssh', node, '-c', command], { cwd: outDir, timeoutMs: 120_000 });
+  if (!result.ok) throw new Error(`on ${node}: \`${command}\` failed (${result.exitCode}):\n${result.stdout}\n${result.stderr}`);
   return result.stdout.trim();
 }
 
@@ -43,18 +44,18 @@ export async function savePreloadImage(dir: string, imagesDir: string, tag: stri
   await fs.writeFile(path.join(rootfs, 'hello.txt'), `preloaded ${tag}\n`);
   // A static /true gives the image something to run without a base image from a registry.
   await fs.writeFile(path.join(dir, 'true.c'), 'int main(void) { return 0; }\n');
-  await execa('gcc', ['-static', '-Os', '-o', path.join(rootfs, 'true'), path.join(dir, 'true.c')]);
-  await execa('sh', ['-c', `tar -C "${rootfs}" -c . | docker import --change 'CMD ["/true"]' - "${tag}"`]);
+  await mustRun('gcc', ['-static', '-Os', '-o', path.join(rootfs, 'true'), path.join(dir, 'true.c')]);
+  await mustRun('sh', ['-c', `tar -C "${rootfs}" -c . | docker import --change 'CMD ["/true"]' - "${tag}"`]);
   await fs.mkdirp(imagesDir);
   const target = path.join(imagesDir, file);
   const save = file.endsWith('.gz') ? `docker save "${tag}" | gzip > "${target}"` : `docker save -o "${target}" "${tag}"`;
-  await execa('sh', ['-c', save]);
-  await execa('docker', ['image', 'rm', tag], { reject: false });
+  await mustRun('sh', ['-c', save]);
+  await run('docker', ['image', 'rm', tag]);
 }
 
 export async function dockerLines(args: string[]): Promise<string[]> {
-  const result = await execa('docker', args);
-  return result.stdout.split('\n').filter((l) => l.trim() !== '');
+  const stdout = await mustRun('docker', args, { timeoutMs: 120_000 });
+  return stdout.split('\n').filter((l) => l.trim() !== '');
 }
 
 /**

@@ -1,52 +1,58 @@
 import assert from 'node:assert/strict';
-import { execa } from 'execa';
 import fs from 'fs-extra';
-import path from 'node:path';
 import { readState } from '../../src/fault/state.js';
 import type { FaultRecord } from '../../src/fault/types.js';
+import { labSnapshot } from '../../src/nodes/lab.js';
+import { labNodes, type LabNode } from '../../src/nodes/node.js';
+import type { ScriptResult } from '../../src/nodes/ssh.js';
+import { compileSpec } from '../../src/spec/index.js';
 
 /**
  * Looking at a running lab's nodes the way the fault tests need: as root, over ssh with the lab's
- * own key on the private network (fast; `vagrant ssh` takes a second or more per call).
+ * own key on the private network (fast; `vagrant ssh` takes a second or more per call), through
+ * the same node objects kubelab uses.
  */
 export class LabNodes {
-  constructor(
+  private constructor(
     readonly outDir: string,
-    readonly ips: Record<string, string>,
+    private readonly nodes: ReadonlyMap<string, LabNode>,
   ) {}
 
+  /** The nodes of the lab that `specFile` describes, brought up in `outDir`. */
+  static async fromSpec(specFile: string, outDir: string): Promise<LabNodes> {
+    const { model } = await compileSpec(specFile, outDir);
+    return new LabNodes(outDir, new Map(labNodes(outDir, labSnapshot(model)).map((n) => [n.name, n])));
+  }
+
+  node(name: string): LabNode {
+    const node = this.nodes.get(name);
+    assert.ok(node, `no node ${name} in the lab`);
+    return node;
+  }
+
+  get ips(): Record<string, string> {
+    return Object.fromEntries([...this.nodes.values()].map((n) => [n.name, n.ip]));
+  }
+
   get key(): string {
-    return path.join(this.outDir, '.kubelab/ssh/id_ed25519');
+    return this.node([...this.nodes.keys()][0]!).ssh.key;
   }
 
   /** Runs `script` with `sudo bash -s` on the node; never throws. */
-  async run(node: string, script: string, connectTimeoutSeconds = 5) {
-    return execa(
-      'ssh',
-      [
-        '-i', this.key,
-        '-o', 'BatchMode=yes',
-        '-o', `ConnectTimeout=${connectTimeoutSeconds}`,
-        '-o', 'StrictHostKeyChecking=no',
-        '-o', 'UserKnownHostsFile=/dev/null',
-        '-o', 'LogLevel=ERROR',
-        `vagrant@${this.ips[node]}`,
-        'sudo', 'bash', '-s',
-      ],
-      { input: script, reject: false, timeout: 120_000 },
-    );
+  async run(node: string, script: string, connectTimeoutSeconds = 5): Promise<ScriptResult> {
+    return this.node(node).run(script, { connectTimeoutSeconds });
   }
 
   /** Runs `script` on the node and returns its trimmed output; fails the test when it fails. */
   async must(node: string, script: string): Promise<string> {
     const result = await this.run(node, script);
-    assert.equal(result.exitCode, 0, `on ${node}: ${script}\n${String(result.stdout)}\n${String(result.stderr)}`);
-    return String(result.stdout).trim();
+    assert.equal(result.code, 0, `on ${node}: ${script}\n${result.stdout}\n${result.stderr}`);
+    return result.stdout.trim();
   }
 
   /** Whether ssh gets a shell on the node within a few seconds (a frozen node accepts, then never answers). */
   async answers(node: string): Promise<boolean> {
-    return (await this.run(node, 'true', 3)).exitCode === 0;
+    return (await this.run(node, 'true', 3)).code === 0;
   }
 
   /**
@@ -55,9 +61,9 @@ export class LabNodes {
    */
   async udpArrivals(from: string, to: string, count = 20): Promise<number> {
     const tag = `klfault-count-${from}`;
-    const rule = `INPUT -s ${this.ips[from]}/32 -p udp --dport 40404 -m comment --comment ${tag}`;
+    const rule = `INPUT -s ${this.node(from).ip}/32 -p udp --dport 40404 -m comment --comment ${tag}`;
     await this.must(to, `iptables -w -C ${rule} 2>/dev/null || iptables -w -A ${rule}\niptables -w -Z INPUT`);
-    await this.must(from, `for _ in $(seq ${count}); do echo x > /dev/udp/${this.ips[to]}/40404 || true; done`);
+    await this.must(from, `for _ in $(seq ${count}); do echo x > /dev/udp/${this.node(to).ip}/40404 || true; done`);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const counted = await this.must(to, `iptables -w -L INPUT -v -x -n | awk '/\\/\\* ${tag} \\*\\// { print $1 }'`);
     await this.must(to, `iptables -w -D ${rule}`);
@@ -66,7 +72,7 @@ export class LabNodes {
 
   /** The percentage of pings lost (sent from `from` to `to`, as root for a short interval). */
   async pingLoss(from: string, to: string, count: number): Promise<number> {
-    const output = await this.must(from, `ping -q -n -c ${count} -i 0.01 -W 1 ${this.ips[to]} || true`);
+    const output = await this.must(from, `ping -q -n -c ${count} -i 0.01 -W 1 ${this.node(to).ip} || true`);
     const loss = /([0-9.]+)% packet loss/.exec(output)?.[1];
     assert.ok(loss !== undefined, output);
     return Number(loss);
@@ -74,7 +80,7 @@ export class LabNodes {
 
   /** Seconds that `bytes` take from one node to another (ssh between the nodes, timed on the sender). */
   async transferSeconds(from: string, to: string, bytes: number): Promise<number> {
-    const ssh = `ssh -i /root/klfault-key -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR vagrant@${this.ips[to]}`;
+    const ssh = `ssh -i /root/klfault-key -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR vagrant@${this.node(to).ip}`;
     const output = await this.must(from, `start=$(date +%s%N)\nhead -c ${bytes} /dev/zero | ${ssh} 'cat > /dev/null'\necho $(( ($(date +%s%N) - start) / 1000000 ))`);
     return Number(output.split('\n').pop()) / 1000;
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { execa, type Options } from 'execa';
+import { run as runProgram, type RunOptions } from '../../src/run/exec.js';
 
 /** CI installs every tool the tests use, so there a missing one is a failure, never a skip. */
 export const inCI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
@@ -38,9 +38,16 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a program to completion without throwing on a non-zero exit. */
-export async function run(file: string, args: string[], options: Options = {}): Promise<RunResult> {
-  const result = await execa(file, args, { reject: false, timeout: 120_000, stdin: 'ignore', ...options });
-  if (result.exitCode === undefined) throw new Error(`${file} ${args.join(' ')} did not run: ${String(result.message)}`);
-  return { code: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
+/** Runs a program to completion (two minutes at most unless told) without throwing on a non-zero exit. */
+export async function run(file: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const result = await runProgram(file, args, { timeoutMs: 120_000, ...options });
+  if (result.exitCode === undefined) throw new Error(`${file} ${args.join(' ')} did not finish${result.timedOut ? ' in time' : ''}:\n${result.all}`);
+  return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs a program that must succeed; fails the test with its output when it does not. */
+export async function mustRun(file: string, args: string[], options: RunOptions = {}): Promise<string> {
+  const result = await runProgram(file, args, { timeoutMs: 0, ...options });
+  assert.ok(result.ok, `${file} ${args.join(' ')} failed (exit ${String(result.exitCode)}):\n${result.all}`);
+  return result.stdout;
 }

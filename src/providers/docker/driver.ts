@@ -2,9 +2,8 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { LAB_FILES } from '../../lab-files.js';
 import { capture } from '../../run/exec.js';
+import { howToInstall } from '../../run/install-hints.js';
 import { stateFrom, type Missing, type ProviderDriver } from '../driver.js';
-
-const INSTALL_DOCKER = 'install Docker (Debian: apt-get install docker.io) and start it (systemctl start docker, or scripts/ensure-dockerd.sh)';
 
 /**
  * Docker networks the lab's containers are attached to, read before `vagrant destroy` removes the
@@ -42,14 +41,13 @@ export const dockerDriver: ProviderDriver = {
   async prerequisites(model, probe) {
     const missing: Missing[] = [];
     if (!(await probe('docker', ['info', '--format', '{{.ServerVersion}}'])).ok) {
-      missing.push({ name: 'docker (a running Docker daemon)', howToGet: INSTALL_DOCKER });
+      missing.push({ name: 'docker (a running Docker daemon)', howToGet: howToInstall('docker') });
     } else if (!(await probe('docker', ['image', 'inspect', model.provider.docker.image])).ok) {
       missing.push({ name: `the box image ${model.provider.docker.image}`, howToGet: "build it once with `kubelab box build` (about two minutes; needs Debian's mirror)" });
     }
     return missing;
   },
   machine: (m) => ({
-    tool: 'docker',
     ops: {
       // The box's STOPSIGNAL is SIGRTMIN+3: systemd halts the container cleanly.
       stop: { file: 'docker', args: ['stop', m.id] },

@@ -1,3 +1,4 @@
+import { howToInstall } from '../../run/install-hints.js';
 import { stateFrom, type Invocation, type ProviderDriver } from '../driver.js';
 
 const libvirtUri = (): string => process.env.LIBVIRT_DEFAULT_URI ?? 'qemu:///system';
@@ -5,12 +6,11 @@ const libvirtUri = (): string => process.env.LIBVIRT_DEFAULT_URI ?? 'qemu:///sys
 export const libvirtDriver: ProviderDriver = {
   async prerequisites(_model, probe) {
     if ((await probe('virsh', ['--version'])).ok) return [];
-    return [{ name: 'libvirt (virsh)', howToGet: 'install libvirt (Debian: apt-get install libvirt-daemon-system libvirt-clients) and run `vagrant plugin install vagrant-libvirt`' }];
+    return [{ name: 'libvirt (virsh)', howToGet: howToInstall('virsh') }];
   },
   machine: (m) => {
     const virsh = (...args: string[]): Invocation => ({ file: 'virsh', args: ['-c', libvirtUri(), ...args, m.id] });
     return {
-      tool: 'virsh',
       ops: { stop: virsh('shutdown'), kill: virsh('destroy'), pause: virsh('suspend'), resume: virsh('resume'), start: virsh('start') },
       state: virsh('domstate'),
       parse: stateFrom({ running: 'running', paused: 'paused', 'shut off': 'off', crashed: 'off' }),

@@ -1,12 +1,12 @@
+import { howToInstall } from '../../run/install-hints.js';
 import { stateFrom, vagrantOn, type ProviderDriver } from '../driver.js';
 
 export const virtualboxDriver: ProviderDriver = {
   async prerequisites(_model, probe) {
     if ((await probe('VBoxManage', ['--version'])).ok) return [];
-    return [{ name: 'VirtualBox (VBoxManage)', howToGet: 'install VirtualBox 7 (https://www.virtualbox.org/wiki/Downloads)' }];
+    return [{ name: 'VirtualBox (VBoxManage)', howToGet: howToInstall('VBoxManage') }];
   },
   machine: (m) => ({
-    tool: 'VBoxManage',
     ops: {
       stop: vagrantOn(m, 'halt'),
       kill: { file: 'VBoxManage', args: ['controlvm', m.id, 'poweroff'] },

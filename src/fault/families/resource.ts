@@ -1,6 +1,16 @@
-import { formatBytes } from '../units.js';
-import { LIB_DIR, RUN_DIR, script, sh, type PlanContext, type Planner } from '../plan.js';
+import path from 'node:path';
+import { NODE_OPTION, nodesOption, read, textOf } from '../cli-values.js';
+import { FaultInputError } from '../errors.js';
+import type { FaultFamily } from '../family.js';
+import { LIB_DIR, RUN_DIR, script, sh, type PlanContext, type Step } from '../plan.js';
 import type { FaultRecord } from '../types.js';
+import { formatBytes, formatDuration, parsePercent, parseSize } from '../units.js';
+
+export type ResourceParams =
+  | { kind: 'disk-fill'; percent: number; path: string; maxBytes: number; nodes: string[] }
+  | { kind: 'cpu-hog'; cpus: number | undefined; nodes: string[] }
+  | { kind: 'mem-hog'; bytes: number; nodes: string[] };
+type ResourceFault = FaultRecord<ResourceParams>;
 
 /**
  * Resource faults: a file that fills a filesystem, and processes that eat CPU or memory. Processes
@@ -12,9 +22,9 @@ import type { FaultRecord } from '../types.js';
 /** How long hog processes live at most: --for plus a minute, or this when there is no --for. */
 export const HOG_SAFETY_NET_SECONDS = 6 * 3600;
 
-type DiskFill = Extract<FaultRecord['params'], { kind: 'disk-fill' }>;
+type DiskFill = Extract<ResourceParams, { kind: 'disk-fill' }>;
 
-function diskFillInject(fault: FaultRecord, params: DiskFill): string {
+function diskFillInject(fault: ResourceFault, params: DiskFill): string {
   return script(fault.id, `fill the filesystem of ${params.path} to ${params.percent}%`, `
 TARGET=${sh(params.path)}
 PERCENT=${sh(params.percent)}
@@ -45,7 +55,7 @@ echo "$TARGET is now $(df --output=pcent "$TARGET" | tail -n 1 | tr -d ' ') full
 `);
 }
 
-function diskFillUndo(fault: FaultRecord): string {
+function diskFillUndo(fault: ResourceFault): string {
   return script(fault.id, 'remove its fill file', `
 record=${LIB_DIR}/"$ID.fill"
 if [ -f "$record" ]; then
@@ -59,7 +69,7 @@ rmdir ${LIB_DIR} 2> /dev/null || true
 }
 
 /** Starts `command` (bash -c text; $1 is the shell word `argument`) in its own process group, recorded by id. */
-function hogInject(fault: FaultRecord, what: string, seconds: number, command: string, argument: string): string {
+function hogInject(fault: ResourceFault, what: string, seconds: number, command: string, argument: string): string {
   return script(fault.id, what, `
 mkdir -p ${RUN_DIR}
 record=${RUN_DIR}/"$ID.pids"
@@ -72,7 +82,7 @@ kill -0 -- "-$(cat "$record")" 2> /dev/null || { rm -f "$record"; echo "the ${fa
 `);
 }
 
-function hogUndo(fault: FaultRecord): string {
+function hogUndo(fault: ResourceFault): string {
   return script(fault.id, 'end its processes', `
 record=${RUN_DIR}/"$ID.pids"
 if [ -f "$record" ]; then
@@ -87,7 +97,7 @@ function hogSeconds(context: PlanContext): number {
   return context.forMs === undefined ? HOG_SAFETY_NET_SECONDS : Math.ceil(context.forMs / 1000) + 60;
 }
 
-export const planResource: Planner = (fault, context) => {
+function plan(fault: ResourceFault, context: PlanContext): Step[] {
   const params = fault.params;
   let inject: string;
   let undo: string;
@@ -104,13 +114,13 @@ export const planResource: Planner = (fault, context) => {
     inject = hogInject(fault, `hold ${formatBytes(params.bytes)} of memory`, hogSeconds(context), '(head -c "$1" /dev/zero; exec sleep infinity) | tail > /dev/null', String(params.bytes));
     undo = hogUndo(fault);
   } else {
-    throw new Error(`${params.kind} is no resource fault`);
+    throw new Error(`${(params as { kind: string }).kind} is no resource fault`);
   }
   return fault.targets.map((node) => ({ node, inject: { type: 'script', script: inject }, undo: { type: 'script', script: undo } }));
-};
+}
 
 /** Ends every fault process and removes every fill file on a node, recorded or not. */
-export const resourceSweep = `
+const SWEEP = `
 for record in ${RUN_DIR}/*.pids; do
   [ -e "$record" ] || continue
   kill -TERM -- "-$(cat "$record")" 2> /dev/null || true
@@ -125,3 +135,70 @@ for record in ${LIB_DIR}/*.fill; do
   echo "removed $file"
 done
 rm -rf ${LIB_DIR}`;
+
+const PERCENT = 'a percentage above 0 and at most 100';
+
+export const resourceFamily: FaultFamily<ResourceParams> = {
+  name: 'resource',
+  summary: 'fill disks, hog CPU or memory',
+  kinds: ['disk-fill', 'cpu-hog', 'mem-hog'],
+  scope: 'node',
+  holdsNodeDown: false,
+  commands: [
+    {
+      kind: 'disk-fill',
+      describe: 'Fill the filesystem of --path on nodes to PERCENT full with a file (undo: remove it)',
+      positional: { name: 'percent', describe: "How full the filesystem gets (df's Use%)", demand: true },
+      options: {
+        ...NODE_OPTION,
+        path: { type: 'string', default: '/', describe: 'A directory on the filesystem to fill' },
+        max: { type: 'string', default: '10G', describe: "Refuse to write more than this (on the docker provider / is the host's disk)" },
+      },
+      parse: (values, lab) => {
+        const where = textOf(values, 'path');
+        if (!path.posix.isAbsolute(where)) throw new FaultInputError(`--path: ${where} is not an absolute path`);
+        return {
+          kind: 'disk-fill',
+          percent: read(parsePercent, textOf(values, 'percent'), 'disk-fill', PERCENT),
+          path: path.posix.normalize(where),
+          maxBytes: read(parseSize, textOf(values, 'max'), '--max', 'a size such as 512M or 10G'),
+          nodes: nodesOption(values, lab),
+        };
+      },
+    },
+    {
+      kind: 'cpu-hog',
+      describe: 'Keep CPUs of nodes busy (undo: end the busy loops)',
+      options: { ...NODE_OPTION, cpus: { type: 'number', describe: "How many CPUs (default: all of the node's)" } },
+      parse: (values, lab) => {
+        const cpus = values.cpus === undefined ? undefined : Number(values.cpus);
+        if (cpus !== undefined && !(Number.isInteger(cpus) && cpus >= 1 && cpus <= 256)) throw new FaultInputError(`--cpus: ${cpus} is not a whole number from 1 to 256`);
+        return { kind: 'cpu-hog', cpus, nodes: nodesOption(values, lab) };
+      },
+    },
+    {
+      kind: 'mem-hog',
+      describe: 'Hold SIZE of memory on nodes, e.g. 512M or 1G (undo: free it)',
+      positional: { name: 'size', describe: 'How much memory', demand: true },
+      options: NODE_OPTION,
+      parse: (values, lab) => ({ kind: 'mem-hog', bytes: read(parseSize, textOf(values, 'size'), 'mem-hog', 'a size such as 512M or 1G'), nodes: nodesOption(values, lab) }),
+    },
+  ],
+  notes: [
+    `Every fault can take --for DURATION and is then undone by itself; hog processes also stop by themselves after --for plus a minute, or after ${formatDuration(HOG_SAFETY_NET_SECONDS * 1000)} without --for.`,
+  ],
+  targets: (params) => ({ targets: params.nodes }),
+  plan,
+  describe: (params) => {
+    const on = params.nodes.join(', ');
+    switch (params.kind) {
+      case 'disk-fill':
+        return `disk-fill ${params.path} to ${params.percent}% on ${on}`;
+      case 'cpu-hog':
+        return `cpu-hog ${params.cpus === undefined ? 'all CPUs' : `${params.cpus} CPU(s)`} on ${on}`;
+      case 'mem-hog':
+        return `mem-hog ${formatBytes(params.bytes)} on ${on}`;
+    }
+  },
+  sweep: () => SWEEP,
+};

@@ -1,6 +1,19 @@
-import { formatRate } from '../units.js';
-import { nodeByName, script, sh, type Planner, type Step } from '../plan.js';
-import { faultNumber, type FaultRecord, type LabSnapshot, type NetworkParams } from '../types.js';
+import { read, textOf } from '../cli-values.js';
+import { FaultInputError } from '../errors.js';
+import type { CliOption, FaultFamily, KindCommand } from '../family.js';
+import { nodeByName, script, sh, type Step } from '../plan.js';
+import { networkPairs, resolveSelector } from '../selectors.js';
+import { faultNumber, type FaultRecord, type LabSnapshot } from '../types.js';
+import { formatRate, parseMilliseconds, parsePercent, parseRate } from '../units.js';
+
+export type NetworkParams = { from: string[]; to: string[]; oneWay: boolean } & (
+  | { kind: 'partition' }
+  | { kind: 'loss'; percent: number }
+  | { kind: 'bandwidth'; rateBits: number }
+  | { kind: 'delay'; ms: number }
+);
+export type NetworkKind = NetworkParams['kind'];
+type NetworkFault = FaultRecord<NetworkParams>;
 
 /**
  * Network faults between nodes. Only node addresses are ever named, so the host (the network's .1)
@@ -42,8 +55,8 @@ remove_rules() {
   done
 }`;
 
-function iptablesInject(fault: FaultRecord, lab: LabSnapshot, peers: string[]): string {
-  const params = fault.params as NetworkParams;
+function iptablesInject(fault: NetworkFault, lab: LabSnapshot, peers: string[]): string {
+  const params = fault.params;
   const match = params.kind === 'loss' ? `-m statistic --mode random --probability ${(params.percent / 100).toFixed(4)} ` : '';
   return script(fault.id, `drop${params.kind === 'loss' ? ` ${params.percent}% of` : ''} packets from ${peers.join(', ')}`, `
 ${REMOVE_RULES}
@@ -57,7 +70,7 @@ done
 `);
 }
 
-function iptablesUndo(fault: FaultRecord): string {
+function iptablesUndo(fault: NetworkFault): string {
   return script(fault.id, 'remove its iptables rules', `
 ${REMOVE_RULES}
 remove_rules
@@ -69,13 +82,13 @@ fi
 }
 
 /** tc's class minor and filter priority for a fault: its number (f12 → 0xc, prio 12). */
-function tcIds(fault: FaultRecord): { classId: string; prio: number } {
+function tcIds(fault: NetworkFault): { classId: string; prio: number } {
   const n = faultNumber(fault.id);
   if (!(n >= 1 && n < 0xffff)) throw new Error(`fault ${fault.id} has no number usable by tc`);
   return { classId: `${TC_ROOT}${n.toString(16)}`, prio: n };
 }
 
-function tcHeader(fault: FaultRecord, lab: LabSnapshot): string {
+function tcHeader(fault: NetworkFault, lab: LabSnapshot): string {
   const { classId, prio } = tcIds(fault);
   return `
 DEV=${sh(lab.interface)}
@@ -114,10 +127,10 @@ function leaf(params: NetworkParams): { args: string; module: string; missing: s
   throw new Error(`${params.kind} is no tc fault`);
 }
 
-function tcInject(fault: FaultRecord, lab: LabSnapshot, peers: string[]): string {
-  const params = fault.params as NetworkParams;
+function tcInject(fault: NetworkFault, lab: LabSnapshot, peers: string[]): string {
+  const params = fault.params;
   const effect = leaf(params);
-  const what = params.kind === 'bandwidth' ? `limit to ${formatRate(params.rateBits)}` : `delay by ${(params as { ms: number }).ms}ms`;
+  const what = params.kind === 'bandwidth' ? `limit to ${formatRate(params.rateBits)}` : `delay by ${params.kind === 'delay' ? params.ms : 0}ms`;
   return script(fault.id, `${what} the packets to ${peers.join(', ')}`, `
 ${tcHeader(fault, lab)}
 ip link show dev "$DEV" > /dev/null 2>&1 || refuse "there is no interface $DEV" "network.interface in the spec names the private interface"
@@ -140,16 +153,16 @@ done
 `);
 }
 
-function tcUndo(fault: FaultRecord, lab: LabSnapshot): string {
+function tcUndo(fault: NetworkFault, lab: LabSnapshot): string {
   return script(fault.id, 'remove its tc class and filters', `
 ${tcHeader(fault, lab)}
 tc_undo
 `);
 }
 
-export const planNetwork: Planner = (fault, { lab }) => {
+function plan(fault: NetworkFault, lab: LabSnapshot): Step[] {
   const pairs = fault.pairs ?? [];
-  const tc = fault.kind === 'bandwidth' || fault.kind === 'delay';
+  const tc = fault.params.kind === 'bandwidth' || fault.params.kind === 'delay';
   const steps: Step[] = [];
   for (const [node, peers] of byNode(pairs, tc ? 'sender' : 'receiver')) {
     steps.push({
@@ -159,10 +172,10 @@ export const planNetwork: Planner = (fault, { lab }) => {
     });
   }
   return steps;
-};
+}
 
 /** Removes every trace of network faults on a node, recorded or not (for `fault clear`). */
-export function networkSweep(lab: LabSnapshot): string {
+function sweep(lab: LabSnapshot): string {
   return `
 if iptables -w -S ${CHAIN} > /dev/null 2>&1; then
   while iptables -w -D INPUT -j ${CHAIN} 2>/dev/null; do :; done
@@ -175,3 +188,85 @@ if tc qdisc show dev ${sh(lab.interface)} 2>/dev/null | grep -q '^qdisc htb ${TC
   echo "removed the tc qdiscs on ${lab.interface}"
 fi`;
 }
+
+const SIDES: Readonly<Record<string, CliOption>> = {
+  from: { type: 'string', demand: true, describe: 'Sending side: nodes, roles or groups (SEL)' },
+  to: { type: 'string', demand: true, describe: 'Receiving side (SEL)' },
+  'one-way': { type: 'boolean', default: false, describe: 'Only from -> to; without it both directions' },
+};
+
+/** A network kind's command; `amount` names its positional (loss <percent>) and reads it. */
+function command<K extends NetworkKind>(
+  kind: K,
+  describe: string,
+  amount: { name: string; describe: string; read: (text: string) => Omit<Extract<NetworkParams, { kind: K }>, 'kind' | 'from' | 'to' | 'oneWay'> } | undefined,
+): KindCommand<NetworkParams> {
+  return {
+    kind,
+    describe,
+    ...(amount ? { positional: { name: amount.name, describe: amount.describe } } : {}),
+    options: SIDES,
+    parse: (values, lab) => {
+      const extra = amount ? amount.read(textOf(values, amount.name)) : {};
+      const from = resolveSelector(lab.nodes, textOf(values, 'from'), '--from');
+      const to = resolveSelector(lab.nodes, textOf(values, 'to'), '--to');
+      return { kind, ...extra, from, to, oneWay: values['one-way'] === true } as NetworkParams;
+    },
+  };
+}
+
+const PERCENT = 'a percentage above 0 and at most 100';
+
+function amountText(params: NetworkParams): string {
+  switch (params.kind) {
+    case 'partition':
+      return '';
+    case 'loss':
+      return ` ${params.percent}%`;
+    case 'bandwidth':
+      return ` ${formatRate(params.rateBits)}`;
+    case 'delay':
+      return ` ${params.ms}ms`;
+  }
+}
+
+export const networkFamily: FaultFamily<NetworkParams> = {
+  name: 'network',
+  summary: 'cut or slow the network',
+  kinds: ['partition', 'loss', 'bandwidth', 'delay'],
+  scope: 'node',
+  holdsNodeDown: false,
+  commands: [
+    command('partition', 'Drop all traffic between --from and --to (iptables)', undefined),
+    command('loss', 'Drop PERCENT of the packets between --from and --to (iptables statistic match)', {
+      name: 'percent',
+      describe: 'The share of packets dropped: above 0, at most 100',
+      read: (text) => ({ percent: read(parsePercent, text, 'loss', PERCENT) }),
+    }),
+    command('bandwidth', 'Limit the traffic from --from to --to to RATE, e.g. 1mbit or 500kbit (tc tbf)', {
+      name: 'rate',
+      describe: 'The rate allowed, in bits per second: 1mbit, 500kbit, 2gbit',
+      read: (text) => ({ rateBits: read(parseRate, text, 'bandwidth', 'a rate of at least 8kbit such as 1mbit or 500kbit (bit, kbit, mbit, gbit)') }),
+    }),
+    command('delay', 'Delay the packets from --from to --to by MS milliseconds (tc netem; needs sch_netem)', {
+      name: 'ms',
+      describe: 'The added delay, in milliseconds',
+      read: (text) => ({ ms: read(parseMilliseconds, text, 'delay', 'a delay in milliseconds such as 100 or 250ms') }),
+    }),
+  ],
+  notes: ['Network faults act between --from and --to in both directions unless --one-way; they only ever name node addresses, so the host keeps its access.'],
+  targets: (params, lab) => {
+    const pairs = networkPairs(params.from, params.to, params.oneWay);
+    if (pairs.length === 0) throw new FaultInputError(`--from ${params.from.join(',')} and --to ${params.to.join(',')} leave no traffic between two different nodes`, 'name different nodes or groups on each side');
+    const involved = new Set(pairs.flat());
+    return { targets: lab.nodes.map((n) => n.name).filter((n) => involved.has(n)), pairs };
+  },
+  plan: (fault, { lab }) => plan(fault, lab),
+  describe: (params) => `${params.kind}${amountText(params)} ${params.from.join(',')} ${params.oneWay ? '->' : '<->'} ${params.to.join(',')}`,
+  // Two network faults clash only on a common direction (sender -> receiver), whatever their kinds.
+  conflict: (candidate, other, _nodes, what) => {
+    const directions = (candidate.pairs ?? []).filter(([a, b]) => (other.pairs ?? []).some(([c, d]) => a === c && b === d));
+    return directions.length > 0 ? `${directions.map(([a, b]) => `${a} -> ${b}`).join(', ')} already ${directions.length === 1 ? 'has' : 'have'} ${what}` : undefined;
+  },
+  sweep,
+};

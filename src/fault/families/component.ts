@@ -1,0 +1,114 @@
+import { NODE_OPTION, nodesOption } from '../cli-values.js';
+import { FaultInputError } from '../errors.js';
+import type { FaultFamily, KindCommand } from '../family.js';
+import { script, sh } from '../plan.js';
+import type { FaultRecord } from '../types.js';
+
+/** RKE runs these as Docker containers on the nodes; `docker` is the container runtime itself. */
+export const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'nginx-proxy', 'docker'] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+export interface ComponentParams {
+  kind: 'kill' | 'stop-component';
+  component: Component;
+  nodes: string[];
+}
+type ComponentFault = FaultRecord<ComponentParams>;
+
+/**
+ * Kubernetes components, which RKE runs as Docker containers on the nodes, and Docker itself.
+ * kill is a crash: SIGKILL to the container's main process, so that Docker's restart policy acts
+ * as on a real crash (RKE's containers restart always; `docker kill` would count as a manual stop
+ * and keep them down). stop-component is a clean stop. Undo starts the component again when it is
+ * not running.
+ */
+
+const WHERE: Partial<Record<Component, string>> = {
+  etcd: 'etcd nodes',
+  'kube-apiserver': 'controlplane nodes',
+  'kube-controller-manager': 'controlplane nodes',
+  'kube-scheduler': 'controlplane nodes',
+  'nginx-proxy': 'nodes without the controlplane role',
+};
+
+function containerInject(fault: ComponentFault, component: Component): string {
+  const kill = fault.params.kind === 'kill';
+  const where = WHERE[component] ?? 'every node';
+  return script(fault.id, `${kill ? 'kill' : 'stop'} the container ${component}`, `
+C=${sh(component)}
+if ! docker inspect --type container "$C" > /dev/null 2>&1; then
+  refuse "no container is named $C here" ${sh(`RKE runs ${component} on ${where}, once Kubernetes is installed (kubelab apply)`)}
+fi
+if [ "$(docker inspect --type container --format '{{.State.Running}}' "$C")" != true ]; then
+  refuse "$C is not running" "kubelab fault list shows whether a fault stopped it"
+fi
+${kill ? 'kill -KILL "$(docker inspect --type container --format \'{{.State.Pid}}\' "$C")"' : 'docker stop "$C" > /dev/null'}
+`);
+}
+
+function containerUndo(fault: ComponentFault, component: Component): string {
+  return script(fault.id, `start the container ${component} again`, `
+C=${sh(component)}
+if ! docker inspect --type container "$C" > /dev/null 2>&1; then
+  echo "$C no longer exists: nothing to start"
+elif [ "$(docker inspect --type container --format '{{.State.Running}}' "$C")" = true ]; then
+  echo "$C is running already"
+else
+  docker start "$C" > /dev/null
+fi
+`);
+}
+
+function dockerInject(fault: ComponentFault): string {
+  const kill = fault.params.kind === 'kill';
+  return script(fault.id, kill ? 'kill the Docker daemon' : 'stop the Docker daemon', `
+systemctl is-active --quiet docker.service || refuse "Docker is not running" "kubelab fault list shows whether a fault stopped it"
+${kill
+    ? '# A crash: systemd may restart it after a while, as its unit\'s Restart= says.\nsystemctl kill --signal=SIGKILL docker.service'
+    : '# The socket too, or the next client would start the daemon again.\nsystemctl stop docker.socket docker.service 2> /dev/null || systemctl stop docker.service'}
+`);
+}
+
+function dockerUndo(fault: ComponentFault): string {
+  return script(fault.id, 'start the Docker daemon again', `
+systemctl start docker.socket 2> /dev/null || true
+systemctl start docker.service
+`);
+}
+
+const command = (kind: ComponentParams['kind'], describe: string): KindCommand<ComponentParams> => ({
+  kind,
+  describe,
+  positional: { name: 'component', describe: COMPONENTS.join(', ') },
+  options: NODE_OPTION,
+  parse: (values, lab) => {
+    const component = String(values.component);
+    if (!(COMPONENTS as readonly string[]).includes(component)) {
+      throw new FaultInputError(`${JSON.stringify(component)} is not a component kubelab knows`, `choose from ${COMPONENTS.join(', ')}`);
+    }
+    return { kind, component: component as Component, nodes: nodesOption(values, lab) };
+  },
+});
+
+export const componentFamily: FaultFamily<ComponentParams> = {
+  name: 'component',
+  summary: 'kill components',
+  kinds: ['kill', 'stop-component'],
+  scope: 'node',
+  holdsNodeDown: false,
+  commands: [
+    command('kill', 'Kill (SIGKILL) a Kubernetes component or docker itself on nodes (undo: start it)'),
+    command('stop-component', 'Stop a Kubernetes component or docker itself on nodes cleanly (undo: start it)'),
+  ],
+  targets: (params) => ({ targets: params.nodes }),
+  plan: (fault) => {
+    const { component } = fault.params;
+    const inject = component === 'docker' ? dockerInject(fault) : containerInject(fault, component);
+    const undo = component === 'docker' ? dockerUndo(fault) : containerUndo(fault, component);
+    return fault.targets.map((node) => ({ node, inject: { type: 'script', script: inject }, undo: { type: 'script', script: undo } }));
+  },
+  describe: (params) => `${params.kind} ${params.component} on ${params.nodes.join(', ')}`,
+  // One component, once per node: kill and stop-component of it clash; different components do not.
+  conflict: (candidate, other, nodes, what) =>
+    candidate.params.component === other.params.component ? `${candidate.params.component} on ${nodes.join(', ')} is already under ${what}` : undefined,
+};

@@ -1,0 +1,101 @@
+import type { LabSnapshot } from '../nodes/lab.js';
+import type { MachineOp, MachineState } from './machines.js';
+import type { PlanContext, Step } from './plan.js';
+import type { FaultRecord } from './types.js';
+
+/** Every fault's parameters name its kind; the rest is the family's own. */
+export interface KindParams {
+  kind: string;
+}
+
+/** machine: done to the VM or container from outside; node: done inside it, over ssh. */
+export type Scope = 'machine' | 'node';
+
+/** A command-line value as the CLI parser hands it over. */
+export type CliValue = string | number | boolean | readonly string[] | undefined;
+export type CliValues = Readonly<Record<string, CliValue>>;
+
+/** An option of a fault's command (--node, --for, …), described without any parser's types. */
+export interface CliOption {
+  type: 'string' | 'number' | 'boolean';
+  describe: string;
+  alias?: string;
+  default?: string | number | boolean;
+  demand?: boolean;
+}
+
+/** The one positional after the kind (`loss <percent>`, `stop <nodes..>`); always text. */
+export interface CliPositional {
+  name: string;
+  describe: string;
+  /** Several words (`<nodes..>`). */
+  variadic?: boolean;
+  /** Marked required in the help even though the command line demands it anyway. */
+  demand?: boolean;
+}
+
+/** `kubelab fault KIND …`: how a person asks for one kind, and how that becomes its parameters. */
+export interface KindCommand<P extends KindParams> {
+  kind: P['kind'];
+  describe: string;
+  positional?: CliPositional;
+  /** In the order the help lists them. */
+  options?: Readonly<Record<string, CliOption>>;
+  /** Reads the command line into parameters (throws FaultInputError); selectors are resolved against `lab`. */
+  parse(values: CliValues, lab: LabSnapshot): P;
+}
+
+/**
+ * A command that brings nodes back whatever brought them down (`fault resume`, `fault start`): it
+ * undoes the family's faults of `undoes` on those nodes, and on other nodes in `from` state runs `op`.
+ */
+export interface Recovery<K extends string, R extends string> {
+  name: R;
+  describe: string;
+  /** What the CLI prints before the nodes it brought back ("resumed"). */
+  done: string;
+  undoes: readonly K[];
+  from: MachineState;
+  op: MachineOp;
+}
+
+/** Where a fault acts: its nodes, and for network faults each direction as [sender, receiver]. */
+export interface Targets {
+  targets: string[];
+  pairs?: [string, string][];
+}
+
+/**
+ * A family of faults that describes itself: its kinds, how each is asked for, what it targets,
+ * how it is done and undone, how it reads, what clashes, and what a sweep removes. The engine,
+ * the executor, `describe`, `clear` and the CLI know faults only through this.
+ */
+export interface FaultFamily<P extends KindParams, R extends string = never> {
+  name: string;
+  /** What the family does, for the summary of `kubelab fault` ("cut or slow the network"). */
+  summary: string;
+  kinds: readonly P['kind'][];
+  scope: Scope;
+  /** While one of its faults is active, its nodes cannot be reached inside (stopped, frozen). */
+  holdsNodeDown: boolean;
+  commands: readonly KindCommand<P>[];
+  recoveries?: readonly Recovery<P['kind'], R>[];
+  /** Paragraphs for the help of `kubelab fault`. */
+  notes?: readonly string[];
+  targets(params: P, lab: LabSnapshot): Targets;
+  /** How a fault is done and undone on each node: text and data only, no I/O, so that tests can read it. */
+  plan(fault: FaultRecord<P>, context: PlanContext): Step[];
+  /** One line a person reads: "loss 30% worker-1 -> cp". */
+  describe(params: P): string;
+  /**
+   * Why two faults of this family on common `nodes` cannot both be active, or undefined when they
+   * can. Without it, two faults of one kind on one node clash.
+   */
+  conflict?(candidate: FaultRecord<P>, other: FaultRecord<P>, nodes: readonly string[], what: string): string | undefined;
+  /** The parameters of a fault narrowed to some of its nodes (a recovery of only some of them). */
+  restrict?(params: P, nodes: string[]): P;
+  /** Bash that removes every trace of the family's faults on a node, recorded or not (`fault clear`). */
+  sweep?(lab: LabSnapshot): string;
+  /** Kinds undone before the machines are destroyed (a paused machine may refuse to be destroyed). */
+  undoBeforeDestroy?: readonly P['kind'][];
+}

@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { machineRef, machineState, runMachineOp, type MachineOp, type MachineRef, type MachineState } from '../fault/machines.js';
+import type { LabSnapshot, NodeRef } from './lab.js';
+import { answers, runAsRoot, waitForSsh, type ScriptOptions, type ScriptResult, type SshTarget } from './ssh.js';
+
+/**
+ * One node of a lab, and every way kubelab reaches it: inside over ssh (as root, with the lab's
+ * key on the private network), and its machine from outside through the provider.
+ */
+export class LabNode {
+  readonly name: string;
+  readonly ip: string;
+  readonly machineName: string;
+  readonly ssh: SshTarget;
+
+  constructor(
+    /** The lab's output folder: where its key and Vagrant's records are. */
+    readonly outDir: string,
+    readonly lab: Pick<LabSnapshot, 'provider' | 'sshUser' | 'sshKey'>,
+    readonly ref: NodeRef,
+  ) {
+    this.name = ref.name;
+    this.ip = ref.ip;
+    this.machineName = ref.machineName;
+    this.ssh = { user: lab.sshUser, ip: ref.ip, key: path.resolve(outDir, lab.sshKey) };
+  }
+
+  /** Runs a bash script as root on the node; a failing script is a result, not an error. */
+  run(script: string, options?: ScriptOptions): Promise<ScriptResult> {
+    return runAsRoot(this.ssh, script, options);
+  }
+
+  /** Whether the node gives a shell over ssh within a few seconds. */
+  answers(connectTimeoutSeconds = 5): Promise<boolean> {
+    return answers(this.ssh, connectTimeoutSeconds);
+  }
+
+  /** Waits until the node answers over ssh, up to `timeoutMs`; false when it did not. */
+  waitForSsh(timeoutMs: number): Promise<boolean> {
+    return waitForSsh(this.ssh, timeoutMs);
+  }
+
+  /** The provider's handle on the node's machine (container id, VM UUID). */
+  machine(): Promise<MachineRef> {
+    return machineRef(this.outDir, this.lab.provider, this.ref);
+  }
+
+  /** What the machine is doing, as its provider says. */
+  async state(): Promise<MachineState> {
+    return machineState(this.lab.provider, await this.machine());
+  }
+
+  /** Stops, kills, pauses, resumes or starts the machine, and waits until that has taken effect. */
+  async machineOp(op: MachineOp): Promise<void> {
+    await runMachineOp(this.lab.provider, await this.machine(), op);
+  }
+}
+
+/** Every node of the lab, in its order. */
+export function labNodes(outDir: string, lab: LabSnapshot): LabNode[] {
+  return lab.nodes.map((ref) => new LabNode(outDir, lab, ref));
+}
+
+/** One node of the lab by name. */
+export function labNode(outDir: string, lab: LabSnapshot, name: string): LabNode {
+  const ref = lab.nodes.find((n) => n.name === name);
+  if (!ref) throw new Error(`node ${name} is not in the lab snapshot`);
+  return new LabNode(outDir, lab, ref);
+}

@@ -1,0 +1,70 @@
+import { run, TIMEOUTS } from '../run/exec.js';
+
+export interface SshTarget {
+  user: string;
+  ip: string;
+  /** Absolute path of the private key. */
+  key: string;
+}
+
+export interface ScriptResult {
+  /** -1 when ssh was killed (timeout). */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * ssh with the lab's own key over the private network: fast (no `vagrant ssh`), never asks
+ * anything, never records host keys (machines are made and unmade all the time).
+ */
+export function sshArgs(target: SshTarget, connectTimeoutSeconds: number): string[] {
+  return [
+    '-i', target.key,
+    '-o', 'BatchMode=yes',
+    '-o', 'IdentitiesOnly=yes',
+    '-o', `ConnectTimeout=${connectTimeoutSeconds}`,
+    '-o', 'StrictHostKeyChecking=no',
+    '-o', 'UserKnownHostsFile=/dev/null',
+    '-o', 'LogLevel=ERROR',
+    '-o', 'ServerAliveInterval=5',
+    '-o', 'ServerAliveCountMax=3',
+    `${target.user}@${target.ip}`,
+  ];
+}
+
+export interface ScriptOptions {
+  timeoutMs?: number;
+  connectTimeoutSeconds?: number;
+}
+
+/** Runs a bash script as root on the node (`sudo bash -s`, the script on stdin). */
+export async function runAsRoot(target: SshTarget, script: string, options: ScriptOptions = {}): Promise<ScriptResult> {
+  const result = await run('ssh', [...sshArgs(target, options.connectTimeoutSeconds ?? 8), 'sudo', 'bash', '-s'], {
+    input: script,
+    timeoutMs: options.timeoutMs ?? TIMEOUTS.nodeScript,
+    purpose: 'reach the nodes',
+  });
+  return { code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** ssh's own failures (cannot connect, refused key) exit 255; a script's never do. */
+export function unreachable(result: ScriptResult): boolean {
+  return result.code === 255 || result.code === -1;
+}
+
+/** Whether ssh gets a shell on the node within `connectTimeoutSeconds` (a frozen node accepts, then never answers). */
+export async function answers(target: SshTarget, connectTimeoutSeconds: number): Promise<boolean> {
+  const result = await run('ssh', [...sshArgs(target, connectTimeoutSeconds), 'true'], { timeoutMs: TIMEOUTS.sshProbe, purpose: 'reach the nodes' });
+  return result.exitCode === 0;
+}
+
+/** Waits until the node answers over ssh (after a start or resume), up to `timeoutMs`. */
+export async function waitForSsh(target: SshTarget, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await answers(target, 5)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  return false;
+}
