@@ -7,7 +7,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { err } from './commands/console.js';
-import { faultCommand } from './commands/fault.js';
+import { faultCommand } from './cli/fault.js';
 import { KubelabError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { applyCommand } from './cli/apply.js';

@@ -1,31 +1,34 @@
-import fs from 'fs-extra';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Argv, CommandModule, Options } from 'yargs';
 import { KubelabError } from '../errors.js';
-import { describeFault, formatFaultTable } from '../fault/describe.js';
-import { clearFaults, expireAt, injectFault, listFaults, recoverNodes, undoFaults, type FaultEnv } from '../fault/engine.js';
+import type { FaultEnv } from '../fault/engine.js';
 import { read } from '../fault/cli-values.js';
 import { FaultInputError } from '../fault/errors.js';
 import { FAMILIES, type AnyFamily, type RecoveryName } from '../fault/families/index.js';
 import type { CliOption, CliValues, KindCommand, Recovery } from '../fault/family.js';
 import { resolveSelectors } from '../fault/selectors.js';
-import { labSnapshot, type FaultKind, type FaultParams, type LabSnapshot } from '../fault/types.js';
+import type { FaultKind, FaultParams, LabSnapshot } from '../fault/types.js';
 import { formatDuration, parseDuration } from '../fault/units.js';
-import { compileSpec } from '../spec/index.js';
-import { labOptions, type LabArgs } from './options.js';
-import { err, out } from './console.js';
+import { err, out } from '../commands/console.js';
+import { labOptions, type LabArgs } from '../commands/options.js';
+
+/** The engine and the spec compiler load only when a fault command runs, not for `kubelab --help`. */
+const engine = () => import('../fault/engine.js');
+const descriptions = () => import('../fault/describe.js');
 
 const env = (args: LabArgs): FaultEnv => {
   const outDir = path.resolve(args.out);
-  if (!fs.pathExistsSync(outDir)) throw new KubelabError(`${outDir} does not exist`, { hint: 'name the lab\'s output folder with --out, or bring the lab up with `kubelab apply`' });
+  if (!fs.existsSync(outDir)) throw new KubelabError(`${outDir} does not exist`, { hint: 'name the lab\'s output folder with --out, or bring the lab up with `kubelab apply`' });
   return { outDir, note: err };
 };
 
 /** The lab as the spec describes it, checked to be up: faults act on running machines. */
 async function runningLab(args: LabArgs): Promise<LabSnapshot> {
+  const [{ compileSpec }, { labSnapshot }] = await Promise.all([import('../spec/index.js'), import('../nodes/lab.js')]);
   const { model } = await compileSpec(args.spec, args.out);
   const key = path.join(path.resolve(args.out), model.ssh.privateKeyPath);
-  if (!(await fs.pathExists(key))) {
+  if (!fs.existsSync(key)) {
     throw new KubelabError(`lab ${model.name} is not up: ${key} does not exist`, { hint: 'bring it up with `kubelab apply` (--machines-only is enough for most faults)' });
   }
   return labSnapshot(model);
@@ -44,6 +47,7 @@ function injectOptions<T>(y: Argv<T>): Argv<T & InjectArgs> {
 async function inject(args: InjectArgs, build: (lab: LabSnapshot) => FaultParams): Promise<void> {
   const forMs = args.for === undefined ? undefined : read(parseDuration, args.for, '--for', 'a duration such as 30s, 5m or 1h');
   const lab = await runningLab(args);
+  const [{ injectFault }, { describeFault }] = await Promise.all([engine(), descriptions()]);
   const fault = await injectFault(env(args), lab, build(lab), forMs);
   const until = forMs === undefined ? `undo with: kubelab fault undo ${fault.id}` : `undone by itself in ${formatDuration(forMs)} (at ${fault.expiresAt})`;
   out(`${fault.id}: ${describeFault(fault)}; ${until}`);
@@ -88,6 +92,7 @@ function recoverCommand({ name, describe, done }: Recovery<FaultKind, RecoveryNa
     builder: (y) => labOptions(y).positional('nodes', { type: 'string', array: true, describe: 'Nodes, roles or groups' }) as Argv<LabArgs & { nodes: string[] }>,
     handler: async (args) => {
       const lab = await runningLab(args);
+      const { recoverNodes } = await engine();
       const nodes = await recoverNodes(env(args), lab, name, resolveSelectors(lab.nodes, args.nodes, name));
       out(`${done}: ${nodes.join(', ') || 'nothing'}`);
     },
@@ -110,6 +115,7 @@ const subcommands: CommandModule[] = [
     describe: 'Show the active faults and the nodes they act on',
     builder: (y) => labOptions(y).option('json', { type: 'boolean', default: false, describe: 'Print JSON for scripts' }),
     handler: async (args: LabArgs & { json: boolean }) => {
+      const [{ listFaults }, { describeFault, formatFaultTable }] = await Promise.all([engine(), descriptions()]);
       const faults = await listFaults(env(args));
       out(args.json ? JSON.stringify(faults.map(({ lab: _lab, ...f }) => ({ ...f, description: describeFault(f) })), null, 2) : formatFaultTable(faults));
     },
@@ -127,13 +133,13 @@ const subcommands: CommandModule[] = [
       if (args.at !== undefined) {
         const at = new Date(args.at);
         if (Number.isNaN(at.getTime())) throw new FaultInputError(`--at: ${args.at} is not a time`);
-        const undone = await expireAt(env(args), at);
+        const undone = await (await engine()).expireAt(env(args), at);
         out(`timer for ${args.ids.join(', ')}: ${undone.length ? `undid ${undone.join(', ')}` : 'nothing was due'}`);
         return;
       }
       const bad = args.ids.filter((id) => !/^f[0-9]+$/.test(id));
       if (bad.length > 0) throw new FaultInputError(`${bad.join(', ')}: a fault id looks like f1`, 'kubelab fault list shows the ids');
-      const undone = await undoFaults(env(args), args.ids);
+      const undone = await (await engine()).undoFaults(env(args), args.ids);
       out(`undone: ${undone.join(', ') || 'nothing (already expired)'}`);
     },
   }),
@@ -144,7 +150,7 @@ const subcommands: CommandModule[] = [
     handler: async (args: LabArgs) => {
       // Without a recorded lab, the spec's (if it is up) tells which nodes to sweep.
       const fallback = await runningLab(args).catch(() => undefined);
-      const result = await clearFaults(env(args), fallback);
+      const result = await (await engine()).clearFaults(env(args), fallback);
       for (const line of result.swept) err(`swept ${line}`);
       out(`cleared: ${result.undone.length ? result.undone.join(', ') : 'no active faults'}${result.swept.length ? `; removed ${result.swept.length} leftover(s)` : ''}`);
       if (result.failed.length > 0) {
