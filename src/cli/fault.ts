@@ -9,7 +9,7 @@ import { FAMILIES, type AnyFamily, type RecoveryName } from '../fault/families/i
 import type { CliOption, CliValues, KindCommand, Recovery } from '../fault/family.js';
 import { resolveSelectors } from '../fault/selectors.js';
 import type { FaultKind, FaultParams, LabSnapshot } from '../fault/types.js';
-import { formatDuration, parseDuration } from '../fault/units.js';
+import { formatDuration, parseDuration } from '../units.js';
 import { err, out } from '../commands/console.js';
 import { labOptions, type LabArgs } from '../commands/options.js';
 

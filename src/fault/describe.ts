@@ -1,6 +1,6 @@
 import { familyOf } from './families/index.js';
 import type { FaultRecord } from './types.js';
-import { formatDuration } from './units.js';
+import { formatDuration } from '../units.js';
 
 /** "loss 30% worker-1 -> cp", "freeze cp, worker-1", "kill kube-apiserver on cp": one line a person reads. */
 export function describeFault(fault: Pick<FaultRecord, 'params'>): string {

@@ -1,5 +1,5 @@
 import type { LabSnapshot } from '../nodes/lab.js';
-import type { MachineOp, MachineState } from './machines.js';
+import type { MachineOp, MachineState } from '../providers/driver.js';
 import type { PlanContext, Step } from './plan.js';
 import type { FaultRecord } from './types.js';
 

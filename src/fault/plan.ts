@@ -1,4 +1,4 @@
-import type { MachineOp } from './machines.js';
+import type { MachineOp } from '../providers/driver.js';
 import type { LabSnapshot, NodeRef } from './types.js';
 
 /** A script exits with this code, after a `KUBELAB-ERROR: …` line, when it refused and changed nothing. */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { machineRef, machineState, runMachineOp, type MachineOp, type MachineRef, type MachineState } from '../fault/machines.js';
+import { machineRef, machineState, runMachineOp, type MachineOp, type MachineRef, type MachineState } from './machine.js';
 import type { LabSnapshot, NodeRef } from './lab.js';
 import { answers, runAsRoot, waitForSsh, type ScriptOptions, type ScriptResult, type SshTarget } from './ssh.js';
 

@@ -1,6 +1,6 @@
 import { nodesPositional } from '../cli-values.js';
 import type { FaultFamily, KindCommand } from '../family.js';
-import type { MachineOp } from '../machines.js';
+import type { MachineOp } from '../../providers/driver.js';
 
 /** Faults done to the whole machine from outside: each is one op on each target machine, and its opposite. */
 const OPS = {

@@ -4,7 +4,7 @@ import type { CliOption, FaultFamily, KindCommand } from '../family.js';
 import { nodeByName, script, sh, type Step } from '../plan.js';
 import { networkPairs, resolveSelector } from '../selectors.js';
 import { faultNumber, type FaultRecord, type LabSnapshot } from '../types.js';
-import { formatRate, parseMilliseconds, parsePercent, parseRate } from '../units.js';
+import { formatRate, parseMilliseconds, parsePercent, parseRate } from '../../units.js';
 
 export type NetworkParams = { from: string[]; to: string[]; oneWay: boolean } & (
   | { kind: 'partition' }

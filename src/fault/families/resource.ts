@@ -4,7 +4,7 @@ import { FaultInputError } from '../errors.js';
 import type { FaultFamily } from '../family.js';
 import { LIB_DIR, RUN_DIR, script, sh, type PlanContext, type Step } from '../plan.js';
 import type { FaultRecord } from '../types.js';
-import { formatBytes, formatDuration, parsePercent, parseSize } from '../units.js';
+import { formatBytes, formatDuration, parsePercent, parseSize } from '../../units.js';
 
 export type ResourceParams =
   | { kind: 'disk-fill'; percent: number; path: string; maxBytes: number; nodes: string[] }

@@ -6,7 +6,7 @@ import { describeFault, formatFaultTable } from '../src/fault/describe.js';
 import { FaultInputError } from '../src/fault/errors.js';
 import { countGroups, networkPairs, resolveSelector, resolveSelectors } from '../src/fault/selectors.js';
 import type { FaultRecord } from '../src/fault/types.js';
-import { formatBytes, formatDuration, formatRate, parseDuration, parseMilliseconds, parsePercent, parseRate, parseSize } from '../src/fault/units.js';
+import { formatBytes, formatDuration, formatRate, parseDuration, parseMilliseconds, parsePercent, parseRate, parseSize } from '../src/units.js';
 import { LAB, NOW, record } from './support/fault-fixtures.js';
 
 describe('fault quantities', () => {
