@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { checkGenerated, generate } from './commands/generate.js';
@@ -7,6 +8,7 @@ import { labOptions } from './commands/options.js';
 import { runDocs } from './docs/command.js';
 import { KubelabError, formatProblem } from './errors.js';
 import { compileSpec } from './spec/index.js';
+import { withLabLock } from './run/lab-lock.js';
 import { err, out } from './commands/console.js';
 
 async function main(argv: string[]): Promise<void> {
@@ -26,7 +28,10 @@ async function main(argv: string[]): Promise<void> {
           out(`${args.out} is up to date with ${args.spec}`);
           return;
         }
-        const { result } = await generate({ spec: args.spec, out: args.out, force: args.force, log: err });
+        // It rewrites what a running apply's vagrant reads: not while another command changes the lab.
+        const { result } = await withLabLock(path.resolve(args.out), { command: 'generate', busy: 'fail', note: err }, () =>
+          generate({ spec: args.spec, out: args.out, force: args.force, log: err }),
+        );
         out(`${args.out}: ${result.written.length} written, ${result.unchanged.length} unchanged${result.removed.length ? `, ${result.removed.length} removed` : ''}`);
         for (const file of result.written) out(`  wrote ${file}`);
         for (const file of result.removed) out(`  removed ${file}`);

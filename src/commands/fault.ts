@@ -10,6 +10,8 @@ import { resolveSelector, resolveSelectors } from '../fault/selectors.js';
 import { COMPONENTS, labSnapshot, type Component, type FaultParams, type LabSnapshot, type MachineKind } from '../fault/types.js';
 import { formatDuration, parseDuration, parseMilliseconds, parsePercent, parseRate, parseSize } from '../fault/units.js';
 import { compileSpec } from '../spec/index.js';
+import { withLabLock, type BusyPolicy } from '../run/lab-lock.js';
+import { sleepUntil } from '../fault/timer.js';
 import { labOptions, type LabArgs } from './options.js';
 import { err, out } from './console.js';
 
@@ -18,6 +20,13 @@ const env = (args: LabArgs): FaultEnv => {
   if (!fs.pathExistsSync(outDir)) throw new KubelabError(`${outDir} does not exist`, { hint: 'name the lab\'s output folder with --out, or bring the lab up with `kubelab apply`' });
   return { outDir, note: err };
 };
+
+/**
+ * Fault commands change the lab: they hold its lock, so that no apply or destroy runs meanwhile;
+ * another fault command (a timer's undo) is short and waited for.
+ */
+const changingLab = <T>(args: LabArgs, command: string, work: () => Promise<T>, busy: BusyPolicy = 'fail'): Promise<T> =>
+  withLabLock(path.resolve(args.out), { command: `fault ${command}`, busy, note: err, waitsFor: (holder) => holder.command.startsWith('fault ') }, work);
 
 /** The lab as the spec describes it, checked to be up: faults act on running machines. */
 async function runningLab(args: LabArgs): Promise<LabSnapshot> {
@@ -62,7 +71,7 @@ function nodeOptions<T>(y: Argv<T>): Argv<T & NodeArgs> {
 async function inject(args: InjectArgs, build: (lab: LabSnapshot) => FaultParams): Promise<void> {
   const forMs = args.for === undefined ? undefined : read(parseDuration, args.for, '--for', 'a duration such as 30s, 5m or 1h');
   const lab = await runningLab(args);
-  const fault = await injectFault(env(args), lab, build(lab), forMs);
+  const fault = await changingLab(args, 'inject', () => injectFault(env(args), lab, build(lab), forMs));
   const until = forMs === undefined ? `undo with: kubelab fault undo ${fault.id}` : `undone by itself in ${formatDuration(forMs)} (at ${fault.expiresAt})`;
   out(`${fault.id}: ${describeFault(fault)}; ${until}`);
 }
@@ -83,7 +92,7 @@ function recoverCommand(op: 'resume' | 'start', describe: string): CommandModule
     builder: (y) => labOptions(y).positional('nodes', { type: 'string', array: true, describe: 'Nodes, roles or groups' }) as Argv<LabArgs & { nodes: string[] }>,
     handler: async (args) => {
       const lab = await runningLab(args);
-      const nodes = await recoverNodes(env(args), lab, op, resolveSelectors(lab.nodes, args.nodes, op));
+      const nodes = await changingLab(args, op, () => recoverNodes(env(args), lab, op, resolveSelectors(lab.nodes, args.nodes, op)));
       out(`${op === 'resume' ? 'resumed' : 'started'}: ${nodes.join(', ') || 'nothing'}`);
     },
   };
@@ -219,13 +228,17 @@ const subcommands: CommandModule[] = [
       if (args.at !== undefined) {
         const at = new Date(args.at);
         if (Number.isNaN(at.getTime())) throw new FaultInputError(`--at: ${args.at} is not a time`);
-        const undone = await expireAt(env(args), at);
+        // The timer sleeps without the lock, then waits its turn: a running apply or fault goes first.
+        await sleepUntil(at);
+        const lab = env(args);
+        const undone = await changingLab(args, 'undo (timer)', () => expireAt(lab, at), 'wait');
         out(`timer for ${args.ids.join(', ')}: ${undone.length ? `undid ${undone.join(', ')}` : 'nothing was due'}`);
         return;
       }
       const bad = args.ids.filter((id) => !/^f[0-9]+$/.test(id));
       if (bad.length > 0) throw new FaultInputError(`${bad.join(', ')}: a fault id looks like f1`, 'kubelab fault list shows the ids');
-      const undone = await undoFaults(env(args), args.ids);
+      const lab = env(args);
+      const undone = await changingLab(args, 'undo', () => undoFaults(lab, args.ids));
       out(`undone: ${undone.join(', ') || 'nothing (already expired)'}`);
     },
   }),
@@ -236,7 +249,8 @@ const subcommands: CommandModule[] = [
     handler: async (args: LabArgs) => {
       // Without a recorded lab, the spec's (if it is up) tells which nodes to sweep.
       const fallback = await runningLab(args).catch(() => undefined);
-      const result = await clearFaults(env(args), fallback);
+      const lab = env(args);
+      const result = await changingLab(args, 'clear', () => clearFaults(lab, fallback));
       for (const line of result.swept) err(`swept ${line}`);
       out(`cleared: ${result.undone.length ? result.undone.join(', ') : 'no active faults'}${result.swept.length ? `; removed ${result.swept.length} leftover(s)` : ''}`);
       if (result.failed.length > 0) {
