@@ -144,6 +144,23 @@ describe('lab lock', () => {
     assert.match(notes.join('\n'), /waiting for the previous `kubelab apply` \(pid \d+, started at .*\) to finish/);
   });
 
+  test('a short command (a fault) waits for another short one instead of refusing', async () => {
+    const outDir = await tempDir('lab-lock');
+    const order: string[] = [];
+    const shortOne = { waitsFor: (holder: LabLockRecord) => holder.command.startsWith('fault ') };
+    const first = withLabLock(outDir, { command: 'fault undo (timer)', busy: 'fail', note: () => undefined }, async () => {
+      order.push('timer');
+      await pause(400);
+    });
+    await waitFor('the timer to hold the lock', () => order.length > 0);
+    await withLabLock(outDir, { command: 'fault inject', busy: 'fail', note: () => undefined, ...shortOne }, async () => void order.push('inject'));
+    await first;
+    assert.deepEqual(order, ['timer', 'inject']);
+    await withLabLock(outDir, { command: 'apply', busy: 'fail', note: () => undefined }, async () => {
+      await assert.rejects(withLabLock(outDir, { command: 'fault inject', busy: 'fail', note: () => undefined, ...shortOne }, async () => 'never'), LabBusyError);
+    });
+  });
+
   test('the lock of a killed run whose children are gone is taken over, with a note', async () => {
     const outDir = await tempDir('lab-lock');
     await leaveLock(outDir, await deadPid(), [{ pid: await deadPid(), what: 'vagrant up for node cp' }]);
@@ -277,6 +294,27 @@ describe('lab lock between processes', () => {
     });
     assert.deepEqual(events, ['spawn true', 'one', 'two', 'three', 'exit']);
     assert.equal(await fs.readFile(path.join(outDir, 'x.log'), 'utf8'), '$ sh -c echo one; echo two >&2; printf three\none\ntwo\nthree\n# exit 0\n');
+  });
+
+  test('generate is refused while another command changes the lab; generate --check reads without the lock', async () => {
+    const dir = await tempDir('lab-lock');
+    const outDir = path.join(dir, 'out');
+    await fs.copy(path.join(repoRoot, 'kubelab.yaml'), path.join(dir, 'kubelab.yaml'));
+    assert.equal((await kubelab(dir, ['generate'])).code, 0);
+    const { holder } = await startHolder(outDir);
+    try {
+      const refused = await kubelab(dir, ['generate', '--force']);
+      assert.equal(refused.code, LAB_BUSY_EXIT_CODE, refused.stderr);
+      assert.ok(refused.stderr.includes(`is being changed by \`kubelab test-hold\` (pid ${holder.pid},`), refused.stderr);
+      assert.match(refused.stderr, /hint: run this again once it has ended/);
+      const check = await kubelab(dir, ['generate', '--check']);
+      assert.equal(check.code, 0, check.stderr);
+    } finally {
+      holder.kill('SIGINT');
+      await holder;
+    }
+    assert.equal((await kubelab(dir, ['generate'])).code, 0);
+    assert.ok(!(await fs.pathExists(path.join(outDir, '.kubelab'))), 'generate leaves no state folder behind');
   });
 
   test('--wait and --stop-previous exclude each other', async () => {

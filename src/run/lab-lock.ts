@@ -183,6 +183,8 @@ async function stopPrevious(found: Found, interrupted: Set<number>, options: Lab
 export async function withLabLock<T>(outDir: string, options: LabLockOptions, work: (lock: LabLock) => Promise<T>): Promise<T> {
   const file = labLockPath(outDir);
   const record: LabLockRecord = { version: 1, ...currentProcess(), command: options.command, startedAt: new Date().toISOString(), children: [] };
+  // The folders the lock made go with it when they are left empty (a bad spec makes no output folder).
+  const made = await fs.promises.mkdir(path.dirname(file), { recursive: true });
   let waiting: number | undefined;
   const interrupted = new Set<number>();
   while (!(await createLockFile(file, record))) {
@@ -236,5 +238,10 @@ export async function withLabLock<T>(outDir: string, options: LabLockOptions, wo
     await releaseLockFile(file);
     // destroy removes the state folder but this lock: the folder goes with the lock.
     await fs.promises.rmdir(path.dirname(file)).catch(() => undefined);
+    if (made !== undefined) {
+      for (let dir = path.dirname(path.dirname(file)); dir.length >= made.length && dir.startsWith(made); dir = path.dirname(dir)) {
+        if (!(await fs.promises.rmdir(dir).then(() => true, () => false))) break;
+      }
+    }
   }
 }

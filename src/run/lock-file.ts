@@ -10,9 +10,17 @@ import { currentProcess, pause, stillRunning, type ProcessRef } from './processe
  * lock without its holder.
  */
 export async function createLockFile(file: string, content: object): Promise<boolean> {
-  await fs.mkdirp(path.dirname(file));
   const mine = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-  await fs.writeFile(mine, JSON.stringify(content, null, 2) + '\n', { mode: 0o600 });
+  for (let attempt = 0; ; attempt++) {
+    await fs.mkdirp(path.dirname(file));
+    try {
+      await fs.writeFile(mine, JSON.stringify(content, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+      break;
+    } catch (error) {
+      // The folder went meanwhile: a lock's release removes it when it is empty.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 3) throw error;
+    }
+  }
   try {
     await fs.promises.link(mine, file);
     return true;
