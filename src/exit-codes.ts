@@ -16,6 +16,8 @@ export const EXIT = {
   faultConflict: 5,
   /** A fault could not be injected or undone on a node. */
   faultAction: 6,
+  /** Another kubelab command is changing the lab, or what it started still runs (see --wait). */
+  labBusy: 7,
   /** kubelab itself failed: a bug (sysexits' EX_SOFTWARE). */
   bug: 70,
   /** Stopped by Ctrl-C, SIGTERM or SIGHUP (128 + SIGINT). */

@@ -14,6 +14,8 @@ export const LAB_FILES = {
   /** Active faults (`kubelab fault`), and the lock that serializes changes to them. */
   faultState: '.kubelab/faults.json',
   faultLock: '.kubelab/faults.lock',
+  /** Held by the command that changes the lab (apply, destroy, fault …): who runs, and its children. */
+  labLock: '.kubelab/lab.lock',
   /** Every fault injection and undo, one JSON line each; kept by destroy, for the experiment's timeline. */
   faultJournal: 'faults.journal.jsonl',
 } as const;

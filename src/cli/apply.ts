@@ -3,19 +3,20 @@ import type { Argv, CommandModule } from 'yargs';
 import { out } from '../commands/console.js';
 import { interruptible } from '../commands/interrupt.js';
 import { labOptions, type LabArgs } from '../commands/options.js';
+import { busyOptions, busyPolicy, usageError, type BusyArgs } from './busy.js';
 
-type ApplyArgs = LabArgs & { jobs: number; rke: string | undefined; 'machines-only': boolean };
+type ApplyArgs = LabArgs & BusyArgs & { jobs: number; rke: string | undefined; 'machines-only': boolean };
 
 export const applyCommand: CommandModule<object, ApplyArgs> = {
   command: 'apply',
   describe: 'Generate if needed, start and provision every machine, then install Kubernetes with rke up',
   builder: (y) =>
-    labOptions(y)
+    busyOptions(labOptions(y))
       .option('jobs', { alias: 'j', type: 'number', default: 3, describe: 'Machines brought up at the same time' })
       .option('rke', { type: 'string', describe: "Path of the rke binary (default: the kit's for a lab on the kit, else rke on PATH)" })
       .option('machines-only', { type: 'boolean', default: false, describe: 'Stop after provisioning the machines; do not run rke' })
       .check((args) => {
-        if (!Number.isInteger(args.jobs) || args.jobs < 1) throw new Error('--jobs must be a whole number of at least 1');
+        if (!Number.isInteger(args.jobs) || args.jobs < 1) throw usageError('--jobs must be a whole number of at least 1');
         return true;
       }) as Argv<ApplyArgs>,
   handler: async (args) => {
@@ -23,7 +24,7 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
     const progress = new Progress(process.stderr);
     const { signal, dispose } = interruptible((l) => progress.note(l));
     try {
-      const result = await apply({ spec: args.spec, out: args.out, jobs: args.jobs, rke: args.rke, machinesOnly: args['machines-only'], progress, signal });
+      const result = await apply({ spec: args.spec, out: args.out, jobs: args.jobs, rke: args.rke, machinesOnly: args['machines-only'], progress, signal, ...busyPolicy(args) });
       progress.finish();
       if (result.kubeconfig) {
         const rel = path.relative(process.cwd(), result.kubeconfig) || result.kubeconfig;

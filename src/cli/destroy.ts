@@ -2,16 +2,17 @@ import type { Argv, CommandModule } from 'yargs';
 import { err, out } from '../commands/console.js';
 import { interruptible } from '../commands/interrupt.js';
 import { labOptions, type LabArgs } from '../commands/options.js';
+import { busyOptions, busyPolicy, type BusyArgs } from './busy.js';
 
-export const destroyCommand: CommandModule<object, LabArgs> = {
+export const destroyCommand: CommandModule<object, LabArgs & BusyArgs> = {
   command: 'destroy',
   describe: 'Remove every machine of the lab and every file the runner wrote (keys, state, kubeconfig, logs)',
-  builder: (y) => labOptions(y) as Argv<LabArgs>,
+  builder: (y) => busyOptions(labOptions(y)) as Argv<LabArgs & BusyArgs>,
   handler: async (args) => {
     const { destroy } = await import('../commands/destroy.js');
     const { signal, dispose } = interruptible(err);
     try {
-      const result = await destroy({ out: args.out, log: err, signal });
+      const result = await destroy({ out: args.out, log: err, signal, ...busyPolicy(args) });
       out(`destroyed: ${[...result.removedFiles, ...result.removedLeftovers].join(', ') || 'nothing was there'}`);
     } finally {
       dispose();

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Argv, CommandModule, Options } from 'yargs';
 import { KubelabError } from '../errors.js';
 import type { FaultEnv } from '../fault/engine.js';
+import type { BusyPolicy } from '../run/lab-lock.js';
 import { read } from '../fault/cli-values.js';
 import { FaultInputError } from '../fault/errors.js';
 import { FAMILIES, type AnyFamily, type RecoveryName } from '../fault/families/index.js';
@@ -22,6 +23,15 @@ const env = (args: LabArgs): FaultEnv => {
   if (!fs.existsSync(outDir)) throw new KubelabError(`${outDir} does not exist`, { hint: 'name the lab\'s output folder with --out, or bring the lab up with `kubelab apply`' });
   return { outDir, note: err };
 };
+
+/**
+ * Fault commands change the lab: they hold its lock, so that no apply or destroy runs meanwhile;
+ * another fault command (a timer's undo) is short and waited for.
+ */
+async function changingLab<T>(args: LabArgs, command: string, work: () => Promise<T>, busy: BusyPolicy = 'fail'): Promise<T> {
+  const { withLabLock } = await import('../run/lab-lock.js');
+  return withLabLock(path.resolve(args.out), { command: `fault ${command}`, busy, note: err, waitsFor: (holder) => holder.command.startsWith('fault ') }, work);
+}
 
 /** The lab as the spec describes it, checked to be up: faults act on running machines. */
 async function runningLab(args: LabArgs): Promise<LabSnapshot> {
@@ -48,7 +58,7 @@ async function inject(args: InjectArgs, build: (lab: LabSnapshot) => FaultParams
   const forMs = args.for === undefined ? undefined : read(parseDuration, args.for, '--for', 'a duration such as 30s, 5m or 1h');
   const lab = await runningLab(args);
   const [{ injectFault }, { describeFault }] = await Promise.all([engine(), descriptions()]);
-  const fault = await injectFault(env(args), lab, build(lab), forMs);
+  const fault = await changingLab(args, 'inject', () => injectFault(env(args), lab, build(lab), forMs));
   const until = forMs === undefined ? `undo with: kubelab fault undo ${fault.id}` : `undone by itself in ${formatDuration(forMs)} (at ${fault.expiresAt})`;
   out(`${fault.id}: ${describeFault(fault)}; ${until}`);
 }
@@ -93,7 +103,7 @@ function recoverCommand({ name, describe, done }: Recovery<FaultKind, RecoveryNa
     handler: async (args) => {
       const lab = await runningLab(args);
       const { recoverNodes } = await engine();
-      const nodes = await recoverNodes(env(args), lab, name, resolveSelectors(lab.nodes, args.nodes, name));
+      const nodes = await changingLab(args, name, () => recoverNodes(env(args), lab, name, resolveSelectors(lab.nodes, args.nodes, name)));
       out(`${done}: ${nodes.join(', ') || 'nothing'}`);
     },
   };
@@ -133,13 +143,18 @@ const subcommands: CommandModule[] = [
       if (args.at !== undefined) {
         const at = new Date(args.at);
         if (Number.isNaN(at.getTime())) throw new FaultInputError(`--at: ${args.at} is not a time`);
-        const undone = await (await engine()).expireAt(env(args), at);
+        // The timer sleeps without the lock, then waits its turn: a running apply or fault goes first.
+        const { sleepUntil } = await import('../fault/timer.js');
+        await sleepUntil(at);
+        const { expireAt } = await engine();
+        const undone = await changingLab(args, 'undo (timer)', () => expireAt(env(args), at), 'wait');
         out(`timer for ${args.ids.join(', ')}: ${undone.length ? `undid ${undone.join(', ')}` : 'nothing was due'}`);
         return;
       }
       const bad = args.ids.filter((id) => !/^f[0-9]+$/.test(id));
       if (bad.length > 0) throw new FaultInputError(`${bad.join(', ')}: a fault id looks like f1`, 'kubelab fault list shows the ids');
-      const undone = await (await engine()).undoFaults(env(args), args.ids);
+      const { undoFaults } = await engine();
+      const undone = await changingLab(args, 'undo', () => undoFaults(env(args), args.ids));
       out(`undone: ${undone.join(', ') || 'nothing (already expired)'}`);
     },
   }),
@@ -150,7 +165,8 @@ const subcommands: CommandModule[] = [
     handler: async (args: LabArgs) => {
       // Without a recorded lab, the spec's (if it is up) tells which nodes to sweep.
       const fallback = await runningLab(args).catch(() => undefined);
-      const result = await (await engine()).clearFaults(env(args), fallback);
+      const { clearFaults } = await engine();
+      const result = await changingLab(args, 'clear', () => clearFaults(env(args), fallback));
       for (const line of result.swept) err(`swept ${line}`);
       out(`cleared: ${result.undone.length ? result.undone.join(', ') : 'no active faults'}${result.swept.length ? `; removed ${result.swept.length} leftover(s)` : ''}`);
       if (result.failed.length > 0) {
@@ -164,7 +180,7 @@ const EPILOG = [
   'SEL, where nodes are named: a node (cp), a role (etcd, controlplane, worker), a group made by `count` (worker for worker-1, worker-2), all, or a comma list (cp,worker-1).',
   ...(FAMILIES as readonly AnyFamily[]).flatMap((family) => family.notes ?? []),
   'Active faults are kept in OUT/.kubelab/faults.json (kubelab fault list); every injection and undo is appended to OUT/faults.journal.jsonl; kubelab destroy clears the faults first.',
-  'Exit codes: 2 bad input, 4 a program kubelab needs (ssh, docker, …) is not installed, 5 the fault clashes with an active one, 6 a node or machine refused or failed (a failed injection is rolled back: nothing is left changed).',
+  'Exit codes: 2 bad input, 4 a program kubelab needs (ssh, docker, …) is not installed, 5 the fault clashes with an active one, 6 a node or machine refused or failed (a failed injection is rolled back: nothing is left changed), 7 another kubelab command is changing the lab.',
 ].join('\n\n');
 
 export const faultCommand: CommandModule<object, LabArgs> = {

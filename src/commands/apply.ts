@@ -12,6 +12,7 @@ import { waitForReady } from '../run/kube.js';
 import type { Progress } from '../run/progress.js';
 import { ensureSshKey, requireSshKey } from '../run/ssh-key.js';
 import { phaseOf } from '../run/vagrant-phases.js';
+import { withLabLock, type BusyPolicy, type LabLock } from '../run/lab-lock.js';
 import { PROVIDERS } from '../providers/index.js';
 import { generate } from './generate.js';
 
@@ -24,6 +25,10 @@ export interface ApplyOptions {
   machinesOnly: boolean;
   progress: Progress;
   signal: AbortSignal;
+  /** When another kubelab command holds the lab, or its children still run: refuse (the default), wait, or stop it. */
+  busy?: BusyPolicy;
+  /** --stop-previous: how long the previous run has after its SIGINT. */
+  graceMs?: number;
 }
 
 export interface ApplyResult {
@@ -33,10 +38,21 @@ export interface ApplyResult {
   phases: { machines: number; rke?: number; ready?: number };
 }
 
-/** generate → prerequisites → key → `vagrant up` per node (bounded) → `rke up` → every node Ready. */
+/**
+ * generate → prerequisites → key → `vagrant up` per node (bounded) → `rke up` → every node Ready,
+ * all under the lab lock, which records each running child.
+ */
 export async function apply(options: ApplyOptions): Promise<ApplyResult> {
-  const { progress, signal } = options;
   const outDir = path.resolve(options.out);
+  return withLabLock(
+    outDir,
+    { command: 'apply', busy: options.busy ?? 'fail', note: (l) => options.progress.note(l), signal: options.signal, graceMs: options.graceMs, retry: 'kubelab apply' },
+    (lock) => applyLocked(options, outDir, lock),
+  );
+}
+
+async function applyLocked(options: ApplyOptions, outDir: string, lock: LabLock): Promise<ApplyResult> {
+  const { progress, signal } = options;
   const { model, result } = await generate({ spec: options.spec, out: options.out, log: (l) => progress.note(l) });
   if (result.written.length > 0) progress.note(`regenerated ${result.written.join(', ')}`);
   if (!model.ssh.managed) await requireSshKey(outDir, model.ssh.privateKeyPath);
@@ -55,7 +71,7 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
     mark = Date.now();
     return seconds;
   };
-  await upMachines(model, outDir, options);
+  await upMachines(model, outDir, options, lock);
   if (signal.aborted) throw new InterruptedError('starting the machines');
   const machines = lap();
 
@@ -74,6 +90,7 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
       cwd: outDir,
       logFile: logFile(outDir, 'rke-up'),
       signal,
+      ...lock.track('rke up', `${rke.path} up --config cluster.yml`),
       onLine: (line) => {
         const step = /level=info msg="\[([\w-]+)\]/.exec(line)?.[1];
         if (step) progress.set('rke', `rke up: ${step}`);
@@ -143,7 +160,7 @@ function kitHowToGet(model: LabModel): string {
   return `build the kit once with \`kubelab kit build --sources DIR\` (DIR holds the sources the Go module proxy refuses; it names any that are missing): Kubernetes ${model.kubernetesVersion}, about 20 minutes the first time, seconds after that`;
 }
 
-async function upMachines(model: LabModel, outDir: string, options: ApplyOptions): Promise<void> {
+async function upMachines(model: LabModel, outDir: string, options: ApplyOptions, lock: LabLock): Promise<void> {
   const { progress, signal } = options;
   for (const node of model.nodes) progress.set(node.name, 'waiting');
   const failures = await runBounded(
@@ -153,10 +170,12 @@ async function upMachines(model: LabModel, outDir: string, options: ApplyOptions
       progress.set(node.name, 'starting');
       try {
         // --provision: provisioning is idempotent, so a second apply converges a running machine too.
-        await runStreamed('vagrant', ['up', node.name, '--provision', `--provider=${model.provider.type}`], {
+        const args = ['up', node.name, '--provision', `--provider=${model.provider.type}`];
+        await runStreamed('vagrant', args, {
           cwd: outDir,
           logFile: logFile(outDir, `vagrant-up-${node.name}`),
           signal,
+          ...lock.track(`vagrant up for node ${node.name}`, ['vagrant', ...args].join(' ')),
           onLine: (line) => {
             const phase = phaseOf(line);
             if (phase) progress.set(node.name, phase);

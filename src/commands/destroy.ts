@@ -4,11 +4,15 @@ import { LAB_FILES, logFile } from '../lab-files.js';
 import { DRIVERS } from '../providers/drivers.js';
 import { runStreamed } from '../run/exec.js';
 import { dropFaultsForDestroy } from '../fault/engine.js';
+import { withLabLock, type BusyPolicy, type LabLock } from '../run/lab-lock.js';
 
 export interface DestroyOptions {
   out: string;
   log: (line: string) => void;
   signal: AbortSignal;
+  /** When another kubelab command holds the lab, or its children still run: refuse (the default), wait, or stop it. */
+  busy?: BusyPolicy;
+  graceMs?: number;
 }
 
 /**
@@ -17,6 +21,14 @@ export interface DestroyOptions {
  */
 export async function destroy(options: DestroyOptions): Promise<{ removedFiles: string[]; removedLeftovers: string[] }> {
   const outDir = path.resolve(options.out);
+  return withLabLock(
+    outDir,
+    { command: 'destroy', busy: options.busy ?? 'fail', note: options.log, signal: options.signal, graceMs: options.graceMs, retry: 'kubelab destroy' },
+    (lock) => destroyLocked(options, outDir, lock),
+  );
+}
+
+async function destroyLocked(options: DestroyOptions, outDir: string, lock: LabLock): Promise<{ removedFiles: string[]; removedLeftovers: string[] }> {
   // Active faults go with the machines: end their timers, resume frozen machines, journal them.
   const dropped = await dropFaultsForDestroy({ outDir, note: options.log }).catch((error: unknown) => {
     options.log(`warning: could not clear the active faults: ${error instanceof Error ? error.message : String(error)}`);
@@ -33,6 +45,7 @@ export async function destroy(options: DestroyOptions): Promise<{ removedFiles: 
       cwd: outDir,
       logFile: logFile(outDir, 'destroy'),
       signal: options.signal,
+      ...lock.track('vagrant destroy', 'vagrant destroy -f'),
       onLine: (line) => {
         if (/^==> /.test(line)) options.log(line);
       },
@@ -42,7 +55,12 @@ export async function destroy(options: DestroyOptions): Promise<{ removedFiles: 
   const removedFiles: string[] = [];
   for (const rel of [LAB_FILES.vagrantDir, LAB_FILES.stateDir, LAB_FILES.kubeconfig, LAB_FILES.rkeState]) {
     const target = path.join(outDir, rel);
-    if (await fs.pathExists(target)) {
+    if (rel === LAB_FILES.stateDir) {
+      // All but the lab lock, which goes (with the folder) when destroy releases it.
+      const entries = (await fs.readdir(target).catch(() => [])).filter((name) => name !== path.basename(LAB_FILES.labLock));
+      for (const name of entries) await fs.remove(path.join(target, name));
+      if (entries.length > 0) removedFiles.push(rel);
+    } else if (await fs.pathExists(target)) {
       await fs.remove(target);
       removedFiles.push(rel);
     }

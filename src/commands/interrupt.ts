@@ -2,25 +2,32 @@ import { EXIT } from '../exit-codes.js';
 
 /**
  * The first Ctrl-C asks the running children to stop cleanly (they get one SIGINT each); a second
- * one exits at once and leaves them to finish their cleanup on their own.
+ * one exits at once and leaves them to finish their cleanup on their own. SIGTERM and SIGHUP (a
+ * closed terminal, a dropped SSH session) count as Ctrl-C: without a handler kubelab would die
+ * silently and leave its children running in their own process groups.
  */
 export function interruptible(note: (line: string) => void): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
-  const onSigint = (): void => {
+  const onSignal = (name: NodeJS.Signals): void => {
+    if (name === 'SIGHUP') {
+      // The terminal is gone: writing to it fails (EIO, EPIPE), which must not end kubelab before
+      // its children have stopped.
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+    }
     if (controller.signal.aborted) {
-      note('interrupted again: exiting now; the machines may be left half-made (kubelab destroy removes them)');
+      note(`${name === 'SIGINT' ? 'interrupted' : `${name} received`} again: exiting now; the machines may be left half-made (kubelab destroy removes them)`);
       process.exit(EXIT.interrupted);
     }
-    note('interrupting: waiting for the running commands to stop cleanly (Ctrl-C again to quit at once)');
+    const why = name === 'SIGINT' ? 'interrupting' : `${name} received, interrupting as Ctrl-C would`;
+    note(`${why}: waiting for the running commands to stop cleanly (Ctrl-C again to quit at once)`);
     controller.abort();
   };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const signal of signals) process.on(signal, onSignal);
   return {
     signal: controller.signal,
     dispose: () => {
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigint);
+      for (const signal of signals) process.off(signal, onSignal);
     },
   };
 }

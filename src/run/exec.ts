@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { EXIT } from '../exit-codes.js';
 import { KubelabError } from '../errors.js';
+import { followLines } from './follow-log.js';
 import { howToInstall } from './install-hints.js';
 
 /**
@@ -35,7 +36,7 @@ export class ToolMissingError extends KubelabError {
     readonly tool: string,
     purpose?: string,
   ) {
-    super(`${tool} is not installed${purpose ? `, and kubelab needs it to ${purpose}` : ''}`, { hint: howToInstall(tool), exitCode: 4 });
+    super(`${tool} is not installed${purpose ? `, and kubelab needs it to ${purpose}` : ''}`, { hint: howToInstall(tool), exitCode: EXIT.prerequisite });
   }
 }
 
@@ -173,6 +174,9 @@ export interface StreamOptions {
   env?: Record<string, string>;
   /** Aborting sends the child one SIGINT, as a terminal's Ctrl-C would, and lets it clean up. */
   signal?: AbortSignal;
+  /** Told the child's pid when it starts and when it ends (the lab lock records running children). */
+  onSpawn?: (pid: number) => void;
+  onExit?: (pid: number) => void;
 }
 
 /**
@@ -183,46 +187,41 @@ export interface StreamOptions {
  */
 export async function runStreamed(file: string, args: string[], options: StreamOptions): Promise<void> {
   await fs.mkdirp(path.dirname(options.logFile));
-  const log = fs.createWriteStream(options.logFile, { flags: 'a' });
   const command = [file, ...args].join(' ');
-  log.write(`$ ${command}\n`);
+  await fs.appendFile(options.logFile, `$ ${command}\n`);
   const tail: string[] = [];
-  const child: ResultPromise = execa(file, args, {
-    cwd: options.cwd,
-    env: options.env,
-    detached: true,
-    stdin: 'ignore',
-    reject: false,
-    buffer: false,
-    stripFinalNewline: false,
-  });
-  const onAbort = (): void => void child.kill('SIGINT');
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  const consume = async (stream: NodeJS.ReadableStream | null, name: string): Promise<void> => {
-    if (!stream) return;
-    let pending = '';
-    for await (const chunk of stream) {
-      pending += chunk.toString();
-      const lines = pending.split(/\r?\n/);
-      pending = lines.pop() ?? '';
-      for (const line of lines) emit(line, name);
-    }
-    if (pending !== '') emit(pending, name);
-  };
-  const emit = (line: string, stream: string): void => {
-    log.write(`${stream === 'stderr' ? '! ' : '  '}${line}\n`);
+  // The child writes into the log itself, not into a pipe to kubelab: should kubelab die, the
+  // child goes on (and can be waited for or stopped) instead of dying of a broken pipe mid-way.
+  const output = fs.openSync(options.logFile, 'a');
+  const follow = followLines(options.logFile, fs.fstatSync(output).size, (line) => {
     tail.push(line);
     if (tail.length > 15) tail.shift();
     options.onLine?.(line);
-  };
+  });
+  // execa hands a bare descriptor number to spawn as it is (its types do not list numbers).
+  const toLog = output as unknown as 'inherit';
+  let child;
   try {
-    const [result] = await Promise.all([child, consume(child.stdout, 'stdout'), consume(child.stderr, 'stderr')]);
-    log.write(`# exit ${result.exitCode ?? result.signal ?? '?'}\n`);
+    child = execa(file, args, { cwd: options.cwd, env: options.env, detached: true, stdin: 'ignore', stdout: toLog, stderr: toLog, reject: false });
+  } catch (error) {
+    follow.stop();
+    throw error;
+  } finally {
+    fs.closeSync(output);
+  }
+  if (child.pid !== undefined) options.onSpawn?.(child.pid);
+  const onAbort = (): void => void child.kill('SIGINT');
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const result = await child;
+    const { endedMidLine } = follow.stop();
+    await fs.appendFile(options.logFile, `${endedMidLine ? '\n' : ''}# exit ${result.exitCode ?? result.signal ?? '?'}\n`);
     if (options.signal?.aborted) throw new InterruptedError(`running ${command}`);
     if (missingTool(result, options.cwd)) throw new ToolMissingError(file);
     if (result.failed) throw new CommandFailedError(command, result.exitCode, options.logFile, tail);
   } finally {
+    follow.stop();
     options.signal?.removeEventListener('abort', onAbort);
-    await new Promise<void>((resolve) => log.end(resolve));
+    if (child.pid !== undefined) options.onExit?.(child.pid);
   }
 }

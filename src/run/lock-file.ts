@@ -1,0 +1,100 @@
+import fs from 'fs-extra';
+import path from 'node:path';
+import { KubelabError } from '../errors.js';
+import { currentProcess, pause, stillRunning, type ProcessRef } from './processes.js';
+
+/**
+ * Exclusive lock files, shared by the lab lock and the fault-state lock. A lock file is JSON whose
+ * `pid` and `startTicks` name its holder; more fields are the caller's. It is made whole under a
+ * private name, then linked into place: link fails when the lock exists, and nobody ever sees a
+ * lock without its holder.
+ */
+export async function createLockFile(file: string, content: object): Promise<boolean> {
+  const mine = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  for (let attempt = 0; ; attempt++) {
+    await fs.mkdirp(path.dirname(file));
+    try {
+      await fs.writeFile(mine, JSON.stringify(content, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+      break;
+    } catch (error) {
+      // The folder went meanwhile: a lock's release removes it when it is empty.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 3) throw error;
+    }
+  }
+  try {
+    await fs.promises.link(mine, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await fs.remove(mine);
+  }
+}
+
+/** Replaces a held lock's content in one step (rename), so a reader never sees half of it. */
+export function rewriteLockFile(file: string, content: object): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, JSON.stringify(content, null, 2) + '\n', { mode: 0o600 });
+  fs.renameSync(temp, file);
+}
+
+/** The lock's content, or undefined when there is none; a lock of an older kubelab is its pid alone. */
+export async function readLockFile<T extends ProcessRef>(file: string): Promise<T | { pid: number | undefined } | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  if (text.trimStart().startsWith('{')) {
+    try {
+      const content = JSON.parse(text) as T;
+      if (Number.isInteger(content.pid) && content.pid > 0) return content;
+    } catch {
+      // unreadable: treated as held by nobody
+    }
+    return { pid: undefined };
+  }
+  const pid = Number(text.trim().split('\n')[0]);
+  return { pid: Number.isInteger(pid) && pid > 0 ? pid : undefined };
+}
+
+/** Removes a stale lock, unless another process replaced it meanwhile (it then is not stale). */
+export async function removeStaleLock(file: string, stale: { pid: number | undefined }): Promise<void> {
+  const now = await readLockFile(file);
+  if (now && now.pid === stale.pid) await fs.remove(file);
+}
+
+export async function releaseLockFile(file: string): Promise<void> {
+  const now = await readLockFile(file).catch(() => undefined);
+  if (now?.pid === process.pid) await fs.remove(file);
+}
+
+/**
+ * Runs `work` holding an exclusive lock file. A lock whose holder is gone is stale and taken over;
+ * a live holder is waited for, up to `waitMs`.
+ */
+export async function withLock<T>(file: string, work: () => Promise<T>, options: { waitMs?: number; what?: string } = {}): Promise<T> {
+  const deadline = Date.now() + (options.waitMs ?? 5 * 60_000);
+  for (let attempt = 0; !(await createLockFile(file, { ...currentProcess(), startedAt: new Date().toISOString() })); attempt++) {
+    const holder = await readLockFile(file);
+    if (holder === undefined) continue;
+    if (holder.pid === undefined || !stillRunning(holder as ProcessRef)) {
+      await removeStaleLock(file, holder);
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new KubelabError(`${options.what ?? file} is locked by process ${holder.pid}, which is still running`, {
+        hint: `wait for that kubelab command to finish (or end it), then try again; remove ${file} only if no such process runs`,
+      });
+    }
+    await pause(Math.min(50 * 2 ** Math.min(attempt, 4), 500));
+  }
+  try {
+    return await work();
+  } finally {
+    await releaseLockFile(file);
+  }
+}
