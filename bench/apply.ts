@@ -12,11 +12,12 @@
  * Needs what the tests need: a running Docker daemon, Vagrant, and the sources the Go module proxy
  * refuses (KUBELAB_KIT_SOURCES, default ../shared/third_party).
  */
-import { execa } from 'execa';
 import fs from 'fs-extra';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { run, TIMEOUTS } from '../src/run/exec.js';
+import { formatTable } from '../src/table.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = path.join(root, 'dist', 'src', 'cli.js');
@@ -36,9 +37,9 @@ function spec(workers: number, images: 'kit' | 'rancher'): string {
 
 async function kubelab(cwd: string, args: string[], env: Record<string, string> = {}) {
   const started = process.hrtime.bigint();
-  const result = await execa('node', [cli, ...args], { cwd, reject: false, all: true, env });
+  const result = await run('node', [cli, ...args], { cwd, env, timeoutMs: TIMEOUTS.none });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (result.failed) throw new Error(`kubelab ${args.join(' ')} failed:\n${result.all}`);
+  if (!result.ok) throw new Error(`kubelab ${args.join(' ')} failed:\n${result.all}`);
   return { seconds, stdout: String(result.stdout) };
 }
 
@@ -48,15 +49,12 @@ async function inLab<T>(nodes: number, images: 'kit' | 'rancher', work: (dir: st
     await fs.writeFile(path.join(dir, 'kubelab.yaml'), spec(nodes - 1, images));
     return await work(dir);
   } finally {
-    await execa('node', [cli, 'destroy'], { cwd: dir, reject: false });
+    await run('node', [cli, 'destroy'], { cwd: dir, timeoutMs: TIMEOUTS.none });
     await fs.remove(dir);
   }
 }
 
-const table = (rows: string[][]): void => {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const row of rows) console.log(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
-};
+const table = ([header, ...rows]: string[][]): void => console.log(formatTable(header!, rows).join('\n'));
 const s = (seconds: number): string => `${seconds.toFixed(1)} s`;
 
 // 1. The kit.
@@ -67,7 +65,7 @@ if (process.env.KUBELAB_BENCH_COLD) {
     const cold = await kubelab(root, ['kit', 'build', '--sources', SOURCES, '--images-dir', path.join(cache, 'images')], { KUBELAB_CACHE_DIR: cache });
     kitRows.push(['cold (empty module and build caches)', s(cold.seconds)]);
   } finally {
-    await execa('chmod', ['-R', 'u+w', cache], { reject: false });
+    await run('chmod', ['-R', 'u+w', cache]);
     await fs.remove(cache);
   }
 }

@@ -6,12 +6,12 @@
  * `generate` of a 50-node spec under 500 ms. generate is measured twice: with an empty cache, when
  * prettier formats every file, and with the formatted files in kubelab's cache.
  */
-import { execa } from 'execa';
 import fs from 'fs-extra';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatTable } from '../src/cli/table.js';
+import { run } from '../src/run/exec.js';
+import { formatTable } from '../src/table.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = path.join(root, 'dist', 'src', 'cli.js');
@@ -22,9 +22,9 @@ const BIG_SPEC = ['name: big', 'provider:', '  type: docker', 'network:', '  cid
 async function wallMs(args: string[], cwd: string, env: Record<string, string>, before?: () => Promise<void>): Promise<number> {
   await before?.();
   const started = process.hrtime.bigint();
-  const result = await execa(args[0]!, args.slice(1), { cwd, reject: false, all: true, env });
+  const result = await run(args[0]!, args.slice(1), { cwd, env });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.failed) throw new Error(`${args.join(' ')} failed:\n${result.all}`);
+  if (!result.ok) throw new Error(`${args.join(' ')} failed:\n${result.all}`);
   return ms;
 }
 

@@ -3,7 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { out } from '../commands/console.js';
 import { labOptions, type LabArgs } from '../commands/options.js';
 import type { LabStatus } from '../commands/status.js';
-import { formatTable } from './table.js';
+import { formatTable } from '../table.js';
 
 type StatusArgs = LabArgs & { json: boolean };
 

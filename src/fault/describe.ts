@@ -1,5 +1,6 @@
 import { familyOf } from './families/index.js';
 import type { FaultRecord } from './types.js';
+import { formatTable } from '../table.js';
 import { formatDuration } from '../units.js';
 
 /** "loss 30% worker-1 -> cp", "freeze cp, worker-1", "kill kube-apiserver on cp": one line a person reads. */
@@ -18,7 +19,5 @@ export function formatFaultTable(faults: FaultRecord[], now: Date = new Date()):
     `${formatDuration(now.getTime() - Date.parse(f.injectedAt))} ago`,
     f.expiresAt ? `in ${formatDuration(Math.max(0, Date.parse(f.expiresAt) - now.getTime()))}` : 'by hand',
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return formatTable(header, rows).join('\n');
 }
