@@ -1,7 +1,7 @@
 import { kitSystemImages } from '../src/kit/components.js';
 import type { LabModel } from '../src/model.js';
 import { CLUSTER_CIDR, SERVICE_CIDR } from '../src/providers.js';
-import { header, renderTemplate } from '../src/render.js';
+import { renderTemplate } from '../src/render.js';
 import type { Artifact } from './artifact.js';
 import { NODE_DNS_RESOLV_CONF, NODE_KUBELET_CONFIG } from './provision.js';
 
@@ -23,7 +23,6 @@ export async function renderClusterYml(model: LabModel): Promise<Artifact> {
   const kit = model.images.system === 'kit';
   const docker = model.provider.type === 'docker';
   const content = await renderTemplate('cluster.yml.hbs', 'yaml', {
-    header: header(model.specPath),
     name: model.name,
     kubernetesVersion: model.kubernetesVersion,
     sshKeyPath: model.ssh.privateKeyPath,
@@ -46,6 +45,6 @@ export async function renderClusterYml(model: LabModel): Promise<Artifact> {
     cniOptions: model.cni.options,
     // ingress-nginx cannot be built offline: a kit cluster has no ingress controller.
     ingressProvider: kit ? 'none' : 'nginx',
-  });
+  }, model.specPath);
   return { path: 'cluster.yml', kind: 'yaml', content, executable: false };
 }

@@ -1,5 +1,5 @@
 import type { LabModel } from '../src/model.js';
-import { header, renderTemplate } from '../src/render.js';
+import { renderTemplate } from '../src/render.js';
 import type { Artifact } from './artifact.js';
 import { provisionSteps, type ProvisionStep } from './provision.js';
 
@@ -29,7 +29,6 @@ export function dockerCreateArgs(model: LabModel): string[] {
 export async function renderVagrantfile(model: LabModel): Promise<Artifact> {
   const type = model.provider.type;
   const content = await renderTemplate('Vagrantfile.hbs', 'ruby', {
-    header: header(model.specPath),
     name: model.name,
     box: model.provider.box,
     nodes: model.nodes.map((n) => ({ ...n, roles: n.roles.join(',') })),
@@ -47,6 +46,6 @@ export async function renderVagrantfile(model: LabModel): Promise<Artifact> {
     libvirt: type === 'libvirt' ? model.provider.libvirt : undefined,
     docker: type === 'docker' ? { image: model.provider.docker.image, createArgs: dockerCreateArgs(model) } : undefined,
     provisioners: provisionSteps(model).map((s) => ({ name: s.name, path: s.path, args: s.args.map((a) => RUBY_ARG[a]).join(', ') })),
-  });
+  }, model.specPath);
   return { path: 'Vagrantfile', kind: 'ruby', content, executable: false };
 }
