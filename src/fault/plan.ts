@@ -1,6 +1,7 @@
 import type { MachineOp } from './machines.js';
 import { REFUSED_EXIT } from './ssh.js';
 import type { FaultRecord, LabSnapshot, NodeRef } from './types.js';
+import { shellQuote } from '../quote.js';
 
 /** One thing done on one node: a root shell script over ssh, or a machine-level op from outside. */
 export type Action = { type: 'script'; script: string } | { type: 'machine'; op: MachineOp };
@@ -27,10 +28,9 @@ export function nodeByName(lab: LabSnapshot, name: string): NodeRef {
   return node;
 }
 
-/** 'it''s' quoting for bash. */
+/** One shell word for bash: kubelab's one shell quoter (src/quote.ts). */
 export function sh(value: string | number): string {
-  const text = String(value);
-  return /^[A-Za-z0-9_./:,=+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+  return shellQuote(String(value));
 }
 
 /**
