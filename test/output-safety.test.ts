@@ -162,6 +162,7 @@ describe('spec: the images folder is shared into every machine', () => {
     ['the output folder', () => 'out', /the output folder, which holds/],
     ["the output folder's .kubelab", () => 'out/.kubelab/ssh', /\.kubelab folder/],
     ['the home folder', () => os.homedir(), /your home folder/],
+    ['the SSH folder in the home folder', () => path.join(os.homedir(), '.ssh'), /\.ssh, which holds credentials/],
     ['the folder of the own SSH key', () => 'keys', /the folder holding the SSH key/],
   ];
   for (const [what, dir, message] of cases) {

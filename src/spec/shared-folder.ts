@@ -12,6 +12,9 @@ export function unshareableReason(imagesDir: string, forbidden: { outDir: string
   if (path.parse(dir).root === dir) return 'the root of the file system';
   const home = real(os.homedir());
   if (path.parse(home).root !== home && within(home, dir)) return dir === home ? 'your home folder' : `a folder holding your home folder (${home})`;
+  for (const secrets of HOME_SECRETS.map((name) => path.join(home, name))) {
+    if (within(dir, secrets) || within(secrets, dir)) return `${dir === secrets ? '' : 'a folder holding or inside '}${secrets}, which holds credentials`;
+  }
   const out = real(forbidden.outDir);
   if (within(out, dir)) return dir === out ? 'the output folder, which holds the lab\'s SSH key and RKE state' : `a folder holding the output folder (${out}), which holds the lab's SSH key and RKE state`;
   if (within(dir, path.join(out, '.kubelab'))) return 'inside the output folder\'s .kubelab folder, which holds the lab\'s SSH key';
@@ -20,6 +23,9 @@ export function unshareableReason(imagesDir: string, forbidden: { outDir: string
   }
   return undefined;
 }
+
+/** Folders in the home folder that hold credentials: never shared, nor anything around them. */
+const HOME_SECRETS = ['.ssh', '.gnupg', '.kube', '.aws', '.docker'];
 
 /** True when `inner` is `outer` or lies below it. */
 function within(inner: string, outer: string): boolean {

@@ -80,6 +80,8 @@ function describe(err: ErrorObject, source: SourceSpec): SpecProblem | undefined
     case 'required': {
       const missing = (err.params as { missingProperty: string }).missingProperty;
       message = `missing required key \`${missing}\``;
+      const described = (parent?.properties as Record<string, JsonSchema> | undefined)?.[missing]?.description;
+      hint = `add \`${missing}:\` here${typeof described === 'string' ? ` (${described.replace(/\.$/, '')})` : ''}`;
       break;
     }
     case 'additionalProperties': {
