@@ -106,6 +106,15 @@ describe('quoting: apt configuration', () => {
     }
   });
 
+  test('the check above sees an injection: the known proxy value, quoted as JSON (as kubelab once did), adds a command', async (t) => {
+    if (!requireTool(t, 'apt-config', 'read apt configuration back')) return;
+    const file = path.join(await tempDir('apt'), 'proxy.conf');
+    await fs.writeFile(file, `Acquire::http::Proxy ${JSON.stringify('http://proxy:3128/";APT::Update::Pre-Invoke{"touch${IFS}/tmp/x;#";};//')};\n`);
+    const base = new Set((await run('apt-config', ['dump'])).stdout.split('\n'));
+    const added = (await run('apt-config', ['-c', file, 'dump'])).stdout.split('\n').filter((l) => !base.has(l));
+    assert.ok(added.some((l) => l.includes('touch${IFS}/tmp/x')), added.join('\n'));
+  });
+
   test('a quote, a backslash or a line break, which would end the string, is refused', () => {
     for (const value of ['http://proxy:3128/";APT::Update::Pre-Invoke{"touch${IFS}/tmp/x;#";};//', 'http://a\\b', 'http://a\nAPT::X "1";', 'http://a\u0085']) {
       assert.throws(() => aptString(value), UnsafeValueError, JSON.stringify(value));
