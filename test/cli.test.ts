@@ -113,6 +113,9 @@ describe('kubelab generate: a bad spec', { concurrency: true }, () => {
     const dir = await tempDir('cli');
     const { stderr } = await fails(dir, ['generate', '--spec', 'nope.yaml'], 2);
     assert.match(stderr, /nope\.yaml: error: cannot read the spec: ENOENT/);
+    assert.match(stderr, /hint: run kubelab where your kubelab\.yaml is, or pass it with --spec FILE/);
+    const folder = await fails(dir, ['generate', '--spec', '.'], 2);
+    assert.match(folder.stderr, /hint: pass the file in it: --spec kubelab\.yaml/);
     assert.deepEqual(await fs.readdir(dir), []);
   });
 });

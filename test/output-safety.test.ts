@@ -162,6 +162,8 @@ describe('spec: the images folder is shared into every machine', () => {
     ['the output folder', () => 'out', /the output folder, which holds/],
     ["the output folder's .kubelab", () => 'out/.kubelab/ssh', /\.kubelab folder/],
     ['the home folder', () => os.homedir(), /your home folder/],
+    ['a system folder', () => '/etc', /the system folder \/etc/],
+    ['a folder holding a system folder', () => '/var', /a folder holding or inside the system folder \/var\/lib/],
     ['the SSH folder in the home folder', () => path.join(os.homedir(), '.ssh'), /\.ssh, which holds credentials/],
     ['the folder of the own SSH key', () => 'keys', /the folder holding the SSH key/],
   ];

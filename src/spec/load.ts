@@ -1,4 +1,5 @@
 import fs from 'fs-extra';
+import path from 'node:path';
 import { isMap, isNode, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { MAX_SPEC_BYTES } from './limits.js';
 import { SpecError, type SpecProblem } from '../errors.js';
@@ -62,9 +63,14 @@ export async function loadSpec(file: string): Promise<SourceSpec> {
     if (Buffer.byteLength(text) > MAX_SPEC_BYTES) throw tooLarge(file, Buffer.byteLength(text)); // grew while read
   } catch (err) {
     if (err instanceof SpecError) throw err;
-    throw new SpecError([
-      { severity: 'error', file, path: '', message: `cannot read the spec: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, hint: 'pass the spec with --spec FILE' },
-    ]);
+    const code = (err as NodeJS.ErrnoException).code;
+    const [message, hint] =
+      code === 'ENOENT'
+        ? [`cannot read the spec: ENOENT, no such file`, 'run kubelab where your kubelab.yaml is, or pass it with --spec FILE; the README has an example to start from']
+        : code === 'EISDIR'
+          ? ['cannot read the spec: EISDIR, it is a folder', `pass the file in it: --spec ${path.join(file, 'kubelab.yaml')}`]
+          : [`cannot read the spec: ${code ?? String(err)}`, 'check that the file is readable, or pass another with --spec FILE'];
+    throw new SpecError([{ severity: 'error', file, path: '', message, hint }]);
   }
   return parseSpec(file, text);
 }

@@ -12,6 +12,9 @@ export function unshareableReason(imagesDir: string, forbidden: { outDir: string
   if (path.parse(dir).root === dir) return 'the root of the file system';
   const home = real(os.homedir());
   if (path.parse(home).root !== home && within(home, dir)) return dir === home ? 'your home folder' : `a folder holding your home folder (${home})`;
+  for (const system of SYSTEM_FOLDERS) {
+    if (within(dir, system) || within(system, dir)) return dir === system ? `the system folder ${system}` : `a folder holding or inside the system folder ${system}`;
+  }
   for (const secrets of HOME_SECRETS.map((name) => path.join(home, name))) {
     if (within(dir, secrets) || within(secrets, dir)) return `${dir === secrets ? '' : 'a folder holding or inside '}${secrets}, which holds credentials`;
   }
@@ -23,6 +26,12 @@ export function unshareableReason(imagesDir: string, forbidden: { outDir: string
   }
   return undefined;
 }
+
+/**
+ * The host's own configuration, secrets and kernel interfaces (POSIX layout). /root is left to the
+ * home-folder rules: as root, a project under /root is normal.
+ */
+const SYSTEM_FOLDERS = ['/etc', '/boot', '/dev', '/proc', '/sys', '/run', '/var/lib', '/var/run'];
 
 /** Folders in the home folder that hold credentials: never shared, nor anything around them. */
 const HOME_SECRETS = ['.ssh', '.gnupg', '.kube', '.aws', '.docker'];
