@@ -2,7 +2,7 @@ import { kitSystemImages } from '../src/kit/components.js';
 import type { LabModel } from '../src/model.js';
 import { CLUSTER_CIDR, SERVICE_CIDR } from '../src/lab-network.js';
 import { PROVIDERS } from '../src/providers/index.js';
-import { header, renderTemplate } from '../src/render.js';
+import { renderTemplate } from '../src/render.js';
 import type { Artifact } from './artifact.js';
 import { NODE_DNS_RESOLV_CONF, NODE_KUBELET_CONFIG } from './provision.js';
 
@@ -32,7 +32,6 @@ export async function renderClusterYml(model: LabModel): Promise<Artifact> {
   const kit = model.images.system === 'kit';
   const { sharesHostKernel, loopbackResolver } = PROVIDERS[model.provider.type];
   const content = await renderTemplate('cluster.yml.hbs', 'yaml', {
-    header: header(model.specPath),
     name: model.name,
     kubernetesVersion: model.kubernetesVersion,
     sshKeyPath: model.ssh.privateKeyPath,
@@ -55,6 +54,6 @@ export async function renderClusterYml(model: LabModel): Promise<Artifact> {
     cniOptions: model.cni.options,
     // ingress-nginx cannot be built offline: a kit cluster has no ingress controller.
     ingressProvider: kit ? 'none' : 'nginx',
-  });
+  }, model.specPath);
   return { path: 'cluster.yml', kind: 'yaml', content, executable: false };
 }

@@ -1,6 +1,6 @@
 import type { LabModel } from '../src/model.js';
 import { PROVIDERS } from '../src/providers/index.js';
-import { header, renderTemplate } from '../src/render.js';
+import { renderTemplate } from '../src/render.js';
 import type { Artifact } from './artifact.js';
 
 /**
@@ -75,7 +75,7 @@ export async function renderProvisionScripts(model: LabModel): Promise<Artifact[
   // A privileged container shares the host's swap and kernel modules: turning swap off there would
   // turn it off on the host, and modules can only be loaded by the host.
   const isContainer = PROVIDERS[model.provider.type].sharesHostKernel;
-  const common = { header: header(model.specPath), provider: model.provider.type };
+  const common = { provider: model.provider.type };
   const proxyEnv = proxyEnvironment(model);
   const data: Record<string, object> = {
     'system.sh': {
@@ -111,7 +111,7 @@ export async function renderProvisionScripts(model: LabModel): Promise<Artifact[
   const artifacts: Artifact[] = [];
   for (const step of provisionSteps(model)) {
     const name = step.path.slice('provision/'.length);
-    const content = await renderTemplate(`provision/${name}.hbs`, 'shell', data[name] ?? common);
+    const content = await renderTemplate(`provision/${name}.hbs`, 'shell', data[name] ?? common, model.specPath);
     artifacts.push({ path: step.path, kind: 'shell', content, executable: true });
   }
   return artifacts;

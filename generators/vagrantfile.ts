@@ -1,6 +1,6 @@
 import type { LabModel } from '../src/model.js';
 import { PROVIDERS } from '../src/providers/index.js';
-import { header, renderTemplate } from '../src/render.js';
+import { renderTemplate } from '../src/render.js';
 import type { Artifact } from './artifact.js';
 import { provisionSteps, type ProvisionStep } from './provision.js';
 
@@ -16,7 +16,6 @@ const RUBY_ARG: Record<ProvisionStep['args'][number], string> = {
 export async function renderVagrantfile(model: LabModel): Promise<Artifact> {
   const facts = PROVIDERS[model.provider.type];
   const content = await renderTemplate('Vagrantfile.hbs', 'ruby', {
-    header: header(model.specPath),
     name: model.name,
     box: model.provider.box,
     nodes: model.nodes.map((n) => ({ ...n, roles: n.roles.join(',') })),
@@ -30,6 +29,6 @@ export async function renderVagrantfile(model: LabModel): Promise<Artifact> {
     netmask: facts.netmaskAsPrefix ? String(model.network.prefix) : JSON.stringify(model.network.netmask),
     [facts.type]: facts.vagrantSettings(model),
     provisioners: provisionSteps(model).map((s) => ({ name: s.name, path: s.path, args: s.args.map((a) => RUBY_ARG[a]).join(', ') })),
-  });
+  }, model.specPath);
   return { path: 'Vagrantfile', kind: 'ruby', content, executable: false };
 }

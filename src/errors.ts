@@ -79,3 +79,22 @@ export class PrerequisiteError extends KubelabError {
     this.missing = missing;
   }
 }
+
+/**
+ * A value that cannot be written safely into a generated file (a quote in an apt string, a newline
+ * in an environment file). Validation rejects such values first; this is the second line.
+ */
+export class UnsafeValueError extends KubelabError {
+  constructor(what: string, value: string, reason: string) {
+    super(`cannot write ${JSON.stringify(value)} ${what}: ${reason}`, {
+      hint: 'the spec should have been rejected: fix the value in the spec, and report this as a kubelab bug',
+    });
+  }
+}
+
+/** The output folder holds something kubelab must not write through or delete. */
+export class UnsafeOutputError extends KubelabError {
+  constructor(message: string, hint: string) {
+    super(message, { hint, exitCode: 3 });
+  }
+}

@@ -113,6 +113,9 @@ describe('kubelab generate: a bad spec', { concurrency: true }, () => {
     const dir = await tempDir('cli');
     const { stderr } = await fails(dir, ['generate', '--spec', 'nope.yaml'], 2);
     assert.match(stderr, /nope\.yaml: error: cannot read the spec: ENOENT/);
+    assert.match(stderr, /hint: run kubelab where your kubelab\.yaml is, or pass it with --spec FILE/);
+    const folder = await fails(dir, ['generate', '--spec', '.'], 2);
+    assert.match(folder.stderr, /hint: pass the file in it: --spec kubelab\.yaml/);
     assert.deepEqual(await fs.readdir(dir), []);
   });
 });
@@ -321,20 +324,29 @@ describe('kubelab generate: a write that fails leaves the previous output intact
     assert.equal((await kubelab(dir, ['generate', '--check'], user)).code, 0);
   });
 
-  test('a staging file that cannot be written (in this process, whose staging names are known)', async () => {
+  test('a staging file that cannot be written (a full disk, simulated in this process)', async () => {
     const { out, spec } = await lab();
     await editSpec(spec, (s) => s.replace('count: 2', 'count: 3'));
-    // generate() stages provision/system.sh as .system.sh.kubelab-PID.tmp: a folder there makes
-    // writing it fail after the Vagrantfile and cluster.yml were staged, as a full disk would.
-    const blocker = path.join(out, 'provision', `.system.sh.kubelab-${process.pid}.tmp`);
-    await fs.mkdirp(blocker);
+    // Staging names are unpredictable: the failure is injected where provision/system.sh is staged,
+    // after the Vagrantfile and cluster.yml were, as a full disk would make it.
+    const open = fs.promises.open;
+    fs.promises.open = (async (...args: Parameters<typeof open>) => {
+      const handle = await open(...args);
+      if (path.basename(String(args[0])).startsWith('.system.sh.kubelab-')) {
+        handle.writeFile = () => Promise.reject(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+      }
+      return handle;
+    }) as typeof open;
     const before = await snapshot(out);
-    delete before[`provision/.system.sh.kubelab-${process.pid}.tmp/`];
-    await assert.rejects(generate({ spec, out }), (err: Error) => {
-      assert.match(err.message, /^cannot write .*provision\/system\.sh \(EISDIR\); nothing was changed$/);
-      return true;
-    });
-    assert.deepEqual(await snapshot(out), before, 'nothing changed, and the failed staging path is cleaned up');
+    try {
+      await assert.rejects(generate({ spec, out }), (err: Error) => {
+        assert.match(err.message, /^cannot write .*provision\/system\.sh \(ENOSPC\); nothing was changed$/);
+        return true;
+      });
+    } finally {
+      fs.promises.open = open;
+    }
+    assert.deepEqual(await snapshot(out), before, 'nothing changed, and the half-written staging file is removed');
     assert.deepEqual(await leftovers(out), []);
   });
 });

@@ -87,7 +87,10 @@ describe('generator: Vagrantfile', () => {
   });
 
   test('values are Ruby string literals: quotes and interpolation are escaped', async () => {
-    const { content } = await renderVagrantfile(await model(`provider:\n  type: docker\n  docker:\n    image: 'a"b#{exit}c\\d'\n${ONE_NODE}`));
+    // The schema rejects such an image; the Vagrantfile must be safe even without that check.
+    const lab = await model(`provider:\n  type: docker\n${ONE_NODE}`);
+    lab.provider.docker.image = 'a"b#{exit}c\\d';
+    const { content } = await renderVagrantfile(lab);
     assert.deepEqual(lines(content, /d\.image/), ['d.image = "a\\"b\\#{exit}c\\\\d"']);
   });
 });

@@ -200,6 +200,7 @@ function constraints(schema: JsonSchema, types: string[]): string[] {
     if (typeof schema.minLength === 'number' && schema.minLength > 0) {
       out.push(schema.minLength === 1 ? 'not empty' : `at least ${schema.minLength} characters`);
     }
+    if (typeof schema.maxLength === 'number') out.push(`at most ${schema.maxLength} characters`);
     // A pattern without wording would only show a regular expression; say that there is a rule at least.
     if (typeof schema.pattern === 'string' && typeof schema['x-expected'] !== 'string') out.push(`matching \`${schema.pattern}\``);
   }
@@ -208,6 +209,7 @@ function constraints(schema: JsonSchema, types: string[]): string[] {
     if (typeof schema.maxItems === 'number') out.push(`at most ${schema.maxItems} items`);
     if (schema.uniqueItems === true) out.push('no duplicates');
   }
+  if (applies('object') && typeof schema.maxProperties === 'number') out.push(`at most ${schema.maxProperties} keys`);
   return out;
 }
 

@@ -1,5 +1,6 @@
 import type { MachineOp } from '../providers/driver.js';
 import type { LabSnapshot, NodeRef } from './types.js';
+import { shellQuote } from '../quote.js';
 
 /** A script exits with this code, after a `KUBELAB-ERROR: …` line, when it refused and changed nothing. */
 export const REFUSED_EXIT = 3;
@@ -34,10 +35,9 @@ export function nodeByName(lab: LabSnapshot, name: string): NodeRef {
   return node;
 }
 
-/** 'it''s' quoting for bash. */
+/** One shell word for bash: kubelab's one shell quoter (src/quote.ts). */
 export function sh(value: string | number): string {
-  const text = String(value);
-  return /^[A-Za-z0-9_./:,=+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+  return shellQuote(String(value));
 }
 
 /**

@@ -10,6 +10,7 @@ import { KIT_KUBERNETES_VERSIONS, kitTarballName } from './components.js';
 import { writeKitManifest, type KitManifest } from './manifest.js';
 import { BINARY_STEPS, SOURCE_ENV, binaryVersions, imageRecipes, type BinaryStep, type ImageRecipe } from './plan.js';
 import { locateSources, type LocatedSource, type SourceId } from './sources.js';
+import { shellQuote } from '../quote.js';
 
 export interface KitBuildOptions {
   kubernetesVersion: string;
@@ -254,8 +255,4 @@ async function compressor(): Promise<string> {
 
 function stepLog(cache: KitCacheLayout, name: string): string {
   return path.join(cache.logs, `${name}.log`);
-}
-
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
 }

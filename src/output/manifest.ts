@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'fs-extra';
 import path from 'node:path';
 import type { Artifact } from '../../generators/artifact.js';
+import { isPlainRelative } from './safe-path.js';
 
 export const MANIFEST_FILE = 'kubelab.manifest.json';
 
@@ -9,6 +10,11 @@ export interface ManifestEntry {
   path: string;
   sha256: string;
   executable: boolean;
+  /**
+   * Set only while a generate is replacing the file: what it was before. A run interrupted between
+   * files leaves either state on disk, and both are kubelab's own.
+   */
+  previous?: { sha256: string; executable: boolean };
 }
 
 /** What kubelab generated last time: lets it tell its own files from hand edits. */
@@ -46,7 +52,7 @@ export async function readManifest(outDir: string): Promise<Manifest | undefined
     const parsed = JSON.parse(text) as Partial<Manifest>;
     if (parsed.generatedBy === 'kubelab' && Array.isArray(parsed.files)) {
       // Its paths decide what gets removed: an edited manifest must not reach outside the folder.
-      return { ...(parsed as Manifest), files: parsed.files.filter((f: Partial<ManifestEntry> | null) => isInside(f?.path)) };
+      return { ...(parsed as Manifest), files: parsed.files.filter((f: Partial<ManifestEntry> | null) => isPlainRelative(f?.path)) };
     }
   } catch {
     // A manifest that cannot be read is treated as absent: every file then counts as not ours.
@@ -54,19 +60,21 @@ export async function readManifest(outDir: string): Promise<Manifest | undefined
   return undefined;
 }
 
-/** A plain relative path that stays inside the output folder, as kubelab writes them. */
-function isInside(rel: unknown): boolean {
-  return typeof rel === 'string' && rel !== '' && !path.isAbsolute(rel) && !rel.includes('\\') && rel.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+/** True when the file on disk is this manifest entry, as written or (mid-generate) as it was before. */
+export function isRecorded(onDisk: { sha256: string; executable: boolean }, entry: ManifestEntry): boolean {
+  const same = (s: { sha256: string; executable: boolean }): boolean => s.sha256 !== '' && s.sha256 === onDisk.sha256 && s.executable === onDisk.executable;
+  return same(entry) || (entry.previous !== undefined && same(entry.previous));
 }
 
 /**
  * The state of one file on disk: its hash and executable bit, or undefined when it is missing.
- * Something other than a file in its place (a directory) has an empty hash, which matches nothing.
+ * Something other than a file in its place (a directory, a symbolic link) has an empty hash, which
+ * matches nothing.
  */
 export async function fileState(outDir: string, rel: string): Promise<{ sha256: string; executable: boolean } | undefined> {
   const file = path.join(outDir, rel);
   try {
-    const stat = await fs.stat(file);
+    const stat = await fs.lstat(file);
     if (!stat.isFile()) return { sha256: '', executable: false };
     return { sha256: sha256(await fs.readFile(file)), executable: (stat.mode & 0o100) !== 0 };
   } catch (err) {

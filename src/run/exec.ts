@@ -80,6 +80,8 @@ export interface RunOptions {
   stdio?: 'pipe' | 'inherit';
   /** What kubelab needs the program for, named when it is missing. */
   purpose?: string;
+  /** Keep the output's last newline (by default it is dropped, as a shell's $(…) does). */
+  stripFinalNewline?: boolean;
   /** Run as another user (tests that must not be root). */
   uid?: number;
   gid?: number;
@@ -112,6 +114,7 @@ export async function run(file: string, args: readonly string[], options: RunOpt
     all: !inherit,
     reject: false,
     timeout: options.timeoutMs ?? TIMEOUTS.query,
+    stripFinalNewline: options.stripFinalNewline ?? true,
     ...(options.uid === undefined ? {} : { uid: options.uid }),
     ...(options.gid === undefined ? {} : { gid: options.gid }),
   });

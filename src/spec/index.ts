@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { SpecError, type SpecProblem } from '../errors.js';
 import type { LabModel } from '../model.js';
+import { MAX_NODES, countNodes } from './limits.js';
 import { loadSpec } from './load.js';
 import { normalize } from './normalize.js';
 import { checkSemantics } from './semantic.js';
@@ -16,6 +17,21 @@ export async function compileSpec(specFile: string, outDir: string): Promise<Com
   const source = await loadSpec(specFile);
   const { spec, problems } = validateSchema(source);
   if (!spec) throw new SpecError(problems.sort(byPlace));
+  const total = countNodes(spec.nodes);
+  if (total > MAX_NODES) {
+    const pos = source.locate(['nodes']);
+    throw new SpecError([
+      {
+        severity: 'error',
+        file: source.file,
+        line: pos?.line,
+        column: pos?.column,
+        path: 'nodes',
+        message: `the spec asks for ${total} nodes; a lab has at most ${MAX_NODES}`,
+        hint: `lower the \`count\` of your groups so that the nodes add up to ${MAX_NODES} or fewer`,
+      },
+    ]);
+  }
   const normalized = normalize(spec, { source, specFile: path.resolve(specFile), outDir: path.resolve(outDir) });
   const all = [...normalized.problems, ...checkSemantics(spec, normalized.model, source)];
   // One bad value can be met once per node that uses it (defaults.memory): report it once.

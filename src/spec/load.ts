@@ -1,5 +1,7 @@
 import fs from 'fs-extra';
-import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import path from 'node:path';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { MAX_SPEC_BYTES } from './limits.js';
 import { SpecError, type SpecProblem } from '../errors.js';
 
 export type SpecPath = readonly (string | number)[];
@@ -25,7 +27,9 @@ export function formatPath(path: SpecPath): string {
 /** Parses YAML (JSON is accepted as the YAML subset it is) and keeps positions for messages. */
 export function parseSpec(file: string, text: string): SourceSpec {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // The yaml package's own duplicate-key check compares each key with every other (a 1.6 MB spec
+  // took 45 s); duplicateKeys does it in one pass.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const problems: SpecProblem[] = doc.errors.map((e) => {
     const pos = lineCounter.linePos(e.pos[0]);
     return {
@@ -38,6 +42,7 @@ export function parseSpec(file: string, text: string): SourceSpec {
       hint: 'fix the YAML syntax first; indentation and unquoted colons are the usual causes',
     };
   });
+  if (problems.length === 0) problems.push(...duplicateKeys(file, doc, lineCounter));
   if (problems.length > 0) throw new SpecError(problems);
   const data: unknown = doc.toJS();
   if (data === null || data === undefined) {
@@ -51,11 +56,21 @@ export function parseSpec(file: string, text: string): SourceSpec {
 export async function loadSpec(file: string): Promise<SourceSpec> {
   let text: string;
   try {
+    // Refused before reading: the size, not the content, would make parsing slow.
+    const { size } = await fs.stat(file);
+    if (size > MAX_SPEC_BYTES) throw tooLarge(file, size);
     text = await fs.readFile(file, 'utf8');
+    if (Buffer.byteLength(text) > MAX_SPEC_BYTES) throw tooLarge(file, Buffer.byteLength(text)); // grew while read
   } catch (err) {
-    throw new SpecError([
-      { severity: 'error', file, path: '', message: `cannot read the spec: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, hint: 'pass the spec with --spec FILE' },
-    ]);
+    if (err instanceof SpecError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const [message, hint] =
+      code === 'ENOENT'
+        ? [`cannot read the spec: ENOENT, no such file`, 'run kubelab where your kubelab.yaml is, or pass it with --spec FILE; the README has an example to start from']
+        : code === 'EISDIR'
+          ? ['cannot read the spec: EISDIR, it is a folder', `pass the file in it: --spec ${path.join(file, 'kubelab.yaml')}`]
+          : [`cannot read the spec: ${code ?? String(err)}`, 'check that the file is readable, or pass another with --spec FILE'];
+    throw new SpecError([{ severity: 'error', file, path: '', message, hint }]);
   }
   return parseSpec(file, text);
 }
@@ -82,4 +97,44 @@ function locateKey(doc: Document, lineCounter: LineCounter, path: SpecPath): { l
 
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
+}
+
+function tooLarge(file: string, size: number): SpecError {
+  return new SpecError([
+    {
+      severity: 'error',
+      file,
+      path: '',
+      message: `the spec is ${size} bytes; kubelab reads specs of at most ${MAX_SPEC_BYTES} bytes (1 MiB)`,
+      hint: 'a lab spec is a few kilobytes: use `count` for groups of nodes instead of listing each one',
+    },
+  ]);
+}
+
+/** Keys that appear twice in one mapping, placed on the second; linear in the size of the spec. */
+function duplicateKeys(file: string, doc: Document, lineCounter: LineCounter): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key: unknown = isScalar(pair.key) ? pair.key.value : isNode(pair.key) ? String(pair.key) : pair.key;
+        if (!seen.has(key)) {
+          seen.add(key);
+          continue;
+        }
+        const pos = isNode(pair.key) && pair.key.range ? lineCounter.linePos(pair.key.range[0]) : undefined;
+        problems.push({
+          severity: 'error',
+          file,
+          line: pos?.line,
+          column: pos?.col,
+          path: '',
+          message: 'YAML syntax: Map keys must be unique',
+          hint: `\`${String(key)}\` appears twice in one mapping: remove one, or merge the two into one entry`,
+        });
+      }
+    },
+  });
+  return problems;
 }

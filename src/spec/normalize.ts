@@ -8,6 +8,7 @@ import { CLUSTER_CIDR, FIRST_NODE_HOST, SERVICE_CIDR } from '../lab-network.js';
 import { PROVIDERS } from '../providers/index.js';
 import { parseMemoryMiB } from '../units.js';
 import { formatPath, type SourceSpec, type SpecPath } from './load.js';
+import { unshareableReason } from './shared-folder.js';
 import type { CniPlugin, SpecDocument, SystemImages } from './types.js';
 
 export interface NormalizeContext {
@@ -55,6 +56,14 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
   if (spec.proxy?.http !== undefined) url(['proxy', 'http'], spec.proxy.http);
   if (spec.proxy?.https !== undefined) url(['proxy', 'https'], spec.proxy.https);
   const mirrorUrl = spec.registryMirror && url(['registryMirror', 'url'], spec.registryMirror.url);
+  if (spec.provider.syncedFolder !== 'none') {
+    const imagesDir = path.resolve(path.dirname(ctx.specFile), spec.images.dir);
+    const keyFiles = spec.ssh.privateKey === undefined ? [] : [path.resolve(path.dirname(ctx.specFile), spec.ssh.privateKey)];
+    const reason = unshareableReason(imagesDir, { outDir: ctx.outDir, keyFiles });
+    if (reason !== undefined) {
+      problem(['images', 'dir'], `${JSON.stringify(spec.images.dir)} is ${reason}; every machine could read it`, 'give the images a folder of their own, such as `images.dir: .images` beside the spec');
+    }
+  }
   const system = systemImages(spec);
   const plugin = cniPlugin(spec, system);
   const model: LabModel = {

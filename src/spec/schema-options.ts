@@ -9,7 +9,7 @@ export const AJV_OPTIONS = {
 } as const;
 
 /** Keywords of our own in the schema, which ajv's strict mode must be told about. */
-export const SCHEMA_VOCABULARY = ['x-expected'] as const;
+export const SCHEMA_VOCABULARY = ['x-expected', 'x-hint'] as const;
 
 /** The compiled validator, written next to validate.js by the build (CommonJS: what ajv emits). */
 export const VALIDATOR_FILE = 'schema-validator.cjs';

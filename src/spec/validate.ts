@@ -34,7 +34,7 @@ function validator(): ValidateFunction {
  */
 export function validateSchema(source: SourceSpec): { spec: SpecDocument | undefined; problems: SpecProblem[] } {
   const validate = validator();
-  const data = structuredClone(source.data);
+  const data = expandShortForms(structuredClone(source.data));
   if (validate(data)) return { spec: data as SpecDocument, problems: [] };
   const problems: SpecProblem[] = [];
   const seen = new Set<string>();
@@ -47,6 +47,19 @@ export function validateSchema(source: SourceSpec): { spec: SpecDocument | undef
     problems.push(problem);
   }
   return { spec: undefined, problems };
+}
+
+/**
+ * Short forms people type first, rewritten to the full form before validation (the schema admits
+ * them too, for editors): `provider: docker` is `provider: {type: docker}`.
+ */
+function expandShortForms(data: unknown): unknown {
+  if (isRecord(data) && typeof data.provider === 'string') data.provider = { type: data.provider };
+  return data;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function pointerToPath(pointer: string): (string | number)[] {
@@ -64,7 +77,7 @@ function describe(err: ErrorObject, source: SourceSpec): SpecProblem | undefined
   const expected = typeof parent?.['x-expected'] === 'string' ? parent['x-expected'] : undefined;
   const got = JSON.stringify(err.data);
   let message: string;
-  let hint: string | undefined;
+  let hint: string | undefined = typeof parent?.['x-hint'] === 'string' ? parent['x-hint'] : undefined;
   let at = path;
   // Problems with a key itself are placed on the key, not on the value after it.
   let onKey = false;
@@ -72,6 +85,8 @@ function describe(err: ErrorObject, source: SourceSpec): SpecProblem | undefined
     case 'required': {
       const missing = (err.params as { missingProperty: string }).missingProperty;
       message = `missing required key \`${missing}\``;
+      const described = (parent?.properties as Record<string, JsonSchema> | undefined)?.[missing]?.description;
+      hint = `add \`${missing}:\` here${typeof described === 'string' ? ` (${described.replace(/\.$/, '')})` : ''}`;
       break;
     }
     case 'additionalProperties': {
@@ -87,6 +102,7 @@ function describe(err: ErrorObject, source: SourceSpec): SpecProblem | undefined
     case 'type': {
       const type = (err.params as { type: string | string[] }).type;
       message = `expected ${expected ?? typeWords(type)}, got ${got}`;
+      hint = typeHint(type, err.data, parent);
       break;
     }
     case 'enum': {
@@ -118,6 +134,16 @@ function describe(err: ErrorObject, source: SourceSpec): SpecProblem | undefined
     case 'minLength':
       message = 'must not be empty';
       break;
+    case 'maxLength':
+    case 'maxItems':
+    case 'maxProperties': {
+      const limit = (err.params as { limit: number }).limit;
+      const what = err.keyword === 'maxLength' ? 'characters' : err.keyword === 'maxItems' ? 'items' : 'keys';
+      const size = err.keyword === 'maxLength' ? String(err.data).length : Array.isArray(err.data) ? err.data.length : Object.keys(err.data as object).length;
+      message = `has ${size} ${what}; at most ${limit} are allowed here`;
+      if (path.length === 1 && path[0] === 'nodes') hint = `a lab has at most ${limit} nodes: use \`count\` for groups, and fewer of them`;
+      break;
+    }
     default:
       message = err.message ?? `fails the \`${err.keyword}\` rule`;
   }
@@ -128,6 +154,23 @@ function describe(err: ErrorObject, source: SourceSpec): SpecProblem | undefined
   }
   const pos = source.locate(at, onKey ? 'key' : 'value');
   return { severity: 'error', file: source.file, line: pos?.line, column: pos?.column, path: formatPath(at), message, hint };
+}
+
+/** What to write instead, for the type mistakes people make: quotes around numbers, a value for a list. */
+function typeHint(type: string | string[], data: unknown, parent: JsonSchema | undefined): string | undefined {
+  const types = Array.isArray(type) ? type : [type];
+  const text = typeof data === 'string' ? data : JSON.stringify(data);
+  if (types.includes('boolean')) return 'write true or false, without quotes';
+  if (types.includes('integer') || types.includes('number')) {
+    return typeof data === 'string' && /^-?[0-9]+$/.test(data.trim()) ? `write the number without quotes: ${data.trim()}` : 'write a whole number such as 2';
+  }
+  if (types.includes('array')) return `write a list: [${text}], or one \`- item\` per line`;
+  if (types.includes('object')) {
+    const keys = Object.keys((parent?.properties as JsonSchema | undefined) ?? {});
+    return keys.length > 0 ? `write a mapping, with any of these keys indented under it: ${keys.join(', ')}` : 'write a mapping of KEY: VALUE lines indented under it';
+  }
+  if (types.includes('string')) return `put the value in quotes: "${text}"`;
+  return undefined;
 }
 
 function typeWords(type: string | string[]): string {
