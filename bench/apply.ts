@@ -30,9 +30,21 @@ const PUBLISHED = { kind: 33, k3d: 20, minikube: 51 };
 function spec(workers: number, images: 'kit' | 'rancher'): string {
   const nodes = ['  - name: cp', `    roles: [etcd, controlplane${workers === 0 ? ', worker' : ''}]`, '    memory: 3G'];
   if (workers > 0) nodes.push('  - name: worker', `    count: ${workers}`, '    roles: [worker]');
-  return ['name: klbench', 'provider:', '  type: docker', 'network:', `  cidr: ${CIDR}`, 'defaults:', '  cpus: 2', '  memory: 1536M', 'nodes:', ...nodes, 'images:', `  system: ${images}`, ''].join(
-    '\n',
-  );
+  return [
+    'name: klbench',
+    'provider:',
+    '  type: docker',
+    'network:',
+    `  cidr: ${CIDR}`,
+    'defaults:',
+    '  cpus: 2',
+    '  memory: 1536M',
+    'nodes:',
+    ...nodes,
+    'images:',
+    `  system: ${images}`,
+    '',
+  ].join('\n');
 }
 
 async function kubelab(cwd: string, args: string[], env: Record<string, string> = {}) {
@@ -101,14 +113,19 @@ for (const nodes of [1, 3]) {
   process.stderr.write(`${nodes} node(s): ${phases.map(s).join(', ')}\n`);
 }
 table(clusterRows);
-console.log(`published single-node time to Kubernetes (minikube's benchmark): ${Object.entries(PUBLISHED).map(([k, v]) => `${k} ${v} s`).join(', ')}`);
+console.log(
+  `published single-node time to Kubernetes (minikube's benchmark): ${Object.entries(PUBLISHED)
+    .map(([k, v]) => `${k} ${v} s`)
+    .join(', ')}`,
+);
 
 // 3. Machines only.
 if (process.env.KUBELAB_BENCH_MACHINES) {
   console.log();
   const rows = [['machines', 'serial (--jobs 1)', 'concurrent (--jobs N)', 'speed-up']];
   for (const nodes of [1, 3, 6]) {
-    const time = async (jobs: number): Promise<number> => inLab(nodes, 'rancher', async (dir) => (await kubelab(dir, ['apply', '--machines-only', '--jobs', String(jobs)])).seconds);
+    const time = async (jobs: number): Promise<number> =>
+      inLab(nodes, 'rancher', async (dir) => (await kubelab(dir, ['apply', '--machines-only', '--jobs', String(jobs)])).seconds);
     const serial = await time(1);
     const concurrent = nodes === 1 ? serial : await time(nodes);
     rows.push([String(nodes), s(serial), s(concurrent), `${(serial / concurrent).toFixed(2)}x`]);

@@ -17,7 +17,20 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const cli = path.join(root, 'dist', 'src', 'cli.js');
 const RUNS = Number(process.env.KUBELAB_BENCH_RUNS ?? 9);
 
-const BIG_SPEC = ['name: big', 'provider:', '  type: docker', 'network:', '  cidr: 192.168.250.0/24', 'nodes:', '  - name: cp', '    roles: [etcd, controlplane]', '  - name: w', '    count: 49', '    roles: [worker]', ''].join('\n');
+const BIG_SPEC = [
+  'name: big',
+  'provider:',
+  '  type: docker',
+  'network:',
+  '  cidr: 192.168.250.0/24',
+  'nodes:',
+  '  - name: cp',
+  '    roles: [etcd, controlplane]',
+  '  - name: w',
+  '    count: 49',
+  '    roles: [worker]',
+  '',
+].join('\n');
 
 async function wallMs(args: string[], cwd: string, env: Record<string, string>, before?: () => Promise<void>): Promise<number> {
   await before?.();
@@ -50,7 +63,11 @@ try {
     ['node -e 0', await measure(['node', '-e', '0'], dir, env), undefined],
     ['kubelab --help', await measure(['node', cli, '--help'], dir, env), 150],
     ['kubelab validate (the example)', await measure(['node', cli, 'validate'], root, env), 250],
-    ['kubelab generate, 50 nodes, empty format cache', await measure(['node', cli, 'generate'], big, env, async () => Promise.all([freshOut(), fs.remove(cache)]).then(() => undefined)), undefined],
+    [
+      'kubelab generate, 50 nodes, empty format cache',
+      await measure(['node', cli, 'generate'], big, env, async () => Promise.all([freshOut(), fs.remove(cache)]).then(() => undefined)),
+      undefined,
+    ],
     ['kubelab generate, 50 nodes, warm format cache', await measure(['node', cli, 'generate'], big, env, freshOut), 500],
     ['kubelab generate --check, 50 nodes, warm', await measure(['node', cli, 'generate', '--check'], big, env), 500],
   ];

@@ -31,29 +31,34 @@ function kubeletExtraArgs(sharesHostKernel: boolean, loopbackResolver: boolean):
 export async function renderClusterYml(model: LabModel): Promise<Artifact> {
   const kit = model.images.system === 'kit';
   const { sharesHostKernel, loopbackResolver } = PROVIDERS[model.provider.type];
-  const content = await renderTemplate('cluster.yml.hbs', 'yaml', {
-    name: model.name,
-    kubernetesVersion: model.kubernetesVersion,
-    sshKeyPath: model.ssh.privateKeyPath,
-    sshUser: model.ssh.user,
-    nodes: model.nodes,
-    serviceCidr: SERVICE_CIDR,
-    clusterCidr: CLUSTER_CIDR,
-    clusterDnsServer: clusterDnsServer(SERVICE_CIDR),
-    kit,
-    kitTarball: model.images.kitTarball ?? '',
-    systemImages: systemImages(model),
-    // Containers share the host's swap, which the lab must not turn off.
-    failSwapOn: !sharesHostKernel,
-    // A node container cannot raise nf_conntrack_max: "0" makes kube-proxy leave it as it is.
-    kubeproxyExtraArgs: sharesHostKernel ? { 'conntrack-max-per-core': '0' } : undefined,
-    // A loopback resolver in the node's resolv.conf is CoreDNS itself inside its pod; and a kubelet on
-    // the host's kernel sees the host's capacity, so the node's file reserves what the machine lacks.
-    kubeletExtraArgs: kubeletExtraArgs(sharesHostKernel, loopbackResolver),
-    cniPlugin: model.cni.plugin,
-    cniOptions: model.cni.options,
-    // ingress-nginx cannot be built offline: a kit cluster has no ingress controller.
-    ingressProvider: kit ? 'none' : 'nginx',
-  }, model.specPath);
+  const content = await renderTemplate(
+    'cluster.yml.hbs',
+    'yaml',
+    {
+      name: model.name,
+      kubernetesVersion: model.kubernetesVersion,
+      sshKeyPath: model.ssh.privateKeyPath,
+      sshUser: model.ssh.user,
+      nodes: model.nodes,
+      serviceCidr: SERVICE_CIDR,
+      clusterCidr: CLUSTER_CIDR,
+      clusterDnsServer: clusterDnsServer(SERVICE_CIDR),
+      kit,
+      kitTarball: model.images.kitTarball ?? '',
+      systemImages: systemImages(model),
+      // Containers share the host's swap, which the lab must not turn off.
+      failSwapOn: !sharesHostKernel,
+      // A node container cannot raise nf_conntrack_max: "0" makes kube-proxy leave it as it is.
+      kubeproxyExtraArgs: sharesHostKernel ? { 'conntrack-max-per-core': '0' } : undefined,
+      // A loopback resolver in the node's resolv.conf is CoreDNS itself inside its pod; and a kubelet on
+      // the host's kernel sees the host's capacity, so the node's file reserves what the machine lacks.
+      kubeletExtraArgs: kubeletExtraArgs(sharesHostKernel, loopbackResolver),
+      cniPlugin: model.cni.plugin,
+      cniOptions: model.cni.options,
+      // ingress-nginx cannot be built offline: a kit cluster has no ingress controller.
+      ingressProvider: kit ? 'none' : 'nginx',
+    },
+    model.specPath,
+  );
   return { path: 'cluster.yml', kind: 'yaml', content, executable: false };
 }

@@ -9,11 +9,6 @@ export type { Artifact } from './artifact.js';
 
 /** Every file of the output folder, in a fixed order, rendered in memory. */
 export async function renderAll(model: LabModel): Promise<Artifact[]> {
-  const artifacts = [
-    await renderVagrantfile(model),
-    await renderClusterYml(model),
-    ...(await renderProvisionScripts(model)),
-    await renderGitignore(model),
-  ];
+  const artifacts = [await renderVagrantfile(model), await renderClusterYml(model), ...(await renderProvisionScripts(model)), await renderGitignore(model)];
   return artifacts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -15,20 +15,25 @@ const RUBY_ARG: Record<ProvisionStep['args'][number], string> = {
 
 export async function renderVagrantfile(model: LabModel): Promise<Artifact> {
   const facts = PROVIDERS[model.provider.type];
-  const content = await renderTemplate('Vagrantfile.hbs', 'ruby', {
-    name: model.name,
-    box: model.provider.box,
-    nodes: model.nodes.map((n) => ({ ...n, roles: n.roles.join(',') })),
-    publicKeyPath: model.ssh.publicKeyPath,
-    publicKeyNote: model.ssh.managed
-      ? 'Written by `kubelab apply` before the machines start; never committed.'
-      : 'The public half of ssh.privateKey in the spec.',
-    imagesHostDir: model.images.hostDir,
-    guestImagesDir: model.images.guestDir,
-    syncedFolderType: model.provider.syncedFolderType,
-    netmask: facts.netmaskAsPrefix ? String(model.network.prefix) : JSON.stringify(model.network.netmask),
-    [facts.type]: facts.vagrantSettings(model),
-    provisioners: provisionSteps(model).map((s) => ({ name: s.name, path: s.path, args: s.args.map((a) => RUBY_ARG[a]).join(', ') })),
-  }, model.specPath);
+  const content = await renderTemplate(
+    'Vagrantfile.hbs',
+    'ruby',
+    {
+      name: model.name,
+      box: model.provider.box,
+      nodes: model.nodes.map((n) => ({ ...n, roles: n.roles.join(',') })),
+      publicKeyPath: model.ssh.publicKeyPath,
+      publicKeyNote: model.ssh.managed
+        ? 'Written by `kubelab apply` before the machines start; never committed.'
+        : 'The public half of ssh.privateKey in the spec.',
+      imagesHostDir: model.images.hostDir,
+      guestImagesDir: model.images.guestDir,
+      syncedFolderType: model.provider.syncedFolderType,
+      netmask: facts.netmaskAsPrefix ? String(model.network.prefix) : JSON.stringify(model.network.netmask),
+      [facts.type]: facts.vagrantSettings(model),
+      provisioners: provisionSteps(model).map((s) => ({ name: s.name, path: s.path, args: s.args.map((a) => RUBY_ARG[a]).join(', ') })),
+    },
+    model.specPath,
+  );
   return { path: 'Vagrantfile', kind: 'ruby', content, executable: false };
 }

@@ -21,7 +21,18 @@ import { statusCommand } from './cli/status.js';
 import { validateCommand } from './cli/validate.js';
 import type { CommandModule } from 'yargs';
 
-const COMMANDS = [generateCommand, validateCommand, docsCommand, applyCommand, destroyCommand, statusCommand, faultCommand, boxCommand, kitCommand, kubectlCommand] as CommandModule[];
+const COMMANDS = [
+  generateCommand,
+  validateCommand,
+  docsCommand,
+  applyCommand,
+  destroyCommand,
+  statusCommand,
+  faultCommand,
+  boxCommand,
+  kitCommand,
+  kubectlCommand,
+] as CommandModule[];
 
 async function main(argv: string[]): Promise<void> {
   await yargs(argv)

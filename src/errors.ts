@@ -44,11 +44,9 @@ export class SpecError extends KubelabError {
 
   constructor(problems: SpecProblem[]) {
     const errors = problems.filter((p) => p.severity === 'error');
-    super(
-      `${errors.length} problem${errors.length === 1 ? '' : 's'} in the spec:\n` +
-        problems.map((p) => '  ' + formatProblem(p)).join('\n'),
-      { exitCode: EXIT.badInput },
-    );
+    super(`${errors.length} problem${errors.length === 1 ? '' : 's'} in the spec:\n` + problems.map((p) => '  ' + formatProblem(p)).join('\n'), {
+      exitCode: EXIT.badInput,
+    });
     this.problems = problems;
   }
 }

@@ -64,7 +64,7 @@ describe('fault quantities', () => {
 describe('fault selectors', () => {
   const nodes = LAB.nodes;
 
-  test('a node, a role, a count group, all, and comma lists, in the lab\'s order', () => {
+  test("a node, a role, a count group, all, and comma lists, in the lab's order", () => {
     assert.deepEqual(resolveSelector(nodes, 'cp', '--to'), ['cp']);
     assert.deepEqual(resolveSelector(nodes, 'worker', '--to'), ['worker-1', 'worker-2']);
     assert.deepEqual(resolveSelector(nodes, 'controlplane', '--to'), ['cp']);
@@ -137,14 +137,19 @@ describe('fault records and conflicts', () => {
   });
 
   test('a network fault between a node and itself is refused', () => {
-    assert.throws(() => partition(['cp'], ['cp'], false), (e: unknown) => e instanceof FaultInputError && /leave no traffic between two different nodes/.test(e.message));
+    assert.throws(
+      () => partition(['cp'], ['cp'], false),
+      (e: unknown) => e instanceof FaultInputError && /leave no traffic between two different nodes/.test(e.message),
+    );
   });
 
   test('network faults clash on a common direction only', () => {
     const active = [partition(['worker-1'], ['cp'], true, 1)];
     assert.deepEqual(findConflicts(partition(['cp'], ['worker-1'], true, 2), active), []);
     assert.deepEqual(findConflicts(partition(['worker-2'], ['cp'], false, 2), active), []);
-    assert.deepEqual(findConflicts(partition(['worker-1', 'worker-2'], ['cp'], false, 2), active), ['worker-1 -> cp already has f1 (partition worker-1 -> cp)']);
+    assert.deepEqual(findConflicts(partition(['worker-1', 'worker-2'], ['cp'], false, 2), active), [
+      'worker-1 -> cp already has f1 (partition worker-1 -> cp)',
+    ]);
     const loss = record({ kind: 'loss', percent: 5, from: ['cp'], to: ['worker-1'], oneWay: false }, 3);
     assert.equal(findConflicts(loss, active).length, 1, 'any network kind on the same direction');
   });
@@ -158,14 +163,18 @@ describe('fault records and conflicts', () => {
 
   test('a component clashes with itself on a node, kill and stop-component alike', () => {
     const kill = record({ kind: 'kill', component: 'kube-apiserver', nodes: ['cp'] }, 1);
-    assert.deepEqual(findConflicts(record({ kind: 'stop-component', component: 'kube-apiserver', nodes: ['cp'] }, 2), [kill]), ['kube-apiserver on cp is already under f1 (kill kube-apiserver on cp)']);
+    assert.deepEqual(findConflicts(record({ kind: 'stop-component', component: 'kube-apiserver', nodes: ['cp'] }, 2), [kill]), [
+      'kube-apiserver on cp is already under f1 (kill kube-apiserver on cp)',
+    ]);
     assert.deepEqual(findConflicts(record({ kind: 'kill', component: 'kube-scheduler', nodes: ['cp'] }, 2), [kill]), []);
   });
 
   test('a stopped, crashed or frozen node takes no other machine fault and nothing inside', () => {
     const freeze = record({ kind: 'freeze', nodes: ['worker-1', 'worker-2'] }, 1);
     assert.deepEqual(findConflicts(record({ kind: 'crash', nodes: ['worker-2'] }, 2), [freeze]), ['worker-2 is already under f1 (freeze worker-1, worker-2)']);
-    assert.deepEqual(findConflicts(partition(['worker-1'], ['cp'], true, 2), [freeze]), ['worker-1 cannot be reached inside: f1 (freeze worker-1, worker-2) is active']);
+    assert.deepEqual(findConflicts(partition(['worker-1'], ['cp'], true, 2), [freeze]), [
+      'worker-1 cannot be reached inside: f1 (freeze worker-1, worker-2) is active',
+    ]);
     assert.deepEqual(findConflicts(record({ kind: 'crash', nodes: ['cp'] }, 2), [freeze]), []);
     // The other way round is allowed: crashing a partitioned node is a fine experiment.
     assert.deepEqual(findConflicts(record({ kind: 'crash', nodes: ['cp'] }, 2), [partition(['worker-1'], ['cp'], false, 1)]), []);
@@ -173,18 +182,20 @@ describe('fault records and conflicts', () => {
 
   test('descriptions and the list table', () => {
     assert.equal(describeFault(record({ kind: 'bandwidth', rateBits: 1e6, from: ['worker-1'], to: ['cp'], oneWay: true })), 'bandwidth 1mbit worker-1 -> cp');
-    assert.equal(describeFault(record({ kind: 'delay', ms: 100, from: ['worker-1', 'worker-2'], to: ['cp'], oneWay: false })), 'delay 100ms worker-1,worker-2 <-> cp');
+    assert.equal(
+      describeFault(record({ kind: 'delay', ms: 100, from: ['worker-1', 'worker-2'], to: ['cp'], oneWay: false })),
+      'delay 100ms worker-1,worker-2 <-> cp',
+    );
     assert.equal(describeFault(record({ kind: 'mem-hog', bytes: 512 * 1024 ** 2, nodes: ['cp'] })), 'mem-hog 512MiB on cp');
     assert.equal(describeFault(record({ kind: 'cpu-hog', cpus: undefined, nodes: ['cp'] })), 'cpu-hog all CPUs on cp');
     assert.equal(describeFault(record({ kind: 'disk-fill', percent: 90, path: '/var', maxBytes: 1, nodes: ['cp'] })), 'disk-fill /var to 90% on cp');
-    const table = formatFaultTable([record({ kind: 'freeze', nodes: ['cp'] }, 1), record({ kind: 'crash', nodes: ['etcd'] }, 2, 60_000)], new Date(NOW.getTime() + 15_000));
+    const table = formatFaultTable(
+      [record({ kind: 'freeze', nodes: ['cp'] }, 1), record({ kind: 'crash', nodes: ['etcd'] }, 2, 60_000)],
+      new Date(NOW.getTime() + 15_000),
+    );
     assert.equal(
       table,
-      [
-        'ID  FAULT       NODES  SINCE    UNDONE',
-        'f1  freeze cp   cp     15s ago  by hand',
-        'f2  crash etcd  etcd   15s ago  in 45s',
-      ].join('\n'),
+      ['ID  FAULT       NODES  SINCE    UNDONE', 'f1  freeze cp   cp     15s ago  by hand', 'f2  crash etcd  etcd   15s ago  in 45s'].join('\n'),
     );
     assert.equal(formatFaultTable([]), 'no active faults');
   });

@@ -24,15 +24,28 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
     const progress = new Progress(process.stderr);
     const { signal, dispose } = interruptible((l) => progress.note(l));
     try {
-      const result = await apply({ spec: args.spec, out: args.out, jobs: args.jobs, rke: args.rke, machinesOnly: args['machines-only'], progress, signal, ...busyPolicy(args) });
+      const result = await apply({
+        spec: args.spec,
+        out: args.out,
+        jobs: args.jobs,
+        rke: args.rke,
+        machinesOnly: args['machines-only'],
+        progress,
+        signal,
+        ...busyPolicy(args),
+      });
       progress.finish();
       if (result.kubeconfig) {
         const rel = path.relative(process.cwd(), result.kubeconfig) || result.kubeconfig;
         const { machines, rke, ready } = result.phases;
         const phases = `machines ${machines.toFixed(1)}s, rke up ${(rke ?? 0).toFixed(1)}s, nodes Ready ${(ready ?? 0).toFixed(1)}s later`;
-        out(`lab ${result.model.name} is up in ${progress.elapsed()} (${phases}). Use it with:\n  kubelab kubectl get nodes -o wide\nor, with your own kubectl:\n  export KUBECONFIG=${rel}`);
+        out(
+          `lab ${result.model.name} is up in ${progress.elapsed()} (${phases}). Use it with:\n  kubelab kubectl get nodes -o wide\nor, with your own kubectl:\n  export KUBECONFIG=${rel}`,
+        );
       } else {
-        out(`lab ${result.model.name}: ${result.model.nodes.length} machine(s) up and provisioned in ${progress.elapsed()} (Kubernetes not installed: --machines-only)`);
+        out(
+          `lab ${result.model.name}: ${result.model.nodes.length} machine(s) up and provisioned in ${progress.elapsed()} (Kubernetes not installed: --machines-only)`,
+        );
       }
     } finally {
       progress.finish();

@@ -16,7 +16,11 @@ export interface BusyArgs {
 /** --wait and --stop-previous: what a command that changes the lab does when another one is at it. */
 export function busyOptions<T>(y: Argv<T>): Argv<T & BusyArgs> {
   return y
-    .option('wait', { type: 'boolean', default: false, describe: 'When another kubelab command is changing the lab (or what it started still runs), wait for it to end' })
+    .option('wait', {
+      type: 'boolean',
+      default: false,
+      describe: 'When another kubelab command is changing the lab (or what it started still runs), wait for it to end',
+    })
     .option('stop-previous', {
       type: 'boolean',
       default: false,

@@ -20,7 +20,8 @@ const descriptions = () => import('../fault/describe.js');
 
 const env = (args: LabArgs): FaultEnv => {
   const outDir = path.resolve(args.out);
-  if (!fs.existsSync(outDir)) throw new KubelabError(`${outDir} does not exist`, { hint: 'name the lab\'s output folder with --out, or bring the lab up with `kubelab apply`' });
+  if (!fs.existsSync(outDir))
+    throw new KubelabError(`${outDir} does not exist`, { hint: "name the lab's output folder with --out, or bring the lab up with `kubelab apply`" });
   return { outDir, note: err };
 };
 
@@ -39,7 +40,9 @@ async function runningLab(args: LabArgs): Promise<LabSnapshot> {
   const { model } = await compileSpec(args.spec, args.out);
   const key = path.join(path.resolve(args.out), model.ssh.privateKeyPath);
   if (!fs.existsSync(key)) {
-    throw new KubelabError(`lab ${model.name} is not up: ${key} does not exist`, { hint: 'bring it up with `kubelab apply` (--machines-only is enough for most faults)' });
+    throw new KubelabError(`lab ${model.name} is not up: ${key} does not exist`, {
+      hint: 'bring it up with `kubelab apply` (--machines-only is enough for most faults)',
+    });
   }
   return labSnapshot(model);
 }
@@ -99,7 +102,8 @@ function recoverCommand({ name, describe, done }: Recovery<FaultKind, RecoveryNa
   return {
     command: `${name} <nodes..>`,
     describe,
-    builder: (y) => labOptions(y).positional('nodes', { type: 'string', array: true, describe: 'Nodes, roles or groups' }) as Argv<LabArgs & { nodes: string[] }>,
+    builder: (y) =>
+      labOptions(y).positional('nodes', { type: 'string', array: true, describe: 'Nodes, roles or groups' }) as Argv<LabArgs & { nodes: string[] }>,
     handler: async (args) => {
       const lab = await runningLab(args);
       const { recoverNodes } = await engine();
@@ -127,7 +131,15 @@ const subcommands: CommandModule[] = [
     handler: async (args: LabArgs & { json: boolean }) => {
       const [{ listFaults }, { describeFault, formatFaultTable }] = await Promise.all([engine(), descriptions()]);
       const faults = await listFaults(env(args));
-      out(args.json ? JSON.stringify(faults.map(({ lab: _lab, ...f }) => ({ ...f, description: describeFault(f) })), null, 2) : formatFaultTable(faults));
+      out(
+        args.json
+          ? JSON.stringify(
+              faults.map(({ lab: _lab, ...f }) => ({ ...f, description: describeFault(f) })),
+              null,
+              2,
+            )
+          : formatFaultTable(faults),
+      );
     },
   }),
   command<LabArgs & { ids: string[]; at: string | undefined }>({
@@ -168,9 +180,13 @@ const subcommands: CommandModule[] = [
       const { clearFaults } = await engine();
       const result = await changingLab(args, 'clear', () => clearFaults(env(args), fallback));
       for (const line of result.swept) err(`swept ${line}`);
-      out(`cleared: ${result.undone.length ? result.undone.join(', ') : 'no active faults'}${result.swept.length ? `; removed ${result.swept.length} leftover(s)` : ''}`);
+      out(
+        `cleared: ${result.undone.length ? result.undone.join(', ') : 'no active faults'}${result.swept.length ? `; removed ${result.swept.length} leftover(s)` : ''}`,
+      );
       if (result.failed.length > 0) {
-        throw new KubelabError(`could not undo:\n  ${result.failed.join('\n  ')}`, { hint: 'they stay recorded; fix the cause and run kubelab fault clear again' });
+        throw new KubelabError(`could not undo:\n  ${result.failed.join('\n  ')}`, {
+          hint: 'they stay recorded; fix the cause and run kubelab fault clear again',
+        });
       }
     },
   }),

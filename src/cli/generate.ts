@@ -23,7 +23,9 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     const { result } = await withLabLock(path.resolve(args.out), { command: 'generate', busy: 'fail', note: err }, () =>
       generate({ spec: args.spec, out: args.out, force: args.force, log: err }),
     );
-    out(`${args.out}: ${result.written.length} written, ${result.unchanged.length} unchanged${result.removed.length ? `, ${result.removed.length} removed` : ''}`);
+    out(
+      `${args.out}: ${result.written.length} written, ${result.unchanged.length} unchanged${result.removed.length ? `, ${result.removed.length} removed` : ''}`,
+    );
     for (const file of result.written) out(`  wrote ${file}`);
     for (const file of result.removed) out(`  removed ${file}`);
   },

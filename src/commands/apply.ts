@@ -46,7 +46,14 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
   const outDir = path.resolve(options.out);
   return withLabLock(
     outDir,
-    { command: 'apply', busy: options.busy ?? 'fail', note: (l) => options.progress.note(l), signal: options.signal, graceMs: options.graceMs, retry: 'kubelab apply' },
+    {
+      command: 'apply',
+      busy: options.busy ?? 'fail',
+      note: (l) => options.progress.note(l),
+      signal: options.signal,
+      graceMs: options.graceMs,
+      retry: 'kubelab apply',
+    },
     (lock) => applyLocked(options, outDir, lock),
   );
 }
@@ -61,7 +68,9 @@ async function applyLocked(options: ApplyOptions, outDir: string, lock: LabLock)
   if (!options.machinesOnly && !rke) {
     progress.note(`rke was not found: the machines will be created and provisioned, then apply stops (${rkeHowToGet(model.rkeVersion)})`);
   } else if (rke && rke.version !== model.rkeVersion) {
-    progress.note(`warning: ${rke.path} is RKE ${rke.version ?? '(unknown version)'}, the spec pins ${model.rkeVersion}; Kubernetes ${model.kubernetesVersion} may not be supported`);
+    progress.note(
+      `warning: ${rke.path} is RKE ${rke.version ?? '(unknown version)'}, the spec pins ${model.rkeVersion}; Kubernetes ${model.kubernetesVersion} may not be supported`,
+    );
   }
   if (model.ssh.managed) await ensureSshKey(outDir, model.ssh.privateKeyPath, `kubelab-${model.name}`);
 
@@ -77,7 +86,10 @@ async function applyLocked(options: ApplyOptions, outDir: string, lock: LabLock)
 
   if (options.machinesOnly) return { model, kubeconfig: undefined, phases: { machines } };
   if (!rke) {
-    throw new PrerequisiteError([{ name: 'rke', howToGet: rkeHowToGet(model.rkeVersion) }], 'the machines are up and provisioned; Kubernetes was not installed');
+    throw new PrerequisiteError(
+      [{ name: 'rke', howToGet: rkeHowToGet(model.rkeVersion) }],
+      'the machines are up and provisioned; Kubernetes was not installed',
+    );
   }
   if (PROVIDERS[model.provider.type].sharesHostKernel) {
     progress.note(
@@ -99,9 +111,12 @@ async function applyLocked(options: ApplyOptions, outDir: string, lock: LabLock)
   } catch (error) {
     progress.set('rke', 'failed');
     if (error instanceof CommandFailedError) {
-      throw new KubelabError(`rke up failed (exit code ${error.exitCode_ ?? '?'}); the last lines of its log:\n${error.tail.map((l) => `  | ${l}`).join('\n')}`, {
-        hint: `the whole log is ${error.logFile}; \`kubelab apply\` again carries on from where rke stopped`,
-      });
+      throw new KubelabError(
+        `rke up failed (exit code ${error.exitCode_ ?? '?'}); the last lines of its log:\n${error.tail.map((l) => `  | ${l}`).join('\n')}`,
+        {
+          hint: `the whole log is ${error.logFile}; \`kubelab apply\` again carries on from where rke stopped`,
+        },
+      );
     }
     throw error;
   }
@@ -151,7 +166,8 @@ async function findClusterTools(model: LabModel, outDir: string, explicitRke: st
   // validate refuses the kit without an images folder (syncedFolder none), so both are set here.
   const tarball = path.resolve(outDir, model.images.hostDir!, model.images.kitTarball!);
   if (!(await fs.pathExists(tarball))) missing.push({ name: `the kit's images (${path.relative(process.cwd(), tarball)})`, howToGet: build });
-  if (!rke) missing.push({ name: explicitRke ? `rke (${explicitRke})` : `rke ${KIT_RKE_VERSION} (the kit's)`, howToGet: explicitRke ? 'check the --rke path' : build });
+  if (!rke)
+    missing.push({ name: explicitRke ? `rke (${explicitRke})` : `rke ${KIT_RKE_VERSION} (the kit's)`, howToGet: explicitRke ? 'check the --rke path' : build });
   if (missing.length > 0) throw new PrerequisiteError(missing, 'nothing was started');
   return rke;
 }

@@ -12,7 +12,9 @@ export async function runLabKubectl(options: { spec: string; out: string; args: 
   const { model } = await compileSpec(options.spec, options.out);
   const kubeconfig = path.resolve(options.out, LAB_FILES.kubeconfig);
   if (!(await fs.pathExists(kubeconfig))) {
-    throw new KubelabError(`lab ${model.name} has no kubeconfig yet (${path.relative(process.cwd(), kubeconfig)})`, { hint: 'run `kubelab apply` to install Kubernetes' });
+    throw new KubelabError(`lab ${model.name} has no kubeconfig yet (${path.relative(process.cwd(), kubeconfig)})`, {
+      hint: 'run `kubelab apply` to install Kubernetes',
+    });
   }
   const kubectl = await labKubectl(model);
   if (!kubectl) throw new KubelabError('no kubectl found', { hint: '`kubelab kit build` builds one; or install kubectl on PATH', exitCode: EXIT.prerequisite });

@@ -178,7 +178,10 @@ function itemWord(root: JsonSchema, raw: JsonSchema, refs: string[]): string {
   const { schema } = resolveWithTrail(root, raw, refs);
   if (Array.isArray(schema.enum)) return schema.enum.map(code).join(', ');
   if (schema.type === 'object' && asSchema(schema.properties)) return 'mappings (keys below)';
-  const plural = typeList(schema).map((t) => (t === 'object' ? 'mappings' : t === 'array' ? 'lists' : `${t}s`)).join(' or ') || 'values';
+  const plural =
+    typeList(schema)
+      .map((t) => (t === 'object' ? 'mappings' : t === 'array' ? 'lists' : `${t}s`))
+      .join(' or ') || 'values';
   return schema.minLength === 1 ? `non-empty ${plural}` : plural;
 }
 
@@ -186,8 +189,7 @@ const NUMERIC = new Set(['integer', 'number']);
 
 /** The schema's limits in words, those that apply to the given types (all when none is given). */
 function constraints(schema: JsonSchema, types: string[]): string[] {
-  const applies = (kind: string): boolean =>
-    types.length === 0 || types.some((t) => (kind === 'number' ? NUMERIC.has(t) : t === kind));
+  const applies = (kind: string): boolean => types.length === 0 || types.some((t) => (kind === 'number' ? NUMERIC.has(t) : t === kind));
   const out: string[] = [];
   const min = typeof schema.minimum === 'number' ? schema.minimum : undefined;
   const max = typeof schema.maximum === 'number' ? schema.maximum : undefined;

@@ -32,4 +32,5 @@ export const NODE_OPTION: Readonly<Record<string, CliOption>> = {
 export const nodesOption = (values: CliValues, lab: LabSnapshot): string[] => resolveSelector(lab.nodes, textOf(values, 'node'), '--node');
 
 /** The nodes a variadic positional names, in the lab's order. */
-export const nodesPositional = (values: CliValues, name: string, lab: LabSnapshot, what: string): string[] => resolveSelectors(lab.nodes, wordsOf(values, name), what);
+export const nodesPositional = (values: CliValues, name: string, lab: LabSnapshot, what: string): string[] =>
+  resolveSelectors(lab.nodes, wordsOf(values, name), what);

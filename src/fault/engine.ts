@@ -102,7 +102,10 @@ export async function injectFault(env: FaultEnv, lab: LabSnapshot, params: Fault
     const conflicts = findConflicts(record, state.faults);
     if (conflicts.length > 0) {
       const ids = [...new Set(conflicts.map((c) => c.with.id))];
-      throw new FaultConflictError(`cannot inject ${describeFault(record)}: ${conflicts.map((c) => c.reason).join('; ')}`, `undo it first (kubelab fault undo ${ids.join(' ')}), or see kubelab fault list`);
+      throw new FaultConflictError(
+        `cannot inject ${describeFault(record)}: ${conflicts.map((c) => c.reason).join('; ')}`,
+        `undo it first (kubelab fault undo ${ids.join(' ')}), or see kubelab fault list`,
+      );
     }
     const steps = planOf(record, lab, forMs);
     // Recorded before anything is done: should kubelab die half-way, the fault is still known.
@@ -118,7 +121,9 @@ export async function injectFault(env: FaultEnv, lab: LabSnapshot, params: Fault
         state.faults = state.faults.filter((f) => f.id !== record.id);
       } else {
         // Could not be rolled back everywhere: it stays recorded, so that undo or clear can finish.
-        env.note(`warning: ${record.id} failed, and rolling it back failed on ${leftovers.join(', ')}: it stays recorded; kubelab fault undo ${record.id} removes what is left`);
+        env.note(
+          `warning: ${record.id} failed, and rolling it back failed on ${leftovers.join(', ')}: it stays recorded; kubelab fault undo ${record.id} removes what is left`,
+        );
       }
       await save();
       await journal(env, entryFor(record, 'inject', 'error', errorText(reason) + (leftovers.length ? `; not rolled back on ${leftovers.join(', ')}` : '')));
@@ -159,7 +164,11 @@ export async function undoFaults(env: FaultEnv, ids: string[]): Promise<string[]
       if (messages.length === 0) undone.push(fault.id);
       else failures.push(`${fault.id}: ${messages.join('; ')}`);
     }
-    if (failures.length > 0) throw new FaultActionError(`undo failed, the fault stays recorded:\n  ${failures.join('\n  ')}`, 'fix the cause and run the same undo again: undo is safe to repeat');
+    if (failures.length > 0)
+      throw new FaultActionError(
+        `undo failed, the fault stays recorded:\n  ${failures.join('\n  ')}`,
+        'fix the cause and run the same undo again: undo is safe to repeat',
+      );
     return undone;
   });
 }
@@ -240,7 +249,11 @@ export async function recoverNodes(env: FaultEnv, lab: LabSnapshot, name: Recove
         if (messages.length > 0) throw new FaultActionError(`${name} failed: ${messages.join('; ')}`);
       } else {
         // Only some of the fault's nodes: undo it there, and keep it on the others.
-        const failures = await undoSteps(execContext(env, state, fault.lab), fault, planOf(fault, fault.lab, undefined).filter((s) => here.includes(s.node)));
+        const failures = await undoSteps(
+          execContext(env, state, fault.lab),
+          fault,
+          planOf(fault, fault.lab, undefined).filter((s) => here.includes(s.node)),
+        );
         if (failures.length > 0) throw new FaultActionError(`${name} failed: ${failures.map((f) => errorText(f.error)).join('; ')}`);
         const rest = fault.targets.filter((t) => !here.includes(t));
         const partial: FaultRecord = { ...fault, targets: here, params: family.restrict(fault.params, here) };

@@ -37,7 +37,9 @@ export async function runAction(context: ExecContext, nodeName: string, action: 
     const down = context.active.filter((f) => familyOf(f.kind).holdsNodeDown && f.targets.includes(node.name));
     throw new FaultActionError(
       `cannot reach node ${node.name} over ssh (${node.ip}) to ${what}: ${result.stderr.trim().split('\n').pop() ?? ''}`,
-      down.length > 0 ? `${down.map((f) => `${f.id} (${describeFault(f)})`).join(', ')} holds it down: undo that first` : 'is the machine running? `kubelab status` shows it',
+      down.length > 0
+        ? `${down.map((f) => `${f.id} (${describeFault(f)})`).join(', ')} holds it down: undo that first`
+        : 'is the machine running? `kubelab status` shows it',
     );
   }
   const tail = result.stderr.trim().split('\n').slice(-4).join(' | ');
@@ -65,7 +67,10 @@ export async function injectSteps(context: ExecContext, fault: FaultRecord, step
   if (!failed) return;
   const quiet: ExecContext = { ...context, note: () => undefined };
   const rollback = await Promise.allSettled(steps.map((s) => runAction(quiet, s.node, s.undo, `roll back ${fault.id}`)));
-  throw new InjectionFailed(failed.reason, steps.filter((_, i) => rollback[i]!.status === 'rejected').map((s) => s.node));
+  throw new InjectionFailed(
+    failed.reason,
+    steps.filter((_, i) => rollback[i]!.status === 'rejected').map((s) => s.node),
+  );
 }
 
 /** Undoes a fault on all its nodes; returns the failures (empty: undone everywhere). */

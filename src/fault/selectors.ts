@@ -37,14 +37,19 @@ export function selectorChoices(nodes: readonly NodeRef[]): string {
  */
 export function resolveSelector(nodes: readonly NodeRef[], selector: string, option: string): string[] {
   const parts = selector.split(',').map((p) => p.trim());
-  if (parts.some((p) => p === '')) throw new FaultInputError(`${option}: ${JSON.stringify(selector)} has an empty name`, `choose from ${selectorChoices(nodes)}`);
+  if (parts.some((p) => p === ''))
+    throw new FaultInputError(`${option}: ${JSON.stringify(selector)} has an empty name`, `choose from ${selectorChoices(nodes)}`);
   const groups = countGroups(nodes);
   const chosen = new Set<string>();
   for (const part of parts) {
-    const matched = part === 'all' ? nodes.map((n) => n.name)
-      : nodes.some((n) => n.name === part) ? [part]
-      : (ROLE_ORDER as readonly string[]).includes(part) ? nodes.filter((n) => n.roles.includes(part as Role)).map((n) => n.name)
-      : groups.get(part) ?? [];
+    const matched =
+      part === 'all'
+        ? nodes.map((n) => n.name)
+        : nodes.some((n) => n.name === part)
+          ? [part]
+          : (ROLE_ORDER as readonly string[]).includes(part)
+            ? nodes.filter((n) => n.roles.includes(part as Role)).map((n) => n.name)
+            : (groups.get(part) ?? []);
     if (matched.length === 0) {
       throw new FaultInputError(`${option}: no node, role or group is called ${JSON.stringify(part)}`, `choose from ${selectorChoices(nodes)}`);
     }

@@ -37,4 +37,3 @@ export interface FaultState {
 export function faultNumber(id: string): number {
   return Number(/^f([0-9]+)$/.exec(id)?.[1] ?? NaN);
 }
-

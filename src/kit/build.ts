@@ -115,7 +115,9 @@ export async function buildKit(options: KitBuildOptions): Promise<KitBuildResult
   });
   for (const recipe of recipes) {
     const key = imageKeys.get(recipe)!;
-    await track(`image ${recipe.name}`, tarballCached || (await imageLabel(recipe.name)) === key, () => buildImage(recipe, key, baseImage, binaryDirs, context));
+    await track(`image ${recipe.name}`, tarballCached || (await imageLabel(recipe.name)) === key, () =>
+      buildImage(recipe, key, baseImage, binaryDirs, context),
+    );
   }
   await track(`save ${path.basename(cachedTarball)}`, tarballCached, () =>
     fillAtomically(cachedTarball, async (tmp) => {
@@ -178,13 +180,20 @@ async function buildBinaries(step: BinaryStep, dir: string, versions: Record<str
   await fillAtomically(dir, async (tmp) => {
     await runStreamed('bash', [path.join(kitDir, 'binaries.sh'), step.id, tmp], { cwd: kitDir, env, logFile: stepLog(cache, step.id), signal });
     for (const output of step.outputs) {
-      if (!(await fs.pathExists(path.join(tmp, output)))) throw new KubelabError(`kit step ${step.id} finished without ${output}`, { hint: `see ${stepLog(cache, step.id)}` });
+      if (!(await fs.pathExists(path.join(tmp, output))))
+        throw new KubelabError(`kit step ${step.id} finished without ${output}`, { hint: `see ${stepLog(cache, step.id)}` });
     }
   });
   await fs.remove(path.join(cache.work, step.id));
 }
 
-async function buildImage(recipe: ImageRecipe, key: string, baseImage: string, binaryDirs: Map<string, string>, { cache, sourceFolder, signal }: StepContext): Promise<void> {
+async function buildImage(
+  recipe: ImageRecipe,
+  key: string,
+  baseImage: string,
+  binaryDirs: Map<string, string>,
+  { cache, sourceFolder, signal }: StepContext,
+): Promise<void> {
   const context = path.join(cache.work, `image-${recipe.dir}`);
   await fs.remove(context);
   await fs.copy(path.join(kitDir, 'images', recipe.dir), context);
@@ -222,7 +231,10 @@ async function unpackSource(located: LocatedSource, hash: string, cache: KitCach
     await fillAtomically(dir, async (tmp) => {
       await fs.mkdirp(tmp);
       const tar = await run('tar', ['-xzf', located.path, '-C', tmp], { timeoutMs: TIMEOUTS.none, purpose: 'unpack a source tarball' });
-      if (!tar.ok) throw new KubelabError(`could not unpack ${located.path}: ${tar.stderr.trim() || `tar exited ${String(tar.exitCode)}`}`, { hint: 'is the tarball complete? `tar -tzf` it to see' });
+      if (!tar.ok)
+        throw new KubelabError(`could not unpack ${located.path}: ${tar.stderr.trim() || `tar exited ${String(tar.exitCode)}`}`, {
+          hint: 'is the tarball complete? `tar -tzf` it to see',
+        });
     });
   }
   // `git archive --prefix=NAME/` tarballs hold one folder; a bare tree is used as it is.

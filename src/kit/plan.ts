@@ -77,17 +77,7 @@ export interface ImageRecipe {
 
 /** The plugins rancher/flannel-cni installs on every node, and the kit's flannel plugin. */
 const FLANNEL_CNI_PLUGINS = ['bridge', 'dhcp', 'host-local', 'ipvlan', 'loopback', 'macvlan', 'portmap', 'ptp', 'tuning', 'vlan'];
-const ALL_CNI_PLUGINS = [
-  ...FLANNEL_CNI_PLUGINS,
-  'bandwidth',
-  'dummy',
-  'firewall',
-  'host-device',
-  'sbr',
-  'static',
-  'tap',
-  'vrf',
-].sort();
+const ALL_CNI_PLUGINS = [...FLANNEL_CNI_PLUGINS, 'bandwidth', 'dummy', 'firewall', 'host-device', 'sbr', 'static', 'tap', 'vrf'].sort();
 
 export function imageRecipes(kubernetesVersion: string): ImageRecipe[] {
   const images = kitSystemImages(kubernetesVersion);
@@ -114,7 +104,14 @@ export function imageRecipes(kubernetesVersion: string): ImageRecipe[] {
         ...cni(ALL_CNI_PLUGINS),
       ],
     },
-    { dir: 'etcd', name: images.etcd!, binaries: [{ step: 'etcd', file: 'etcd' }, { step: 'etcd', file: 'etcdctl' }] },
+    {
+      dir: 'etcd',
+      name: images.etcd!,
+      binaries: [
+        { step: 'etcd', file: 'etcd' },
+        { step: 'etcd', file: 'etcdctl' },
+      ],
+    },
     { dir: 'flannel', name: images.flannel!, binaries: [{ step: 'flannel', file: 'flanneld' }] },
     { dir: 'flannel-cni', name: images.flannel_cni!, source: 'rancherFlannelCni', binaries: cni(FLANNEL_CNI_PLUGINS) },
     { dir: 'coredns', name: images.coredns!, binaries: [{ step: 'coredns', file: 'coredns' }] },

@@ -28,7 +28,11 @@ export function machineInvocation(provider: ProviderType, ref: MachineRef, op: M
 /** What the machine is doing now, as its provider says. */
 export async function machineState(provider: ProviderType, ref: MachineRef): Promise<MachineState> {
   const driver = DRIVERS[provider].machine(ref);
-  const result = await run(driver.state.file, driver.state.args, { cwd: driver.state.cwd, timeoutMs: TIMEOUTS.machineState, purpose: `ask the ${provider} provider for a machine's state` });
+  const result = await run(driver.state.file, driver.state.args, {
+    cwd: driver.state.cwd,
+    timeoutMs: TIMEOUTS.machineState,
+    purpose: `ask the ${provider} provider for a machine's state`,
+  });
   return result.exitCode === 0 ? driver.parse(result.stdout) : 'unknown';
 }
 
@@ -39,14 +43,20 @@ export async function runMachineOp(provider: ProviderType, ref: MachineRef, op: 
   const result = await run(call.file, call.args, { cwd: call.cwd, timeoutMs: TIMEOUTS.machineOp, purpose: `${op} a machine of the ${provider} provider` });
   if (result.exitCode !== 0) {
     const output = result.all.trim().split('\n').slice(-3).join(' | ');
-    throw new FaultActionError(`\`${call.file} ${call.args.join(' ')}\` failed for node ${ref.node}: ${output || `exit ${String(result.exitCode)}`}`, 'kubelab status shows the state of each machine');
+    throw new FaultActionError(
+      `\`${call.file} ${call.args.join(' ')}\` failed for node ${ref.node}: ${output || `exit ${String(result.exitCode)}`}`,
+      'kubelab status shows the state of each machine',
+    );
   }
   const settle = driver.settle?.[op];
   if (!settle) return;
   const deadline = Date.now() + settle.timeoutMs;
   while ((await machineState(provider, ref)) !== settle.until) {
     if (Date.now() > deadline) {
-      throw new FaultActionError(`node ${ref.node} did not finish its ${op} within ${settle.timeoutMs / 1000}s`, `its machine may be hung; \`kubelab fault crash ${ref.node}\` powers it off`);
+      throw new FaultActionError(
+        `node ${ref.node} did not finish its ${op} within ${settle.timeoutMs / 1000}s`,
+        `its machine may be hung; \`kubelab fault crash ${ref.node}\` powers it off`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }

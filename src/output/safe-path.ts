@@ -24,7 +24,10 @@ export function isPlainRelative(rel: unknown): rel is string {
  */
 export async function assertNoLinks(outDir: string, rel: string): Promise<void> {
   if (!isPlainRelative(rel)) {
-    throw new UnsafeOutputError(`refusing to touch ${JSON.stringify(rel)}: not a plain path inside ${outDir}`, 'remove kubelab.manifest.json from the output folder and run `kubelab generate --force`');
+    throw new UnsafeOutputError(
+      `refusing to touch ${JSON.stringify(rel)}: not a plain path inside ${outDir}`,
+      'remove kubelab.manifest.json from the output folder and run `kubelab generate --force`',
+    );
   }
   let current = outDir;
   for (const part of rel.split('/')) {

@@ -133,7 +133,13 @@ async function refuseToOverwriteSpec(outDir: string, specFile: string, paths: st
   const spec = await fs.stat(specFile).catch(() => undefined);
   for (const rel of paths) {
     const target = path.join(outDir, rel);
-    const same = path.resolve(target) === path.resolve(specFile) || (spec !== undefined && (await fs.stat(target).then((t) => t.ino === spec.ino && t.dev === spec.dev, () => false)));
+    const same =
+      path.resolve(target) === path.resolve(specFile) ||
+      (spec !== undefined &&
+        (await fs.stat(target).then(
+          (t) => t.ino === spec.ino && t.dev === spec.dev,
+          () => false,
+        )));
     if (same) {
       throw new UnsafeOutputError(
         `refusing to generate ${target}: it is the spec itself (${specFile})`,

@@ -38,7 +38,10 @@ export function howToInstall(tool: string): string {
   const name = tool.split('/').pop() ?? tool;
   const known = TOOLS[name];
   if (!known) return `install ${name}, or put it on PATH`;
-  const where = [known.debian === undefined ? undefined : `Debian: apt-get install ${known.debian}`, known.elsewhere === undefined ? undefined : known.debian === undefined ? known.elsewhere : `elsewhere: ${known.elsewhere}`]
+  const where = [
+    known.debian === undefined ? undefined : `Debian: apt-get install ${known.debian}`,
+    known.elsewhere === undefined ? undefined : known.debian === undefined ? known.elsewhere : `elsewhere: ${known.elsewhere}`,
+  ]
     .filter((part) => part !== undefined)
     .join('; ');
   return `install ${known.what}${where ? ` (${where})` : ''}${known.then ? ` and ${known.then}` : ''}`;

@@ -149,7 +149,10 @@ async function stopPrevious(found: Found, interrupted: Set<number>, options: Lab
     for (const child of record.children ?? []) interrupted.add(child.pid);
     options.note(`stopping the previous ${describeHolder(record)}: SIGINT, as Ctrl-C would`);
     process.kill(record.pid, 'SIGINT');
-    for (const [signal, wait] of [['SIGTERM', 10_000], ['SIGKILL', 5_000]] as const) {
+    for (const [signal, wait] of [
+      ['SIGTERM', 10_000],
+      ['SIGKILL', 5_000],
+    ] as const) {
       if (await until(() => !stillRunning(record), signal === 'SIGTERM' ? grace : 10_000, options.signal)) return 'stopped';
       if (options.signal?.aborted) return 'stopped';
       options.note(`it is still running: ${signal}`);
@@ -166,7 +169,10 @@ async function stopPrevious(found: Found, interrupted: Set<number>, options: Lab
     signalGroup(child.pid, 'SIGINT');
   }
   if (await until(() => !live.some(childRunning), grace, options.signal)) return 'stopped';
-  for (const [signal, wait] of [['SIGTERM', 10_000], ['SIGKILL', 5_000]] as const) {
+  for (const [signal, wait] of [
+    ['SIGTERM', 10_000],
+    ['SIGKILL', 5_000],
+  ] as const) {
     if (options.signal?.aborted) return 'stopped';
     const left = live.filter(childRunning);
     options.note(`still running after ${grace / 1000}s: ${signal} to ${left.map((c) => `its ${c.what} (${c.pid})`).join(', ')}`);
@@ -198,7 +204,8 @@ export async function withLabLock<T>(outDir: string, options: LabLockOptions, wo
     const found = inspect(content as LabLockRecord);
     if (!found.holderAlive && found.liveChildren.length === 0) {
       if (interrupted.size > 0) options.note(`the previous ${describeHolder(found.record)} has stopped; going on`);
-      else if (typeof found.record.command === 'string') options.note(`a previous ${describeHolder(found.record)} ended without releasing the lab (it was killed); taking over`);
+      else if (typeof found.record.command === 'string')
+        options.note(`a previous ${describeHolder(found.record)} ended without releasing the lab (it was killed); taking over`);
       await removeStaleLock(file, content);
       continue;
     }
@@ -216,7 +223,9 @@ export async function withLabLock<T>(outDir: string, options: LabLockOptions, wo
     }
     if (waiting !== content.pid) {
       waiting = content.pid;
-      options.note(`waiting for the previous ${describeHolder(found.record)} to finish${found.holderAlive ? '' : ` (kubelab itself is gone; waiting for${describeChildren(found.liveChildren)})`}`);
+      options.note(
+        `waiting for the previous ${describeHolder(found.record)} to finish${found.holderAlive ? '' : ` (kubelab itself is gone; waiting for${describeChildren(found.liveChildren)})`}`,
+      );
     }
     await pause(POLL_MS);
   }
@@ -241,7 +250,13 @@ export async function withLabLock<T>(outDir: string, options: LabLockOptions, wo
     await fs.promises.rmdir(path.dirname(file)).catch(() => undefined);
     if (made !== undefined) {
       for (let dir = path.dirname(path.dirname(file)); dir.length >= made.length && dir.startsWith(made); dir = path.dirname(dir)) {
-        if (!(await fs.promises.rmdir(dir).then(() => true, () => false))) break;
+        if (
+          !(await fs.promises.rmdir(dir).then(
+            () => true,
+            () => false,
+          ))
+        )
+          break;
       }
     }
   }

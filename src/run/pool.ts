@@ -2,7 +2,12 @@
  * Runs `work` for each item with at most `limit` at once, and lets every started item finish even
  * when another fails: a machine left half-created by an abandoned `vagrant up` is worse than waiting.
  */
-export async function runBounded<T>(items: T[], limit: number, work: (item: T) => Promise<void>, shouldStart: () => boolean = () => true): Promise<{ item: T; error: unknown }[]> {
+export async function runBounded<T>(
+  items: T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+  shouldStart: () => boolean = () => true,
+): Promise<{ item: T; error: unknown }[]> {
   const failures: { item: T; error: unknown }[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {

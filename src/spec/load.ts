@@ -66,7 +66,10 @@ export async function loadSpec(file: string): Promise<SourceSpec> {
     const code = (err as NodeJS.ErrnoException).code;
     const [message, hint] =
       code === 'ENOENT'
-        ? [`cannot read the spec: ENOENT, no such file`, 'run kubelab where your kubelab.yaml is, or pass it with --spec FILE; the README has an example to start from']
+        ? [
+            `cannot read the spec: ENOENT, no such file`,
+            'run kubelab where your kubelab.yaml is, or pass it with --spec FILE; the README has an example to start from',
+          ]
         : code === 'EISDIR'
           ? ['cannot read the spec: EISDIR, it is a folder', `pass the file in it: --spec ${path.join(file, 'kubelab.yaml')}`]
           : [`cannot read the spec: ${code ?? String(err)}`, 'check that the file is readable, or pass another with --spec FILE'];

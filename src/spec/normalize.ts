@@ -39,7 +39,12 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
   let box: string | undefined;
   if (facts.usesBox) {
     box = spec.box ?? facts.defaultBox[spec.arch];
-    if (box === undefined) problem(['provider', 'type'], `no default box for ${spec.provider.type} on ${spec.arch}`, 'set `box` to a Vagrant box built for this provider and architecture');
+    if (box === undefined)
+      problem(
+        ['provider', 'type'],
+        `no default box for ${spec.provider.type} on ${spec.arch}`,
+        'set `box` to a Vagrant box built for this provider and architecture',
+      );
   }
 
   const nodes = expandNodes(spec, cidr, problem);
@@ -61,7 +66,11 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
     const keyFiles = spec.ssh.privateKey === undefined ? [] : [path.resolve(path.dirname(ctx.specFile), spec.ssh.privateKey)];
     const reason = unshareableReason(imagesDir, { outDir: ctx.outDir, keyFiles });
     if (reason !== undefined) {
-      problem(['images', 'dir'], `${JSON.stringify(spec.images.dir)} is ${reason}; every machine could read it`, 'give the images a folder of their own, such as `images.dir: .images` beside the spec');
+      problem(
+        ['images', 'dir'],
+        `${JSON.stringify(spec.images.dir)} is ${reason}; every machine could read it`,
+        'give the images a folder of their own, such as `images.dir: .images` beside the spec',
+      );
     }
   }
   const system = systemImages(spec);

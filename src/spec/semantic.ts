@@ -29,11 +29,18 @@ export function checkSemantics(spec: SpecDocument, model: LabModel, source: Sour
   const byName = new Map<string, number>();
   const byIp = new Map<string, string>();
   for (const node of model.nodes) {
-    if (byName.has(node.name)) report('error', [...node.source, 'name'], `duplicate node name ${node.name}`, 'every node (and every NAME-N of a group) needs its own name');
+    if (byName.has(node.name))
+      report('error', [...node.source, 'name'], `duplicate node name ${node.name}`, 'every node (and every NAME-N of a group) needs its own name');
     byName.set(node.name, 1);
     if (node.ip === '') continue;
     const owner = byIp.get(node.ip);
-    if (owner !== undefined) report('error', [...node.source, 'ip'], `${node.name} has IP ${node.ip}, which ${owner} already has`, 'give each node its own address, or leave `ip` out to have one assigned');
+    if (owner !== undefined)
+      report(
+        'error',
+        [...node.source, 'ip'],
+        `${node.name} has IP ${node.ip}, which ${owner} already has`,
+        'give each node its own address, or leave `ip` out to have one assigned',
+      );
     byIp.set(node.ip, node.name);
   }
 
@@ -44,36 +51,70 @@ export function checkSemantics(spec: SpecDocument, model: LabModel, source: Sour
       const ip = parseIp(node.ip);
       if (ip === undefined) continue;
       if (!contains(cidr, ip)) {
-        report('error', [...node.source, 'ip'], `${node.name}'s IP ${node.ip} is outside the private network ${cidr.text}`, 'pick an address inside network.cidr, or change network.cidr');
+        report(
+          'error',
+          [...node.source, 'ip'],
+          `${node.name}'s IP ${node.ip} is outside the private network ${cidr.text}`,
+          'pick an address inside network.cidr, or change network.cidr',
+        );
       } else if (ip === cidr.network || ip === cidr.network + cidr.size - 1 || ip === cidr.network + 1) {
-        report('error', [...node.source, 'ip'], `${node.name}'s IP ${node.ip} is the network, broadcast or host address of ${cidr.text}`, 'node addresses start at .2; kubelab assigns from .10');
+        report(
+          'error',
+          [...node.source, 'ip'],
+          `${node.name}'s IP ${node.ip} is the network, broadcast or host address of ${cidr.text}`,
+          'node addresses start at .2; kubelab assigns from .10',
+        );
       }
     }
     const facts = PROVIDERS[model.provider.type];
     const nat = mustParseCidr(facts.natCidr);
     if (overlaps(cidr, nat)) {
-      report('error', ['network', 'cidr'], `${cidr.text} collides with ${facts.natName} ${facts.natCidr}, which every machine has as its first interface`, 'use a separate private network such as 192.168.56.0/24');
+      report(
+        'error',
+        ['network', 'cidr'],
+        `${cidr.text} collides with ${facts.natName} ${facts.natCidr}, which every machine has as its first interface`,
+        'use a separate private network such as 192.168.56.0/24',
+      );
     }
-    for (const [range, what] of [[CLUSTER_CIDR, 'pod network'], [SERVICE_CIDR, 'service network']] as const) {
-      if (overlaps(cidr, mustParseCidr(range))) report('error', ['network', 'cidr'], `${cidr.text} overlaps RKE's ${what} ${range}`, 'use a private network outside 10.42.0.0/15');
+    for (const [range, what] of [
+      [CLUSTER_CIDR, 'pod network'],
+      [SERVICE_CIDR, 'service network'],
+    ] as const) {
+      if (overlaps(cidr, mustParseCidr(range)))
+        report('error', ['network', 'cidr'], `${cidr.text} overlaps RKE's ${what} ${range}`, 'use a private network outside 10.42.0.0/15');
     }
     const range = facts.privateNetworkRange;
     if (range && !withinRange(cidr.network, cidr.size, range.cidr)) report('warning', ['network', 'cidr'], range.why, range.hint);
   }
 
   if (!PROVIDERS[spec.provider.type].usesBox && spec.box !== undefined) {
-    report('warning', ['box'], `the ${spec.provider.type} provider starts an image, not a box; \`box\` is ignored`, `set provider.${spec.provider.type}.image instead`);
+    report(
+      'warning',
+      ['box'],
+      `the ${spec.provider.type} provider starts an image, not a box; \`box\` is ignored`,
+      `set provider.${spec.provider.type}.image instead`,
+    );
   }
   checkImages(spec, model, report);
   if (CNI[model.cni.plugin].picksOwnAddress && model.images.system !== 'kit') {
-    report('warning', ['cni', 'plugin'], "calico picks each node's address itself, and may pick the NAT interface, which has the same address on every machine", 'prefer canal or flannel, which kubelab binds to the private interface');
+    report(
+      'warning',
+      ['cni', 'plugin'],
+      "calico picks each node's address itself, and may pick the NAT interface, which has the same address on every machine",
+      'prefer canal or flannel, which kubelab binds to the private interface',
+    );
   }
   if (spec.proxy && spec.proxy.http === undefined && spec.proxy.https === undefined) {
     report('error', ['proxy'], 'proxy has neither `http` nor `https`', 'set proxy.http (and usually proxy.https to the same URL), or remove `proxy`');
   }
   for (const node of model.nodes) {
     if (node.memoryMiB > 0 && node.memoryMiB < 1024 && (node.roles.includes('controlplane') || node.roles.includes('etcd'))) {
-      report('warning', [...node.source, 'memory'], `${node.name} has ${node.memoryMiB} MiB; etcd and the control plane need about 1.5 GiB to be stable`, 'give control-plane and etcd nodes 2G');
+      report(
+        'warning',
+        [...node.source, 'memory'],
+        `${node.name} has ${node.memoryMiB} MiB; etcd and the control plane need about 1.5 GiB to be stable`,
+        'give control-plane and etcd nodes 2G',
+      );
     }
   }
   return problems;
@@ -93,15 +134,30 @@ function checkImages(spec: SpecDocument, model: LabModel, report: Report): void 
   // When the spec did not ask for the kit, say where it came from.
   const why = spec.images.system === undefined ? '; the docker provider uses the kit unless images.system says otherwise' : '';
   if (knownToRke && !KIT_KUBERNETES_VERSIONS.includes(version)) {
-    report('error', ['kubernetesVersion'], `the offline kit has no images for Kubernetes ${version}`, `use one of the kit's versions, ${KIT_KUBERNETES_VERSIONS.join(', ')}, or ${rancher}${why}`);
+    report(
+      'error',
+      ['kubernetesVersion'],
+      `the offline kit has no images for Kubernetes ${version}`,
+      `use one of the kit's versions, ${KIT_KUBERNETES_VERSIONS.join(', ')}, or ${rancher}${why}`,
+    );
   }
   const notInKit = CNI[model.cni.plugin].notInKit;
   if (notInKit !== undefined) report('error', ['cni', 'plugin'], notInKit, `use \`cni.plugin: ${defaultCniPlugin(true)}\`, or ${rancher}${why}`);
   if (model.rkeVersion !== KIT_RKE_VERSION) {
-    report('error', ['rke', 'version'], `the offline kit builds RKE ${KIT_RKE_VERSION}, not ${model.rkeVersion}`, `use \`rke.version: ${KIT_RKE_VERSION}\` (or leave it out), or ${rancher}${why}`);
+    report(
+      'error',
+      ['rke', 'version'],
+      `the offline kit builds RKE ${KIT_RKE_VERSION}, not ${model.rkeVersion}`,
+      `use \`rke.version: ${KIT_RKE_VERSION}\` (or leave it out), or ${rancher}${why}`,
+    );
   }
   if (model.images.hostDir === undefined) {
-    report('error', ['provider', 'syncedFolder'], "syncedFolder none shares no images folder, so the offline kit's images never reach the nodes", `use another provider.syncedFolder, or ${rancher}${why}`);
+    report(
+      'error',
+      ['provider', 'syncedFolder'],
+      "syncedFolder none shares no images folder, so the offline kit's images never reach the nodes",
+      `use another provider.syncedFolder, or ${rancher}${why}`,
+    );
   }
 }
 

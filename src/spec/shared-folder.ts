@@ -13,14 +13,18 @@ export function unshareableReason(imagesDir: string, forbidden: { outDir: string
   const home = real(os.homedir());
   if (path.parse(home).root !== home && within(home, dir)) return dir === home ? 'your home folder' : `a folder holding your home folder (${home})`;
   for (const system of SYSTEM_FOLDERS) {
-    if (within(dir, system) || within(system, dir)) return dir === system ? `the system folder ${system}` : `a folder holding or inside the system folder ${system}`;
+    if (within(dir, system) || within(system, dir))
+      return dir === system ? `the system folder ${system}` : `a folder holding or inside the system folder ${system}`;
   }
   for (const secrets of HOME_SECRETS.map((name) => path.join(home, name))) {
     if (within(dir, secrets) || within(secrets, dir)) return `${dir === secrets ? '' : 'a folder holding or inside '}${secrets}, which holds credentials`;
   }
   const out = real(forbidden.outDir);
-  if (within(out, dir)) return dir === out ? 'the output folder, which holds the lab\'s SSH key and RKE state' : `a folder holding the output folder (${out}), which holds the lab's SSH key and RKE state`;
-  if (within(dir, path.join(out, '.kubelab'))) return 'inside the output folder\'s .kubelab folder, which holds the lab\'s SSH key';
+  if (within(out, dir))
+    return dir === out
+      ? "the output folder, which holds the lab's SSH key and RKE state"
+      : `a folder holding the output folder (${out}), which holds the lab's SSH key and RKE state`;
+  if (within(dir, path.join(out, '.kubelab'))) return "inside the output folder's .kubelab folder, which holds the lab's SSH key";
   for (const key of forbidden.keyFiles.map(real)) {
     if (within(key, dir) || dir === path.dirname(key)) return `the folder holding the SSH key ${key}`;
   }

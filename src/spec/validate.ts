@@ -167,7 +167,9 @@ function typeHint(type: string | string[], data: unknown, parent: JsonSchema | u
   if (types.includes('array')) return `write a list: [${text}], or one \`- item\` per line`;
   if (types.includes('object')) {
     const keys = Object.keys((parent?.properties as JsonSchema | undefined) ?? {});
-    return keys.length > 0 ? `write a mapping, with any of these keys indented under it: ${keys.join(', ')}` : 'write a mapping of KEY: VALUE lines indented under it';
+    return keys.length > 0
+      ? `write a mapping, with any of these keys indented under it: ${keys.join(', ')}`
+      : 'write a mapping of KEY: VALUE lines indented under it';
   }
   if (types.includes('string')) return `put the value in quotes: "${text}"`;
   return undefined;

@@ -66,14 +66,22 @@ export async function destroyAndAssertClean(dir: string, lab: string, machines: 
   const names = ['ps', '-a', '--filter', `name=${lab}-`, '--format', '{{.Names}}'];
   const containers = await dockerLines(names);
   assert.equal(containers.length, machines);
-  const volumes = (await dockerLines(['inspect', '--format', '{{range .Mounts}}{{.Name}} {{end}}', ...containers])).flatMap((l) => l.split(' ')).filter(Boolean);
+  const volumes = (await dockerLines(['inspect', '--format', '{{range .Mounts}}{{.Name}} {{end}}', ...containers]))
+    .flatMap((l) => l.split(' '))
+    .filter(Boolean);
   assert.ok(volumes.length >= machines, 'each node has its /var/lib/docker volume');
   const result = await kubelab(dir, ['destroy']);
   assert.equal(result.exitCode, 0, result.all);
   assert.deepEqual(await dockerLines(names), []);
-  assert.deepEqual((await dockerLines(['network', 'ls', '--format', '{{.Name}}'])).filter((n) => n.includes(subnetPrefix)), []);
+  assert.deepEqual(
+    (await dockerLines(['network', 'ls', '--format', '{{.Name}}'])).filter((n) => n.includes(subnetPrefix)),
+    [],
+  );
   const left = await dockerLines(['volume', 'ls', '-q']);
-  assert.deepEqual(volumes.filter((v) => left.includes(v)), []);
+  assert.deepEqual(
+    volumes.filter((v) => left.includes(v)),
+    [],
+  );
 }
 
 /**

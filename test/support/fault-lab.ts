@@ -81,7 +81,10 @@ export class LabNodes {
   /** Seconds that `bytes` take from one node to another (ssh between the nodes, timed on the sender). */
   async transferSeconds(from: string, to: string, bytes: number): Promise<number> {
     const ssh = `ssh -i /root/klfault-key -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR vagrant@${this.node(to).ip}`;
-    const output = await this.must(from, `start=$(date +%s%N)\nhead -c ${bytes} /dev/zero | ${ssh} 'cat > /dev/null'\necho $(( ($(date +%s%N) - start) / 1000000 ))`);
+    const output = await this.must(
+      from,
+      `start=$(date +%s%N)\nhead -c ${bytes} /dev/zero | ${ssh} 'cat > /dev/null'\necho $(( ($(date +%s%N) - start) / 1000000 ))`,
+    );
     return Number(output.split('\n').pop()) / 1000;
   }
 
@@ -96,8 +99,8 @@ export class LabNodes {
     return this.must(
       node,
       [
-        "iptables -w -S | grep -i kubelab || true",
-        "tc qdisc show dev eth1 | grep fa17 || true",
+        'iptables -w -S | grep -i kubelab || true',
+        'tc qdisc show dev eth1 | grep fa17 || true',
         'ls -d /run/kubelab-faults /var/lib/kubelab-faults 2>/dev/null || true',
         'find / -xdev -name .kubelab-fault 2>/dev/null || true',
         'find /mnt -name .kubelab-fault 2>/dev/null || true',

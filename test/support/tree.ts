@@ -39,7 +39,9 @@ export async function snapshot(dir: string): Promise<Record<string, string>> {
         out[`${child}/`] = `dir ${mode}`;
         await walk(child);
       } else {
-        const hash = createHash('sha256').update(await fs.readFile(full)).digest('hex');
+        const hash = createHash('sha256')
+          .update(await fs.readFile(full))
+          .digest('hex');
         out[child] = `file ${mode} ${hash} ino=${stat.ino} mtime=${stat.mtimeMs}`;
       }
     }

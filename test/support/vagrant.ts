@@ -35,7 +35,9 @@ export async function vagrantValidate(outDir: string, provider: ProviderType, en
       first = result;
       const why = UNAVAILABLE.exec(result.stderr);
       if (!why) return undefined;
-      return why[1] === 'could not be found' ? `Vagrant has no ${provider} provider (its plugin is not installed)` : `Vagrant reports the ${provider} provider unusable here`;
+      return why[1] === 'could not be found'
+        ? `Vagrant has no ${provider} provider (its plugin is not installed)`
+        : `Vagrant reports the ${provider} provider unusable here`;
     });
     unavailable.set(provider, known);
   }

@@ -34,7 +34,10 @@ const WHERE: Partial<Record<Component, string>> = {
 function containerInject(fault: ComponentFault, component: Component): string {
   const kill = fault.params.kind === 'kill';
   const where = WHERE[component] ?? 'every node';
-  return script(fault.id, `${kill ? 'kill' : 'stop'} the container ${component}`, `
+  return script(
+    fault.id,
+    `${kill ? 'kill' : 'stop'} the container ${component}`,
+    `
 C=${sh(component)}
 if ! docker inspect --type container "$C" > /dev/null 2>&1; then
   refuse "no container is named $C here" ${sh(`RKE runs ${component} on ${where}, once Kubernetes is installed (kubelab apply)`)}
@@ -43,11 +46,15 @@ if [ "$(docker inspect --type container --format '{{.State.Running}}' "$C")" != 
   refuse "$C is not running" "kubelab fault list shows whether a fault stopped it"
 fi
 ${kill ? 'kill -KILL "$(docker inspect --type container --format \'{{.State.Pid}}\' "$C")"' : 'docker stop "$C" > /dev/null'}
-`);
+`,
+  );
 }
 
 function containerUndo(fault: ComponentFault, component: Component): string {
-  return script(fault.id, `start the container ${component} again`, `
+  return script(
+    fault.id,
+    `start the container ${component} again`,
+    `
 C=${sh(component)}
 if ! docker inspect --type container "$C" > /dev/null 2>&1; then
   echo "$C no longer exists: nothing to start"
@@ -56,24 +63,35 @@ elif [ "$(docker inspect --type container --format '{{.State.Running}}' "$C")" =
 else
   docker start "$C" > /dev/null
 fi
-`);
+`,
+  );
 }
 
 function dockerInject(fault: ComponentFault): string {
   const kill = fault.params.kind === 'kill';
-  return script(fault.id, kill ? 'kill the Docker daemon' : 'stop the Docker daemon', `
+  return script(
+    fault.id,
+    kill ? 'kill the Docker daemon' : 'stop the Docker daemon',
+    `
 systemctl is-active --quiet docker.service || refuse "Docker is not running" "kubelab fault list shows whether a fault stopped it"
-${kill
-    ? '# A crash: systemd may restart it after a while, as its unit\'s Restart= says.\nsystemctl kill --signal=SIGKILL docker.service'
-    : '# The socket too, or the next client would start the daemon again.\nsystemctl stop docker.socket docker.service 2> /dev/null || systemctl stop docker.service'}
-`);
+${
+  kill
+    ? "# A crash: systemd may restart it after a while, as its unit's Restart= says.\nsystemctl kill --signal=SIGKILL docker.service"
+    : '# The socket too, or the next client would start the daemon again.\nsystemctl stop docker.socket docker.service 2> /dev/null || systemctl stop docker.service'
+}
+`,
+  );
 }
 
 function dockerUndo(fault: ComponentFault): string {
-  return script(fault.id, 'start the Docker daemon again', `
+  return script(
+    fault.id,
+    'start the Docker daemon again',
+    `
 systemctl start docker.socket 2> /dev/null || true
 systemctl start docker.service
-`);
+`,
+  );
 }
 
 const command = (kind: ComponentParams['kind'], describe: string): KindCommand<ComponentParams> => ({

@@ -33,7 +33,14 @@ export const machineFamily: FaultFamily<MachineParams, 'resume' | 'start'> = {
   commands: KINDS.map(command),
   recoveries: [
     { name: 'resume', done: 'resumed', describe: 'Resume frozen nodes (undoes their freeze)', undoes: ['freeze'], from: 'paused', op: OPS.freeze.undo },
-    { name: 'start', done: 'started', describe: 'Start stopped or crashed nodes (undoes their stop or crash)', undoes: ['stop', 'crash'], from: 'off', op: OPS.stop.undo },
+    {
+      name: 'start',
+      done: 'started',
+      describe: 'Start stopped or crashed nodes (undoes their stop or crash)',
+      undoes: ['stop', 'crash'],
+      from: 'off',
+      op: OPS.stop.undo,
+    },
   ],
   targets: (params) => ({ targets: params.nodes }),
   plan: (fault) => {

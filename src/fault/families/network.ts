@@ -7,10 +7,7 @@ import { faultNumber, type FaultRecord, type LabSnapshot } from '../types.js';
 import { formatRate, parseMilliseconds, parsePercent, parseRate } from '../../units.js';
 
 export type NetworkParams = { from: string[]; to: string[]; oneWay: boolean } & (
-  | { kind: 'partition' }
-  | { kind: 'loss'; percent: number }
-  | { kind: 'bandwidth'; rateBits: number }
-  | { kind: 'delay'; ms: number }
+  { kind: 'partition' } | { kind: 'loss'; percent: number } | { kind: 'bandwidth'; rateBits: number } | { kind: 'delay'; ms: number }
 );
 export type NetworkKind = NetworkParams['kind'];
 type NetworkFault = FaultRecord<NetworkParams>;
@@ -58,7 +55,10 @@ remove_rules() {
 function iptablesInject(fault: NetworkFault, lab: LabSnapshot, peers: string[]): string {
   const params = fault.params;
   const match = params.kind === 'loss' ? `-m statistic --mode random --probability ${(params.percent / 100).toFixed(4)} ` : '';
-  return script(fault.id, `drop${params.kind === 'loss' ? ` ${params.percent}% of` : ''} packets from ${peers.join(', ')}`, `
+  return script(
+    fault.id,
+    `drop${params.kind === 'loss' ? ` ${params.percent}% of` : ''} packets from ${peers.join(', ')}`,
+    `
 ${REMOVE_RULES}
 iptables -w -N ${CHAIN} 2>/dev/null || true
 iptables -w -C INPUT -j ${CHAIN} 2>/dev/null || iptables -w -I INPUT 1 -j ${CHAIN}
@@ -67,18 +67,23 @@ SOURCES=(${peerIps(lab, peers)})
 for source in "\${SOURCES[@]}"; do
   iptables -w -A ${CHAIN} -s "$source" ${match}-m comment --comment "kubelab:$ID" -j DROP
 done
-`);
+`,
+  );
 }
 
 function iptablesUndo(fault: NetworkFault): string {
-  return script(fault.id, 'remove its iptables rules', `
+  return script(
+    fault.id,
+    'remove its iptables rules',
+    `
 ${REMOVE_RULES}
 remove_rules
 if ! iptables -w -S ${CHAIN} 2>/dev/null | grep -q -e '^-A ${CHAIN} '; then
   while iptables -w -D INPUT -j ${CHAIN} 2>/dev/null; do :; done
   iptables -w -X ${CHAIN} 2>/dev/null || true
 fi
-`);
+`,
+  );
 }
 
 /** tc's class minor and filter priority for a fault: its number (f12 → 0xc, prio 12). */
@@ -131,7 +136,10 @@ function tcInject(fault: NetworkFault, lab: LabSnapshot, peers: string[]): strin
   const params = fault.params;
   const effect = leaf(params);
   const what = params.kind === 'bandwidth' ? `limit to ${formatRate(params.rateBits)}` : `delay by ${params.kind === 'delay' ? params.ms : 0}ms`;
-  return script(fault.id, `${what} the packets to ${peers.join(', ')}`, `
+  return script(
+    fault.id,
+    `${what} the packets to ${peers.join(', ')}`,
+    `
 ${tcHeader(fault, lab)}
 ip link show dev "$DEV" > /dev/null 2>&1 || refuse "there is no interface $DEV" "network.interface in the spec names the private interface"
 has_root || tc qdisc replace dev "$DEV" root handle ${TC_ROOT} htb
@@ -150,14 +158,19 @@ DESTINATIONS=(${peerIps(lab, peers)})
 for destination in "\${DESTINATIONS[@]}"; do
   tc filter add dev "$DEV" parent ${TC_ROOT} protocol ip prio "$PRIO" u32 match ip dst "$destination" flowid "$CLASS"
 done
-`);
+`,
+  );
 }
 
 function tcUndo(fault: NetworkFault, lab: LabSnapshot): string {
-  return script(fault.id, 'remove its tc class and filters', `
+  return script(
+    fault.id,
+    'remove its tc class and filters',
+    `
 ${tcHeader(fault, lab)}
 tc_undo
-`);
+`,
+  );
 }
 
 function plan(fault: NetworkFault, lab: LabSnapshot): Step[] {
@@ -257,7 +270,11 @@ export const networkFamily: FaultFamily<NetworkParams> = {
   notes: ['Network faults act between --from and --to in both directions unless --one-way; they only ever name node addresses, so the host keeps its access.'],
   targets: (params, lab) => {
     const pairs = networkPairs(params.from, params.to, params.oneWay);
-    if (pairs.length === 0) throw new FaultInputError(`--from ${params.from.join(',')} and --to ${params.to.join(',')} leave no traffic between two different nodes`, 'name different nodes or groups on each side');
+    if (pairs.length === 0)
+      throw new FaultInputError(
+        `--from ${params.from.join(',')} and --to ${params.to.join(',')} leave no traffic between two different nodes`,
+        'name different nodes or groups on each side',
+      );
     const involved = new Set(pairs.flat());
     return { targets: lab.nodes.map((n) => n.name).filter((n) => involved.has(n)), pairs };
   },
@@ -266,7 +283,9 @@ export const networkFamily: FaultFamily<NetworkParams> = {
   // Two network faults clash only on a common direction (sender -> receiver), whatever their kinds.
   conflict: (candidate, other, _nodes, what) => {
     const directions = (candidate.pairs ?? []).filter(([a, b]) => (other.pairs ?? []).some(([c, d]) => a === c && b === d));
-    return directions.length > 0 ? `${directions.map(([a, b]) => `${a} -> ${b}`).join(', ')} already ${directions.length === 1 ? 'has' : 'have'} ${what}` : undefined;
+    return directions.length > 0
+      ? `${directions.map(([a, b]) => `${a} -> ${b}`).join(', ')} already ${directions.length === 1 ? 'has' : 'have'} ${what}`
+      : undefined;
   },
   sweep,
 };

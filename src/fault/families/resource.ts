@@ -25,7 +25,10 @@ export const HOG_SAFETY_NET_SECONDS = 6 * 3600;
 type DiskFill = Extract<ResourceParams, { kind: 'disk-fill' }>;
 
 function diskFillInject(fault: ResourceFault, params: DiskFill): string {
-  return script(fault.id, `fill the filesystem of ${params.path} to ${params.percent}%`, `
+  return script(
+    fault.id,
+    `fill the filesystem of ${params.path} to ${params.percent}%`,
+    `
 TARGET=${sh(params.path)}
 PERCENT=${sh(params.percent)}
 MAX=${params.maxBytes}
@@ -41,7 +44,7 @@ if [ "$bytes" -le 0 ]; then
   refuse "$TARGET is already $((used * 100 / total))% full, at or above $PERCENT%" "ask for a higher percentage"
 fi
 if [ "$bytes" -gt "$MAX" ]; then
-  refuse "filling $TARGET to $PERCENT% would write $((bytes / 1048576)) MiB, more than the limit of $((MAX / 1048576)) MiB" ${sh('raise it with --max if you mean it; on the docker provider a node\'s / is the host\'s own disk, so fill a smaller filesystem (a tmpfs, or a volume) instead')}
+  refuse "filling $TARGET to $PERCENT% would write $((bytes / 1048576)) MiB, more than the limit of $((MAX / 1048576)) MiB" ${sh("raise it with --max if you mean it; on the docker provider a node's / is the host's own disk, so fill a smaller filesystem (a tmpfs, or a volume) instead")}
 fi
 dir="\${TARGET%/}/.kubelab-fault"
 file="$dir/$ID.fill"
@@ -52,11 +55,15 @@ if ! fallocate -l "$bytes" "$file" 2> /dev/null; then
   head -c "$bytes" /dev/zero > "$file" || { rm -f "$file" ${LIB_DIR}/"$ID.fill"; exit 1; }
 fi
 echo "$TARGET is now $(df --output=pcent "$TARGET" | tail -n 1 | tr -d ' ') full"
-`);
+`,
+  );
 }
 
 function diskFillUndo(fault: ResourceFault): string {
-  return script(fault.id, 'remove its fill file', `
+  return script(
+    fault.id,
+    'remove its fill file',
+    `
 record=${LIB_DIR}/"$ID.fill"
 if [ -f "$record" ]; then
   file=$(cat "$record")
@@ -65,12 +72,16 @@ if [ -f "$record" ]; then
   rm -f "$record"
 fi
 rmdir ${LIB_DIR} 2> /dev/null || true
-`);
+`,
+  );
 }
 
 /** Starts `command` (bash -c text; $1 is the shell word `argument`) in its own process group, recorded by id. */
 function hogInject(fault: ResourceFault, what: string, seconds: number, command: string, argument: string): string {
-  return script(fault.id, what, `
+  return script(
+    fault.id,
+    what,
+    `
 mkdir -p ${RUN_DIR}
 record=${RUN_DIR}/"$ID.pids"
 [ ! -e "$record" ] || refuse "the processes of $ID already run"
@@ -79,18 +90,23 @@ setsid timeout ${seconds} bash -c ${sh(command)} ${sh(`kubelab-${fault.kind}`)} 
 echo "$!" > "$record"
 sleep 0.2
 kill -0 -- "-$(cat "$record")" 2> /dev/null || { rm -f "$record"; echo "the ${fault.kind} processes ended at once" >&2; exit 1; }
-`);
+`,
+  );
 }
 
 function hogUndo(fault: ResourceFault): string {
-  return script(fault.id, 'end its processes', `
+  return script(
+    fault.id,
+    'end its processes',
+    `
 record=${RUN_DIR}/"$ID.pids"
 if [ -f "$record" ]; then
   kill -TERM -- "-$(cat "$record")" 2> /dev/null || true
   rm -f "$record"
 fi
 rmdir ${RUN_DIR} 2> /dev/null || true
-`);
+`,
+  );
 }
 
 function hogSeconds(context: PlanContext): number {
@@ -107,11 +123,23 @@ function plan(fault: ResourceFault, context: PlanContext): Step[] {
   } else if (params.kind === 'cpu-hog') {
     // One busy loop per CPU: `yes` into /dev/null spins a core and needs nothing but coreutils.
     const cpus = params.cpus === undefined ? '"$(nproc)"' : String(params.cpus);
-    inject = hogInject(fault, `keep ${params.cpus === undefined ? 'every CPU' : `${params.cpus} CPU(s)`} busy`, hogSeconds(context), 'for _ in $(seq "$1"); do yes > /dev/null & done; wait', cpus);
+    inject = hogInject(
+      fault,
+      `keep ${params.cpus === undefined ? 'every CPU' : `${params.cpus} CPU(s)`} busy`,
+      hogSeconds(context),
+      'for _ in $(seq "$1"); do yes > /dev/null & done; wait',
+      cpus,
+    );
     undo = hogUndo(fault);
   } else if (params.kind === 'mem-hog') {
     // tail keeps a line until it ends: a newline-free stream of SIZE bytes is held in memory.
-    inject = hogInject(fault, `hold ${formatBytes(params.bytes)} of memory`, hogSeconds(context), '(head -c "$1" /dev/zero; exec sleep infinity) | tail > /dev/null', String(params.bytes));
+    inject = hogInject(
+      fault,
+      `hold ${formatBytes(params.bytes)} of memory`,
+      hogSeconds(context),
+      '(head -c "$1" /dev/zero; exec sleep infinity) | tail > /dev/null',
+      String(params.bytes),
+    );
     undo = hogUndo(fault);
   } else {
     throw new Error(`${(params as { kind: string }).kind} is no resource fault`);
@@ -172,7 +200,8 @@ export const resourceFamily: FaultFamily<ResourceParams> = {
       options: { ...NODE_OPTION, cpus: { type: 'number', describe: "How many CPUs (default: all of the node's)" } },
       parse: (values, lab) => {
         const cpus = values.cpus === undefined ? undefined : Number(values.cpus);
-        if (cpus !== undefined && !(Number.isInteger(cpus) && cpus >= 1 && cpus <= 256)) throw new FaultInputError(`--cpus: ${cpus} is not a whole number from 1 to 256`);
+        if (cpus !== undefined && !(Number.isInteger(cpus) && cpus >= 1 && cpus <= 256))
+          throw new FaultInputError(`--cpus: ${cpus} is not a whole number from 1 to 256`);
         return { kind: 'cpu-hog', cpus, nodes: nodesOption(values, lab) };
       },
     },
@@ -181,7 +210,11 @@ export const resourceFamily: FaultFamily<ResourceParams> = {
       describe: 'Hold SIZE of memory on nodes, e.g. 512M or 1G (undo: free it)',
       positional: { name: 'size', describe: 'How much memory', demand: true },
       options: NODE_OPTION,
-      parse: (values, lab) => ({ kind: 'mem-hog', bytes: read(parseSize, textOf(values, 'size'), 'mem-hog', 'a size such as 512M or 1G'), nodes: nodesOption(values, lab) }),
+      parse: (values, lab) => ({
+        kind: 'mem-hog',
+        bytes: read(parseSize, textOf(values, 'size'), 'mem-hog', 'a size such as 512M or 1G'),
+        nodes: nodesOption(values, lab),
+      }),
     },
   ],
   notes: [

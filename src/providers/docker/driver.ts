@@ -43,7 +43,10 @@ export const dockerDriver: ProviderDriver = {
     if (!(await probe('docker', ['info', '--format', '{{.ServerVersion}}'])).ok) {
       missing.push({ name: 'docker (a running Docker daemon)', howToGet: howToInstall('docker') });
     } else if (!(await probe('docker', ['image', 'inspect', model.provider.docker.image])).ok) {
-      missing.push({ name: `the box image ${model.provider.docker.image}`, howToGet: "build it once with `kubelab box build` (about two minutes; needs Debian's mirror)" });
+      missing.push({
+        name: `the box image ${model.provider.docker.image}`,
+        howToGet: "build it once with `kubelab box build` (about two minutes; needs Debian's mirror)",
+      });
     }
     return missing;
   },

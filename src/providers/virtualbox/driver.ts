@@ -15,7 +15,8 @@ export const virtualboxDriver: ProviderDriver = {
       start: vagrantOn(m, 'up', '--no-provision'),
     },
     state: { file: 'VBoxManage', args: ['showvminfo', m.id, '--machinereadable'] },
-    parse: (output) => stateFrom({ running: 'running', paused: 'paused', poweroff: 'off', aborted: 'off', saved: 'off' })(/^VMState="([^"]*)"/m.exec(output)?.[1] ?? ''),
+    parse: (output) =>
+      stateFrom({ running: 'running', paused: 'paused', poweroff: 'off', aborted: 'off', saved: 'off' })(/^VMState="([^"]*)"/m.exec(output)?.[1] ?? ''),
   }),
   nameReachesMachine: true,
 };

@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { familyOf, sweepScript } from '../src/fault/families/index.js';
-import { machineInvocation } from '../src/nodes/machine.js';
-import { sh, type Step } from '../src/fault/plan.js';
-import type { FaultParams, FaultRecord } from '../src/fault/types.js';
-import { LAB, record } from './support/fault-fixtures.js';
-import { requireTool, run } from './support/tools.js';
+import { familyOf, sweepScript } from '../../src/fault/families/index.js';
+import { machineInvocation } from '../../src/nodes/machine.js';
+import { sh, type Step } from '../../src/fault/plan.js';
+import type { FaultParams, FaultRecord } from '../../src/fault/types.js';
+import { LAB, record } from '../support/fault-fixtures.js';
+import { requireTool, run } from '../support/tools.js';
 
 const plan = (fault: FaultRecord, forMs?: number): Step[] => familyOf(fault.kind).plan(fault, { lab: LAB, forMs });
 const scriptOf = (step: Step, which: 'inject' | 'undo'): string => {
@@ -39,7 +39,9 @@ const EVERY_KIND: FaultParams[] = [
 const allScripts = (): { name: string; text: string }[] => [
   ...EVERY_KIND.flatMap((params, i) =>
     plan(record(params, i + 1), 60_000).flatMap((step) =>
-      (['inject', 'undo'] as const).flatMap((which) => (step[which].type === 'script' ? [{ name: `${params.kind} ${which} on ${step.node}`, text: scriptOf(step, which) }] : [])),
+      (['inject', 'undo'] as const).flatMap((which) =>
+        step[which].type === 'script' ? [{ name: `${params.kind} ${which} on ${step.node}`, text: scriptOf(step, which) }] : [],
+      ),
     ),
   ),
   { name: 'sweep', text: sweepScript(LAB) },
@@ -65,14 +67,20 @@ describe('fault scripts', () => {
     for (const { name, text } of allScripts()) {
       assert.doesNotMatch(text, /192\.168\.56\.1\b(?!\d)/, name);
       for (const [address] of text.matchAll(/192\.168\.56\.[0-9]+(\/[0-9]+)?/g)) {
-        assert.ok(LAB.nodes.some((n) => `${n.ip}/32` === address), `${name}: ${address}`);
+        assert.ok(
+          LAB.nodes.some((n) => `${n.ip}/32` === address),
+          `${name}: ${address}`,
+        );
       }
     }
   });
 
   test('partition --one-way: rules on the receivers only, one per sender, tagged with the id', () => {
     const steps = plan(record({ kind: 'partition', from: ['worker-1', 'worker-2'], to: ['cp'], oneWay: true }, 4));
-    assert.deepEqual(steps.map((s) => s.node), ['cp']);
+    assert.deepEqual(
+      steps.map((s) => s.node),
+      ['cp'],
+    );
     const inject = scriptOf(steps[0]!, 'inject');
     assert.match(inject, /^ID=f4$/m);
     assert.match(inject, /iptables -w -I INPUT 1 -j KUBELAB-IN/);
@@ -84,8 +92,20 @@ describe('fault scripts', () => {
   test('partition both ways: each side drops what comes from the other', () => {
     const steps = plan(record({ kind: 'partition', from: ['worker-1'], to: ['cp'], oneWay: false }));
     assert.deepEqual(steps.map((s) => s.node).sort(), ['cp', 'worker-1']);
-    assert.match(scriptOf(steps.find((s) => s.node === 'cp')!, 'inject'), /^SOURCES=\(192\.168\.56\.12\/32\)$/m);
-    assert.match(scriptOf(steps.find((s) => s.node === 'worker-1')!, 'inject'), /^SOURCES=\(192\.168\.56\.11\/32\)$/m);
+    assert.match(
+      scriptOf(
+        steps.find((s) => s.node === 'cp')!,
+        'inject',
+      ),
+      /^SOURCES=\(192\.168\.56\.12\/32\)$/m,
+    );
+    assert.match(
+      scriptOf(
+        steps.find((s) => s.node === 'worker-1')!,
+        'inject',
+      ),
+      /^SOURCES=\(192\.168\.56\.11\/32\)$/m,
+    );
   });
 
   test('loss drops at random with the asked probability', () => {
@@ -93,9 +113,12 @@ describe('fault scripts', () => {
     assert.match(scriptOf(step!, 'inject'), /-s "\$source" -m statistic --mode random --probability 0\.1250 -m comment/);
   });
 
-  test('bandwidth shapes on the senders, per destination, in the fault\'s own class', () => {
+  test("bandwidth shapes on the senders, per destination, in the fault's own class", () => {
     const steps = plan(record({ kind: 'bandwidth', rateBits: 1e6, from: ['worker-1'], to: ['worker-2', 'cp'], oneWay: true }, 12));
-    assert.deepEqual(steps.map((s) => s.node), ['worker-1']);
+    assert.deepEqual(
+      steps.map((s) => s.node),
+      ['worker-1'],
+    );
     const inject = scriptOf(steps[0]!, 'inject');
     assert.match(inject, /^DEV=eth1$/m);
     assert.match(inject, /^CLASS=fa17:c$/m);
@@ -144,7 +167,8 @@ describe('fault scripts', () => {
   });
 
   test('machine-level faults are one op and its opposite on each node', () => {
-    const ops = (params: FaultParams): string[] => plan(record(params)).map((s) => `${s.node}:${s.inject.type === 'machine' ? s.inject.op : '?'}/${s.undo.type === 'machine' ? s.undo.op : '?'}`);
+    const ops = (params: FaultParams): string[] =>
+      plan(record(params)).map((s) => `${s.node}:${s.inject.type === 'machine' ? s.inject.op : '?'}/${s.undo.type === 'machine' ? s.undo.op : '?'}`);
     assert.deepEqual(ops({ kind: 'stop', nodes: ['cp', 'etcd'] }), ['cp:stop/start', 'etcd:stop/start']);
     assert.deepEqual(ops({ kind: 'crash', nodes: ['cp'] }), ['cp:kill/start']);
     assert.deepEqual(ops({ kind: 'freeze', nodes: ['cp'] }), ['cp:pause/resume']);
@@ -162,7 +186,13 @@ describe('fault scripts', () => {
     );
     assert.deepEqual(
       (['stop', 'kill', 'pause', 'resume', 'start'] as const).map((op) => line('virtualbox', op)),
-      ['vagrant halt cp (in /lab/out)', 'VBoxManage controlvm ID poweroff', 'VBoxManage controlvm ID pause', 'VBoxManage controlvm ID resume', 'vagrant up --no-provision cp (in /lab/out)'],
+      [
+        'vagrant halt cp (in /lab/out)',
+        'VBoxManage controlvm ID poweroff',
+        'VBoxManage controlvm ID pause',
+        'VBoxManage controlvm ID resume',
+        'vagrant up --no-provision cp (in /lab/out)',
+      ],
     );
     const uri = process.env.LIBVIRT_DEFAULT_URI ?? 'qemu:///system';
     assert.deepEqual(

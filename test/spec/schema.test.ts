@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import fs from 'fs-extra';
 import { describe, test } from 'node:test';
-import { parseSpec } from '../src/spec/load.js';
-import { validateSchema } from '../src/spec/validate.js';
-import { exampleSpec } from './support/paths.js';
-import { compileText, ONE_NODE, rejectedText, brief } from './support/spec.js';
+import { parseSpec } from '../../src/spec/load.js';
+import { validateSchema } from '../../src/spec/validate.js';
+import { exampleSpec } from '../support/paths.js';
+import { compileText, ONE_NODE, rejectedText, brief } from '../support/spec.js';
 
 function schemaResult(text: string, file = 'kubelab.yaml') {
   return validateSchema(parseSpec(file, text));

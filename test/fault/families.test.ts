@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { describeFault } from '../src/fault/describe.js';
-import { FAMILIES, FAULT_KINDS, familyOf, recoveryOf, sweepScript, type AnyFamily } from '../src/fault/families/index.js';
-import type { CliValues } from '../src/fault/family.js';
-import type { FaultKind } from '../src/fault/types.js';
-import { kubelab } from './support/cli.js';
-import { LAB, record } from './support/fault-fixtures.js';
-import { tempDir } from './support/tmp.js';
+import { describeFault } from '../../src/fault/describe.js';
+import { FAMILIES, FAULT_KINDS, familyOf, recoveryOf, sweepScript, type AnyFamily } from '../../src/fault/families/index.js';
+import type { CliValues } from '../../src/fault/family.js';
+import type { FaultKind } from '../../src/fault/types.js';
+import { kubelab } from '../support/cli.js';
+import { LAB, record } from '../support/fault-fixtures.js';
+import { tempDir } from '../support/tmp.js';
 
 const families = FAMILIES as readonly AnyFamily[];
 
@@ -53,7 +53,11 @@ describe('fault families', () => {
     assert.deepEqual([...owners.keys()], [...FAULT_KINDS]);
     assert.equal(new Set(FAULT_KINDS).size, FAULT_KINDS.length);
     for (const family of families) {
-      assert.deepEqual(family.commands.map((c) => c.kind), [...family.kinds], `${family.name}: one command per kind, in order`);
+      assert.deepEqual(
+        family.commands.map((c) => c.kind),
+        [...family.kinds],
+        `${family.name}: one command per kind, in order`,
+      );
       for (const kind of family.kinds) assert.equal(familyOf(kind), family);
     }
     assert.deepEqual(Object.keys(COMMAND_LINES).sort(), [...FAULT_KINDS].sort());
@@ -86,7 +90,7 @@ describe('fault families', () => {
     }
   });
 
-  test('the sweep holds every family\'s own sweep', () => {
+  test("the sweep holds every family's own sweep", () => {
     const sweep = sweepScript(LAB);
     for (const family of families) if (family.sweep) assert.ok(sweep.includes(family.sweep(LAB).trim()), family.name);
     assert.match(sweep, /KUBELAB-IN/);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { KIT_KUBERNETES_VERSIONS, RKE_KUBERNETES_VERSIONS } from '../src/kit/components.js';
-import { brief, compileText, errorsOf, ONE_NODE, rejectedText, warningsOf } from './support/spec.js';
+import { KIT_KUBERNETES_VERSIONS, RKE_KUBERNETES_VERSIONS } from '../../src/kit/components.js';
+import { brief, compileText, errorsOf, ONE_NODE, rejectedText, warningsOf } from '../support/spec.js';
 
 /**
  * Each bad spec with every error it must produce, as `error LINE:COLUMN PATH: MESSAGE`, and
@@ -34,7 +34,11 @@ const badSpecs: BadSpec[] = [
   { name: 'a list instead of a mapping', text: '- a\n- b\n', errors: ['error 1:1 (file): expected a mapping, got ["a","b"]'] },
   { name: 'cpus out of range', text: node('    cpus: 0\n'), errors: ['error 4:11 nodes[0].cpus: 0 is out of range: must be >= 1'] },
   { name: 'count out of range', text: node('    count: 0\n'), errors: ['error 4:12 nodes[0].count: 0 is out of range: must be >= 1'] },
-  { name: 'name not a host name', text: `name: My Lab\n${ONE_NODE}`, errors: ['error 1:7 name: expected lower-case letters, digits and dashes, starting with a letter, at most 32 characters, got "My Lab"'] },
+  {
+    name: 'name not a host name',
+    text: `name: My Lab\n${ONE_NODE}`,
+    errors: ['error 1:7 name: expected lower-case letters, digits and dashes, starting with a letter, at most 32 characters, got "My Lab"'],
+  },
   { name: 'missing nodes', text: 'name: lab\n', errors: ['error 1:1 (file): missing required key `nodes`'] },
 
   // unknown keys, with a guess
@@ -61,7 +65,9 @@ const badSpecs: BadSpec[] = [
   {
     name: 'label value Kubernetes does not allow',
     text: node('    labels:\n      zone: a b\n'),
-    errors: ['error 5:13 nodes[0].labels.zone: expected a label value: at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit, got "a b"'],
+    errors: [
+      "error 5:13 nodes[0].labels.zone: expected a label value: at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit, got \"a b\"",
+    ],
   },
 
   // roles
@@ -71,14 +77,27 @@ const badSpecs: BadSpec[] = [
     errors: ['error 2:3 nodes: no node has the etcd role; RKE needs at least one'],
     hint: 'add `etcd` to the roles of a node',
   },
-  { name: 'no controlplane node', text: 'nodes:\n  - name: a\n    roles: [etcd, worker]\n', errors: ['error 2:3 nodes: no node has the controlplane role; RKE needs at least one'] },
-  { name: 'no worker node', text: 'nodes:\n  - name: a\n    roles: [etcd, controlplane]\n', errors: ['error 2:3 nodes: no node has the worker role; RKE needs at least one'] },
+  {
+    name: 'no controlplane node',
+    text: 'nodes:\n  - name: a\n    roles: [etcd, worker]\n',
+    errors: ['error 2:3 nodes: no node has the controlplane role; RKE needs at least one'],
+  },
+  {
+    name: 'no worker node',
+    text: 'nodes:\n  - name: a\n    roles: [etcd, controlplane]\n',
+    errors: ['error 2:3 nodes: no node has the worker role; RKE needs at least one'],
+  },
   {
     name: 'unknown role',
     text: 'nodes:\n  - name: a\n    roles: [etcd, master, worker]\n',
     errors: ['error 3:19 nodes[0].roles[1]: expected one of "etcd", "controlplane", "worker", got "master"'],
   },
-  { name: 'misspelt role', text: 'nodes:\n  - name: a\n    roles: [etcd, controlplane, wroker]\n', errors: ['error 3:33 nodes[0].roles[2]: expected one of "etcd", "controlplane", "worker", got "wroker"'], hint: 'did you mean "worker"?' },
+  {
+    name: 'misspelt role',
+    text: 'nodes:\n  - name: a\n    roles: [etcd, controlplane, wroker]\n',
+    errors: ['error 3:33 nodes[0].roles[2]: expected one of "etcd", "controlplane", "worker", got "wroker"'],
+    hint: 'did you mean "worker"?',
+  },
   { name: 'empty roles', text: 'nodes:\n  - name: a\n    roles: []\n', errors: ['error 3:12 nodes[0].roles: needs at least 1 item(s)'] },
 
   // names and addresses
@@ -103,11 +122,31 @@ const badSpecs: BadSpec[] = [
     text: `nodes:\n  - name: w\n    count: 3\n    roles: ${ALL}\n    ip: 192.168.56.20\n  - name: b\n    roles: [worker]\n    ip: 192.168.56.22\n`,
     errors: ['error 8:9 nodes[1].ip: b has IP 192.168.56.22, which w-3 already has'],
   },
-  { name: 'IP outside the network', text: node('    ip: 192.168.57.20\n'), errors: ["error 4:9 nodes[0].ip: a's IP 192.168.57.20 is outside the private network 192.168.56.0/24"] },
-  { name: 'IP is the network address', text: node('    ip: 192.168.56.0\n'), errors: ["error 4:9 nodes[0].ip: a's IP 192.168.56.0 is the network, broadcast or host address of 192.168.56.0/24"] },
-  { name: 'IP is the broadcast address', text: node('    ip: 192.168.56.255\n'), errors: ["error 4:9 nodes[0].ip: a's IP 192.168.56.255 is the network, broadcast or host address of 192.168.56.0/24"] },
-  { name: 'IP is the host’s address (.1)', text: node('    ip: 192.168.56.1\n'), errors: ["error 4:9 nodes[0].ip: a's IP 192.168.56.1 is the network, broadcast or host address of 192.168.56.0/24"] },
-  { name: 'IP with an octet over 255', text: node('    ip: 192.168.56.300\n'), errors: ['error 4:9 nodes[0].ip: 192.168.56.300 is not an IPv4 address (each part must be 0-255)'] },
+  {
+    name: 'IP outside the network',
+    text: node('    ip: 192.168.57.20\n'),
+    errors: ["error 4:9 nodes[0].ip: a's IP 192.168.57.20 is outside the private network 192.168.56.0/24"],
+  },
+  {
+    name: 'IP is the network address',
+    text: node('    ip: 192.168.56.0\n'),
+    errors: ["error 4:9 nodes[0].ip: a's IP 192.168.56.0 is the network, broadcast or host address of 192.168.56.0/24"],
+  },
+  {
+    name: 'IP is the broadcast address',
+    text: node('    ip: 192.168.56.255\n'),
+    errors: ["error 4:9 nodes[0].ip: a's IP 192.168.56.255 is the network, broadcast or host address of 192.168.56.0/24"],
+  },
+  {
+    name: 'IP is the host’s address (.1)',
+    text: node('    ip: 192.168.56.1\n'),
+    errors: ["error 4:9 nodes[0].ip: a's IP 192.168.56.1 is the network, broadcast or host address of 192.168.56.0/24"],
+  },
+  {
+    name: 'IP with an octet over 255',
+    text: node('    ip: 192.168.56.300\n'),
+    errors: ['error 4:9 nodes[0].ip: 192.168.56.300 is not an IPv4 address (each part must be 0-255)'],
+  },
   {
     name: 'a group whose addresses run past the network',
     text: node('    count: 3\n    ip: 192.168.56.254\n'),
@@ -128,9 +167,21 @@ const badSpecs: BadSpec[] = [
     text: `network:\n  cidr: 192.168.56.1/24\n${ONE_NODE}`,
     errors: ['error 2:9 network.cidr: bad CIDR "192.168.56.1/24": 192.168.56.1/24 has host bits set; the network is 192.168.56.0/24'],
   },
-  { name: 'prefix longer than 32', text: `network:\n  cidr: 192.168.56.0/33\n${ONE_NODE}`, errors: ['error 2:9 network.cidr: bad CIDR "192.168.56.0/33": /33 is not a prefix length (0-32)'] },
-  { name: 'prefix too long for nodes', text: `network:\n  cidr: 192.168.56.0/31\n${ONE_NODE}`, errors: ['error 2:9 network.cidr: bad CIDR "192.168.56.0/31": /31 leaves no room for nodes; use /30 or shorter'] },
-  { name: 'CIDR not in CIDR form', text: `network:\n  cidr: 192.168.56.0\n${ONE_NODE}`, errors: ['error 2:9 network.cidr: expected an IPv4 network in CIDR form such as 192.168.56.0/24, got "192.168.56.0"'] },
+  {
+    name: 'prefix longer than 32',
+    text: `network:\n  cidr: 192.168.56.0/33\n${ONE_NODE}`,
+    errors: ['error 2:9 network.cidr: bad CIDR "192.168.56.0/33": /33 is not a prefix length (0-32)'],
+  },
+  {
+    name: 'prefix too long for nodes',
+    text: `network:\n  cidr: 192.168.56.0/31\n${ONE_NODE}`,
+    errors: ['error 2:9 network.cidr: bad CIDR "192.168.56.0/31": /31 leaves no room for nodes; use /30 or shorter'],
+  },
+  {
+    name: 'CIDR not in CIDR form',
+    text: `network:\n  cidr: 192.168.56.0\n${ONE_NODE}`,
+    errors: ['error 2:9 network.cidr: expected an IPv4 network in CIDR form such as 192.168.56.0/24, got "192.168.56.0"'],
+  },
   {
     name: 'network on VirtualBox’s NAT range',
     text: `network:\n  cidr: 10.0.2.0/24\n${ONE_NODE}`,
@@ -139,13 +190,27 @@ const badSpecs: BadSpec[] = [
   {
     name: 'network on vagrant-libvirt’s management range',
     text: `provider:\n  type: libvirt\nnetwork:\n  cidr: 192.168.121.0/24\n${ONE_NODE}`,
-    errors: ["error 4:9 network.cidr: 192.168.121.0/24 collides with vagrant-libvirt's management network 192.168.121.0/24, which every machine has as its first interface"],
+    errors: [
+      "error 4:9 network.cidr: 192.168.121.0/24 collides with vagrant-libvirt's management network 192.168.121.0/24, which every machine has as its first interface",
+    ],
   },
-  { name: 'network on RKE’s pod range', text: `network:\n  cidr: 10.42.8.0/24\n${ONE_NODE}`, errors: ["error 2:9 network.cidr: 10.42.8.0/24 overlaps RKE's pod network 10.42.0.0/16"] },
+  {
+    name: 'network on RKE’s pod range',
+    text: `network:\n  cidr: 10.42.8.0/24\n${ONE_NODE}`,
+    errors: ["error 2:9 network.cidr: 10.42.8.0/24 overlaps RKE's pod network 10.42.0.0/16"],
+  },
 
   // memory
-  { name: 'memory "2 gigs"', text: node('    memory: 2 gigs\n'), errors: ['error 4:13 nodes[0].memory: expected a size such as 2048, "2G", "1536M" or "2Gi", got "2 gigs"'] },
-  { name: 'memory in terabytes', text: node('    memory: 2T\n'), errors: ['error 4:13 nodes[0].memory: expected a size such as 2048, "2G", "1536M" or "2Gi", got "2T"'] },
+  {
+    name: 'memory "2 gigs"',
+    text: node('    memory: 2 gigs\n'),
+    errors: ['error 4:13 nodes[0].memory: expected a size such as 2048, "2G", "1536M" or "2Gi", got "2 gigs"'],
+  },
+  {
+    name: 'memory in terabytes',
+    text: node('    memory: 2T\n'),
+    errors: ['error 4:13 nodes[0].memory: expected a size such as 2048, "2G", "1536M" or "2Gi", got "2T"'],
+  },
   { name: 'memory too small, with a unit', text: node('    memory: 128M\n'), errors: ['error 4:13 nodes[0].memory: 128 MiB is too little memory for a node'] },
   { name: 'memory too small, in MiB', text: node('    memory: 128\n'), errors: ['error 4:13 nodes[0].memory: 128 is out of range: must be >= 256'] },
   {
@@ -172,11 +237,31 @@ const badSpecs: BadSpec[] = [
   },
 
   // URLs and versions
-  { name: 'proxy URL with another scheme', text: `${ONE_NODE}proxy:\n  http: ftp://proxy:3128\n`, errors: ['error 5:9 proxy.http: expected an http:// or https:// URL, got "ftp://proxy:3128"'] },
-  { name: 'proxy URL that no parser reads', text: `${ONE_NODE}proxy:\n  https: http://proxy:31:28\n`, errors: ['error 5:10 proxy.https: "http://proxy:31:28" is not a valid URL'] },
-  { name: 'registry mirror without a scheme', text: `${ONE_NODE}registryMirror:\n  url: registry.lab:5000\n`, errors: ['error 5:8 registryMirror.url: expected an http:// or https:// URL, got "registry.lab:5000"'] },
-  { name: 'registry mirror URL that no parser reads', text: `${ONE_NODE}registryMirror:\n  url: http://[registry\n`, errors: ['error 5:8 registryMirror.url: "http://[registry" is not a valid URL'] },
-  { name: 'registry mirror without url', text: `${ONE_NODE}registryMirror:\n  insecure: true\n`, errors: ['error 5:3 registryMirror: missing required key `url`'] },
+  {
+    name: 'proxy URL with another scheme',
+    text: `${ONE_NODE}proxy:\n  http: ftp://proxy:3128\n`,
+    errors: ['error 5:9 proxy.http: expected an http:// or https:// URL, got "ftp://proxy:3128"'],
+  },
+  {
+    name: 'proxy URL that no parser reads',
+    text: `${ONE_NODE}proxy:\n  https: http://proxy:31:28\n`,
+    errors: ['error 5:10 proxy.https: "http://proxy:31:28" is not a valid URL'],
+  },
+  {
+    name: 'registry mirror without a scheme',
+    text: `${ONE_NODE}registryMirror:\n  url: registry.lab:5000\n`,
+    errors: ['error 5:8 registryMirror.url: expected an http:// or https:// URL, got "registry.lab:5000"'],
+  },
+  {
+    name: 'registry mirror URL that no parser reads',
+    text: `${ONE_NODE}registryMirror:\n  url: http://[registry\n`,
+    errors: ['error 5:8 registryMirror.url: "http://[registry" is not a valid URL'],
+  },
+  {
+    name: 'registry mirror without url',
+    text: `${ONE_NODE}registryMirror:\n  insecure: true\n`,
+    errors: ['error 5:3 registryMirror: missing required key `url`'],
+  },
   {
     name: 'proxy with neither http nor https',
     text: `${ONE_NODE}proxy:\n  noProxy: [.corp]\n`,
@@ -188,7 +273,11 @@ const badSpecs: BadSpec[] = [
     text: `kubernetesVersion: v1.32.5\n${ONE_NODE}`,
     errors: ['error 1:20 kubernetesVersion: expected an RKE Kubernetes version such as v1.32.5-rancher1-1, got "v1.32.5"'],
   },
-  { name: 'Kubernetes version as a number', text: `kubernetesVersion: 1.32\n${ONE_NODE}`, errors: ['error 1:20 kubernetesVersion: expected an RKE Kubernetes version such as v1.32.5-rancher1-1, got 1.32'] },
+  {
+    name: 'Kubernetes version as a number',
+    text: `kubernetesVersion: 1.32\n${ONE_NODE}`,
+    errors: ['error 1:20 kubernetesVersion: expected an RKE Kubernetes version such as v1.32.5-rancher1-1, got 1.32'],
+  },
 
   // images.system, the offline kit and what RKE v1.8.5 knows
   {
@@ -239,8 +328,16 @@ const badSpecs: BadSpec[] = [
     errors: ["error 3:17 provider.syncedFolder: syncedFolder none shares no images folder, so the offline kit's images never reach the nodes"],
     hint: `use another provider.syncedFolder, or ${RANCHER}${BY_DEFAULT}`,
   },
-  { name: 'images.system neither kit nor rancher', text: `${ONE_NODE}images:\n  system: offline\n`, errors: ['error 5:11 images.system: expected one of "kit", "rancher", got "offline"'] },
-  { name: 'no default box for libvirt on arm64', text: `arch: arm64\nprovider:\n  type: libvirt\n${ONE_NODE}`, errors: ['error 3:9 provider.type: no default box for libvirt on arm64'] },
+  {
+    name: 'images.system neither kit nor rancher',
+    text: `${ONE_NODE}images:\n  system: offline\n`,
+    errors: ['error 5:11 images.system: expected one of "kit", "rancher", got "offline"'],
+  },
+  {
+    name: 'no default box for libvirt on arm64',
+    text: `arch: arm64\nprovider:\n  type: libvirt\n${ONE_NODE}`,
+    errors: ['error 3:9 provider.type: no default box for libvirt on arm64'],
+  },
 ];
 
 describe('bad specs: each is rejected with its message, line and path', () => {
@@ -334,15 +431,20 @@ describe('warnings do not fail a spec', () => {
   });
 
   test('little memory for a control-plane node, once per member of its group', async () => {
-    assert.deepEqual(await warned(`nodes:\n  - name: cp\n    count: 2\n    roles: [etcd, controlplane]\n    memory: 768M\n  - name: e\n    roles: [etcd, worker]\n`), [
-      'warning 5:13 nodes[0].memory: cp-1 has 768 MiB; etcd and the control plane need about 1.5 GiB to be stable',
-      'warning 5:13 nodes[0].memory: cp-2 has 768 MiB; etcd and the control plane need about 1.5 GiB to be stable',
-    ]);
+    assert.deepEqual(
+      await warned(`nodes:\n  - name: cp\n    count: 2\n    roles: [etcd, controlplane]\n    memory: 768M\n  - name: e\n    roles: [etcd, worker]\n`),
+      [
+        'warning 5:13 nodes[0].memory: cp-1 has 768 MiB; etcd and the control plane need about 1.5 GiB to be stable',
+        'warning 5:13 nodes[0].memory: cp-2 has 768 MiB; etcd and the control plane need about 1.5 GiB to be stable',
+      ],
+    );
   });
 
   test('with RKE’s images, docker takes what the kit lacks: canal, another Kubernetes, another RKE, no images folder', async () => {
     assert.deepEqual(
-      await warned(`provider:\n  type: docker\n  syncedFolder: none\nkubernetesVersion: v1.31.10-rancher1-1\nrke:\n  version: v1.7.3\ncni:\n  plugin: canal\nimages:\n  system: rancher\n${ONE_NODE}`),
+      await warned(
+        `provider:\n  type: docker\n  syncedFolder: none\nkubernetesVersion: v1.31.10-rancher1-1\nrke:\n  version: v1.7.3\ncni:\n  plugin: canal\nimages:\n  system: rancher\n${ONE_NODE}`,
+      ),
       [],
     );
   });
@@ -357,7 +459,9 @@ describe('warnings do not fail a spec', () => {
   });
 
   test('the lowest and highest node addresses of a network are accepted', async () => {
-    const { model } = await compileText(`nodes:\n  - name: a\n    roles: ${ALL}\n    ip: 192.168.56.2\n  - name: b\n    roles: [worker]\n    ip: 192.168.56.254\n`);
+    const { model } = await compileText(
+      `nodes:\n  - name: a\n    roles: ${ALL}\n    ip: 192.168.56.2\n  - name: b\n    roles: [worker]\n    ip: 192.168.56.254\n`,
+    );
     assert.deepEqual(
       model.nodes.map((n) => n.ip),
       ['192.168.56.2', '192.168.56.254'],

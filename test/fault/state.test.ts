@@ -7,15 +7,15 @@ import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { KubelabError } from '../src/errors.js';
-import { readJournal, appendJournal, journalPath } from '../src/fault/journal.js';
-import { processAlive, withLock } from '../src/fault/lock.js';
-import { emptyState, readState, statePath, updateState, writeState } from '../src/fault/state.js';
-import { startTimer, stopTimer } from '../src/fault/timer.js';
-import { kubelab } from './support/cli.js';
-import { threeNodeDockerSpec } from './support/docker-lab.js';
-import { record } from './support/fault-fixtures.js';
-import { tempDir } from './support/tmp.js';
+import { KubelabError } from '../../src/errors.js';
+import { readJournal, appendJournal, journalPath } from '../../src/fault/journal.js';
+import { processAlive, withLock } from '../../src/fault/lock.js';
+import { emptyState, readState, statePath, updateState, writeState } from '../../src/fault/state.js';
+import { startTimer, stopTimer } from '../../src/fault/timer.js';
+import { kubelab } from '../support/cli.js';
+import { threeNodeDockerSpec } from '../support/docker-lab.js';
+import { record } from '../support/fault-fixtures.js';
+import { tempDir } from '../support/tmp.js';
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -93,7 +93,10 @@ describe('fault state and journal', () => {
     const dir = await tempDir('fault-state');
     await fs.mkdirp(path.dirname(statePath(dir)));
     await fs.writeFile(statePath(dir), '{"version": 1, "faul');
-    await assert.rejects(readState(dir), (error: unknown) => error instanceof KubelabError && /faults\.json cannot be read/.test(error.message) && /journal/.test(error.hint ?? ''));
+    await assert.rejects(
+      readState(dir),
+      (error: unknown) => error instanceof KubelabError && /faults\.json cannot be read/.test(error.message) && /journal/.test(error.hint ?? ''),
+    );
   });
 
   test('concurrent updates lose nothing', async () => {
@@ -118,10 +121,13 @@ describe('fault state and journal', () => {
     const lines = (await fs.readFile(journalPath(dir), 'utf8')).trimEnd().split('\n');
     assert.equal(lines.length, 2);
     const entries = await readJournal(dir);
-    assert.deepEqual(entries.map((e) => [e.action, e.id, e.result, e.message]), [
-      ['inject', 'f1', 'ok', undefined],
-      ['undo', 'f1', 'error', 'no route'],
-    ]);
+    assert.deepEqual(
+      entries.map((e) => [e.action, e.id, e.result, e.message]),
+      [
+        ['inject', 'f1', 'ok', undefined],
+        ['undo', 'f1', 'error', 'no route'],
+      ],
+    );
     assert.ok(entries.every((e) => !Number.isNaN(Date.parse(e.ts))));
     assert.deepEqual(Object.keys(entries[0]!), ['ts', 'action', 'id', 'kind', 'targets', 'params', 'result']);
   });
@@ -173,7 +179,11 @@ describe('kubelab fault: bad input changes nothing', () => {
   }
 
   const REFUSED: [string[], number, RegExp][] = [
-    [['freeze', 'nope'], 2, /freeze: no node, role or group is called "nope"\nhint: choose from nodes: cp, worker-1, worker-2; roles: etcd, controlplane, worker; groups: worker; or all/],
+    [
+      ['freeze', 'nope'],
+      2,
+      /freeze: no node, role or group is called "nope"\nhint: choose from nodes: cp, worker-1, worker-2; roles: etcd, controlplane, worker; groups: worker; or all/,
+    ],
     [['partition', '--from', 'workers', '--to', 'cp'], 2, /--from: no node, role or group is called "workers"/],
     [['loss', '150', '--from', 'worker', '--to', 'cp'], 2, /loss: "150" is not a percentage above 0 and at most 100/],
     [['loss', '0', '--from', 'worker', '--to', 'cp'], 2, /loss: "0" is not a percentage/],
@@ -218,7 +228,10 @@ describe('kubelab fault: bad input changes nothing', () => {
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^ID +FAULT +NODES +SINCE +UNDONE\nf1 +partition worker-1 -> cp +cp,worker-1 +\S+ ago +by hand$/);
     const json = JSON.parse((await kubelab(dir, ['fault', 'list', '--json'])).stdout) as { id: string; description: string }[];
-    assert.deepEqual(json.map((f) => [f.id, f.description]), [['f1', 'partition worker-1 -> cp']]);
+    assert.deepEqual(
+      json.map((f) => [f.id, f.description]),
+      [['f1', 'partition worker-1 -> cp']],
+    );
   });
 
   test('a lab that is not up is said so', async () => {
@@ -231,22 +244,47 @@ describe('kubelab fault: bad input changes nothing', () => {
 
   test('destroy clears the recorded faults into the journal, and keeps the journal', async () => {
     const { dir, outDir } = await fakeLab();
-    await writeState(outDir, { ...emptyState(), nextId: 3, faults: [record({ kind: 'loss', percent: 10, from: ['worker-1'], to: ['cp'], oneWay: true }), record({ kind: 'cpu-hog', cpus: 1, nodes: ['cp'] }, 2)] });
+    await writeState(outDir, {
+      ...emptyState(),
+      nextId: 3,
+      faults: [record({ kind: 'loss', percent: 10, from: ['worker-1'], to: ['cp'], oneWay: true }), record({ kind: 'cpu-hog', cpus: 1, nodes: ['cp'] }, 2)],
+    });
     const result = await kubelab(dir, ['destroy']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /cleared the active faults f1, f2 \(journal: faults\.journal\.jsonl\)/);
     assert.ok(!(await fs.pathExists(path.join(outDir, '.kubelab'))));
     const journal = await readJournal(outDir);
-    assert.deepEqual(journal.map((e) => [e.action, e.id, e.result, e.message]), [
-      ['clear', 'f2', 'ok', 'the lab was destroyed'],
-      ['clear', 'f1', 'ok', 'the lab was destroyed'],
-    ]);
+    assert.deepEqual(
+      journal.map((e) => [e.action, e.id, e.result, e.message]),
+      [
+        ['clear', 'f2', 'ok', 'the lab was destroyed'],
+        ['clear', 'f1', 'ok', 'the lab was destroyed'],
+      ],
+    );
   });
 
   test('fault --help describes every kind', async () => {
     const result = await kubelab(process.cwd(), ['fault', '--help']);
     assert.equal(result.code, 0);
-    for (const kind of ['stop', 'crash', 'freeze', 'resume', 'start', 'partition', 'loss', 'bandwidth', 'delay', 'kill', 'stop-component', 'disk-fill', 'cpu-hog', 'mem-hog', 'list', 'undo', 'clear']) {
+    for (const kind of [
+      'stop',
+      'crash',
+      'freeze',
+      'resume',
+      'start',
+      'partition',
+      'loss',
+      'bandwidth',
+      'delay',
+      'kill',
+      'stop-component',
+      'disk-fill',
+      'cpu-hog',
+      'mem-hog',
+      'list',
+      'undo',
+      'clear',
+    ]) {
       assert.match(result.stdout, new RegExp(`kubelab fault ${kind}\\b`), kind);
     }
     assert.match(result.stdout, /--for DURATION/);

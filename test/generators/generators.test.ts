@@ -1,21 +1,24 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { renderClusterYml } from '../generators/cluster-yml.js';
-import { renderGitignore } from '../generators/gitignore.js';
-import { renderAll, type Artifact } from '../generators/index.js';
-import { dockerDaemonConfig, renderProvisionScripts } from '../generators/provision.js';
-import { renderVagrantfile } from '../generators/vagrantfile.js';
-import { kitSystemImages } from '../src/kit/components.js';
-import type { LabModel } from '../src/model.js';
-import { compileText, ONE_NODE } from './support/spec.js';
+import { renderClusterYml } from '../../generators/cluster-yml.js';
+import { renderGitignore } from '../../generators/gitignore.js';
+import { renderAll, type Artifact } from '../../generators/index.js';
+import { dockerDaemonConfig, renderProvisionScripts } from '../../generators/provision.js';
+import { renderVagrantfile } from '../../generators/vagrantfile.js';
+import { kitSystemImages } from '../../src/kit/components.js';
+import type { LabModel } from '../../src/model.js';
+import { compileText, ONE_NODE } from '../support/spec.js';
 
 const model = async (text: string): Promise<LabModel> => (await compileText(text)).model;
 
 const THREE = 'name: lab\nnodes:\n  - name: cp\n    roles: [etcd, controlplane]\n    memory: 3G\n  - name: w\n    count: 2\n    roles: [worker]\n    cpus: 3\n';
 
 function lines(text: string, pattern: RegExp): string[] {
-  return text.split('\n').filter((l) => pattern.test(l)).map((l) => l.trim());
+  return text
+    .split('\n')
+    .filter((l) => pattern.test(l))
+    .map((l) => l.trim());
 }
 
 type ClusterYml = { system_images?: Record<string, string>; ingress: { provider: string }; services: Record<string, Record<string, unknown>> };
@@ -48,7 +51,13 @@ describe('generator: Vagrantfile', () => {
     assert.equal(path, 'Vagrantfile');
     assert.equal(executable, false);
     assert.deepEqual(lines(content, /config\.vm\.box|vm\.provider/), ['config.vm.box = "bento/debian-12"', 'node.vm.provider "virtualbox" do |vb|']);
-    assert.deepEqual(lines(content, /^\s+vb\./), ['vb.name = n[:machine]', 'vb.cpus = n[:cpus]', 'vb.memory = n[:memory]', 'vb.linked_clone = true', 'vb.gui = true']);
+    assert.deepEqual(lines(content, /^\s+vb\./), [
+      'vb.name = n[:machine]',
+      'vb.cpus = n[:cpus]',
+      'vb.memory = n[:memory]',
+      'vb.linked_clone = true',
+      'vb.gui = true',
+    ]);
   });
 
   test('libvirt: its box, driver and storage pool, and no other provider block', async () => {
@@ -60,7 +69,12 @@ describe('generator: Vagrantfile', () => {
   test('docker: an image instead of a box, and every node name mapped to its private address', async () => {
     const { content } = await renderVagrantfile(await model(`provider:\n  type: docker\n  docker:\n    image: my/image:1\n${THREE}`));
     assert.deepEqual(lines(content, /config\.vm\.box|vm\.provider/), ['node.vm.provider "docker" do |d|']);
-    assert.deepEqual(lines(content, /d\.image|--add-host/), ['d.image = "my/image:1"', '"--add-host=cp:192.168.56.10",', '"--add-host=w-1:192.168.56.11",', '"--add-host=w-2:192.168.56.12",']);
+    assert.deepEqual(lines(content, /d\.image|--add-host/), [
+      'd.image = "my/image:1"',
+      '"--add-host=cp:192.168.56.10",',
+      '"--add-host=w-1:192.168.56.11",',
+      '"--add-host=w-2:192.168.56.12",',
+    ]);
     assert.match(content, /d\.privileged = true/);
   });
 
@@ -187,9 +201,12 @@ describe('generator: provision scripts', () => {
     assert.equal(config['default-runtime'], undefined);
   });
 
-  test('dns.sh on the docker provider only: DNS relayed on the node\'s private address, and the kubelet told to use it', async () => {
+  test("dns.sh on the docker provider only: DNS relayed on the node's private address, and the kubelet told to use it", async () => {
     const docker = await renderProvisionScripts(await model(`provider:\n  type: docker\n${ONE_NODE}`));
-    assert.deepEqual(docker.map((a) => a.path), ['system', 'docker', 'dns', 'capacity', 'cni', 'images', 'rke-access'].map((n) => `provision/${n}.sh`));
+    assert.deepEqual(
+      docker.map((a) => a.path),
+      ['system', 'docker', 'dns', 'capacity', 'cni', 'images', 'rke-access'].map((n) => `provision/${n}.sh`),
+    );
     const dns = script(docker, 'dns.sh');
     assert.match(dns, /--server=127\.0\.0\.11 --listen-address=\$node_ip --bind-interfaces/);
     assert.match(dns, /^install_if_changed \/etc\/kubelab\/resolv\.conf << RESOLV\nnameserver \$node_ip\nRESOLV$/m);
@@ -201,12 +218,14 @@ describe('generator: provision scripts', () => {
     assert.equal('extra_args' in vm.doc.services.kubelet!, false);
   });
 
-  test('capacity.sh on the docker provider only: the host\'s capacity less the node\'s own, as system-reserved', async () => {
+  test("capacity.sh on the docker provider only: the host's capacity less the node's own, as system-reserved", async () => {
     const capacity = script(await renderProvisionScripts(await model(`provider:\n  type: docker\n${ONE_NODE}`)), 'capacity.sh');
     assert.match(capacity, /reserved_memory_mib=\$\(\(host_memory_mib - node_memory_mib\)\)/);
     assert.match(capacity, /^systemReserved:\n {2}cpu: "\$\{reserved_cpu_m\}m"\n {2}memory: "\$\{reserved_memory_mib\}Mi"$/m);
     const vagrantfile = (await renderVagrantfile(await model(`provider:\n  type: docker\n${ONE_NODE}`))).content;
-    assert.deepEqual(lines(vagrantfile, /provision "capacity"/), ['node.vm.provision "capacity", type: "shell", path: "provision/capacity.sh", args: [n[:cpus].to_s, n[:memory].to_s]']);
+    assert.deepEqual(lines(vagrantfile, /provision "capacity"/), [
+      'node.vm.provision "capacity", type: "shell", path: "provision/capacity.sh", args: [n[:cpus].to_s, n[:memory].to_s]',
+    ]);
     const vm = await renderProvisionScripts(await model(ONE_NODE));
     assert.ok(!vm.some((a) => a.path === 'provision/capacity.sh' || a.path === 'provision/dns.sh'));
   });
@@ -228,7 +247,17 @@ describe('generator: cluster.yml', () => {
     assert.equal(doc.kubernetes_version, 'v1.32.5-rancher1-1');
     assert.equal(doc.ssh_key_path, '.kubelab/ssh/id_ed25519');
     assert.deepEqual(doc.nodes, [
-      { address: '192.168.56.10', internal_address: '192.168.56.10', hostname_override: 'cp', user: 'admin', port: '22', docker_socket: '/var/run/docker.sock', role: ['etcd', 'controlplane'], labels: {}, taints: [] },
+      {
+        address: '192.168.56.10',
+        internal_address: '192.168.56.10',
+        hostname_override: 'cp',
+        user: 'admin',
+        port: '22',
+        docker_socket: '/var/run/docker.sock',
+        role: ['etcd', 'controlplane'],
+        labels: {},
+        taints: [],
+      },
       {
         address: '192.168.56.11',
         internal_address: '192.168.56.11',
@@ -256,15 +285,18 @@ describe('generator: cluster.yml', () => {
   });
 
   test('containers share the host’s swap: the kubelet is told to tolerate it there only', async () => {
-    const docker = parse((await renderClusterYml(await model(`provider:\n  type: docker\n${ONE_NODE}`))).content) as { services: { kubelet: { fail_swap_on: boolean } } };
+    const docker = parse((await renderClusterYml(await model(`provider:\n  type: docker\n${ONE_NODE}`))).content) as {
+      services: { kubelet: { fail_swap_on: boolean } };
+    };
     assert.equal(docker.services.kubelet.fail_swap_on, false);
-    const libvirt = parse((await renderClusterYml(await model(`provider:\n  type: libvirt\n${ONE_NODE}`))).content) as { services: { kubelet: { fail_swap_on: boolean } } };
+    const libvirt = parse((await renderClusterYml(await model(`provider:\n  type: libvirt\n${ONE_NODE}`))).content) as {
+      services: { kubelet: { fail_swap_on: boolean } };
+    };
     assert.equal(libvirt.services.kubelet.fail_swap_on, true);
   });
 });
 
 describe('generator: cluster.yml with the offline kit', () => {
-
   test('the kit: system_images from the kit in key order, and no ingress controller, each with its reason', async () => {
     const { doc, content } = await clusterYml(`kubernetesVersion: v1.32.3-rancher1-1\nprovider:\n  type: docker\n${ONE_NODE}`);
     assert.deepEqual(doc.system_images, kitSystemImages('v1.32.3-rancher1-1'));
@@ -310,7 +342,8 @@ describe('generator: .gitignore', () => {
     const artifact = await renderGitignore(await model(ONE_NODE));
     assert.deepEqual([artifact.path, artifact.executable], ['.gitignore', false]);
     const patterns = artifact.content.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
-    for (const p of ['/.vagrant/', '/.kubelab/', '/kube_config_cluster.yml', '/cluster.rkestate', '*.log']) assert.ok(patterns.includes(p), `${p} in ${patterns.join(' ')}`);
+    for (const p of ['/.vagrant/', '/.kubelab/', '/kube_config_cluster.yml', '/cluster.rkestate', '*.log'])
+      assert.ok(patterns.includes(p), `${p} in ${patterns.join(' ')}`);
     // Nothing that kubelab generates may be ignored: those files are meant to be committed.
     for (const p of patterns) assert.doesNotMatch(p, /^\/?(Vagrantfile|cluster\.yml|provision|kubelab\.manifest\.json)\b/);
     assert.match(artifact.content, /^# Generated by kubelab from \.\.\/kubelab\.yaml\./);
@@ -321,7 +354,16 @@ describe('generator: every artifact', () => {
   test('a fixed, sorted set of paths', async () => {
     assert.deepEqual(
       (await renderAll(await model(ONE_NODE))).map((a) => a.path),
-      ['.gitignore', 'Vagrantfile', 'cluster.yml', 'provision/cni.sh', 'provision/docker.sh', 'provision/images.sh', 'provision/rke-access.sh', 'provision/system.sh'],
+      [
+        '.gitignore',
+        'Vagrantfile',
+        'cluster.yml',
+        'provision/cni.sh',
+        'provision/docker.sh',
+        'provision/images.sh',
+        'provision/rke-access.sh',
+        'provision/system.sh',
+      ],
     );
   });
 

@@ -13,11 +13,11 @@ import fs from 'fs-extra';
 import os from 'node:os';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { readManifest } from '../src/output/manifest.js';
-import { generateCase, goldenCases, type GoldenCase } from './support/golden.js';
-import { goldenDir, repoRoot } from './support/paths.js';
-import { tempDir } from './support/tmp.js';
-import { isExecutable, readTree } from './support/tree.js';
+import { readManifest } from '../../src/output/manifest.js';
+import { generateCase, goldenCases, type GoldenCase } from '../support/golden.js';
+import { goldenDir, repoRoot } from '../support/paths.js';
+import { tempDir } from '../support/tmp.js';
+import { isExecutable, readTree } from '../support/tree.js';
 
 const updating = process.env.UPDATE_GOLDEN === '1';
 

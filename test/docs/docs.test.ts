@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { DOCS_FIX_COMMAND, runDocs } from '../src/docs/command.js';
+import { DOCS_FIX_COMMAND, runDocs } from '../../src/docs/command.js';
 import {
   END_MARKER,
   extractSection,
@@ -15,12 +15,12 @@ import {
   replaceSection,
   START_MARKER,
   type JsonSchema,
-} from '../src/docs/spec-reference.js';
-import { KubelabError } from '../src/errors.js';
-import { packageRoot, schemaFile } from '../src/paths.js';
+} from '../../src/docs/spec-reference.js';
+import { KubelabError } from '../../src/errors.js';
+import { packageRoot, schemaFile } from '../../src/paths.js';
 
 const run = promisify(execFile);
-const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
+const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.js');
 const readmeFile = path.join(packageRoot, 'README.md');
 
 async function schema(): Promise<JsonSchema> {
@@ -103,7 +103,9 @@ describe('spec reference in README.md', () => {
     const changed = setDescription(s, ['properties', 'provider', 'properties', 'virtualbox', 'properties', 'linkedClone'], 'Something else entirely.');
     assert.notEqual(renderSpecReference(changed), renderSpecReference(s));
     const viaDefs = setDescription(s, ['$defs', 'cpus'], 'Cores.');
-    const cores = referenceRows(viaDefs).filter((r) => r.description === 'Cores.').map((r) => r.path);
+    const cores = referenceRows(viaDefs)
+      .filter((r) => r.description === 'Cores.')
+      .map((r) => r.path);
     assert.deepEqual(cores, ['defaults.cpus', 'nodes[].cpus']);
 
     await assert.rejects(runDocs({ check: true, schema: changed }), (err: unknown) => {

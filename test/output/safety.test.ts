@@ -7,14 +7,14 @@ import fs from 'fs-extra';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { checkGenerated, generate } from '../src/commands/generate.js';
-import { SpecError, UnsafeOutputError } from '../src/errors.js';
-import { MANIFEST_FILE } from '../src/output/manifest.js';
-import { MAX_NODES, MAX_SPEC_BYTES } from '../src/spec/limits.js';
-import { brief, compileText, ONE_NODE, rejectedText } from './support/spec.js';
-import { repoRoot } from './support/paths.js';
-import { tempDir } from './support/tmp.js';
-import { listFiles } from './support/tree.js';
+import { checkGenerated, generate } from '../../src/commands/generate.js';
+import { SpecError, UnsafeOutputError } from '../../src/errors.js';
+import { MANIFEST_FILE } from '../../src/output/manifest.js';
+import { MAX_NODES, MAX_SPEC_BYTES } from '../../src/spec/limits.js';
+import { brief, compileText, ONE_NODE, rejectedText } from '../support/spec.js';
+import { repoRoot } from '../support/paths.js';
+import { tempDir } from '../support/tmp.js';
+import { listFiles } from '../support/tree.js';
 
 const SPEC = `name: lab\n${ONE_NODE}`;
 
@@ -63,7 +63,7 @@ describe('output folder: symbolic links', () => {
     await fs.symlink(outside, path.join(out, 'linked'));
     const manifestFile = path.join(out, MANIFEST_FILE);
     const manifest = await fs.readJson(manifestFile);
-    const sha = (await import('../src/output/manifest.js')).sha256('mine');
+    const sha = (await import('../../src/output/manifest.js')).sha256('mine');
     for (const p of ['../outside/victim.txt', path.join(outside, 'victim.txt'), 'linked/victim.txt', 'linked/../../outside/victim.txt']) {
       manifest.files.push({ path: p, sha256: sha, executable: false });
     }
@@ -88,7 +88,10 @@ describe('output folder: temporary files', () => {
     await fs.symlink(victim, path.join(out, '.cluster.yml.kubelab-99.tmp'));
     await fs.writeFile(spec, SPEC.replace('name: lab', 'name: lab2'));
     await generate({ spec, out });
-    assert.deepEqual((await listFiles(out)).filter((f) => f.endsWith('.tmp')), ['.cluster.yml.kubelab-99.tmp']);
+    assert.deepEqual(
+      (await listFiles(out)).filter((f) => f.endsWith('.tmp')),
+      ['.cluster.yml.kubelab-99.tmp'],
+    );
     assert.equal(await fs.readFile(victim, 'utf8'), 'mine');
     await checkGenerated({ spec, out });
   });
@@ -122,7 +125,10 @@ describe('output folder: an interrupted generate', () => {
       const result = await generate({ spec, out });
       assert.ok(result.result.written.length > 0);
       await checkGenerated({ spec, out });
-      assert.deepEqual((await listFiles(out)).filter((f) => f.endsWith('.tmp')), []);
+      assert.deepEqual(
+        (await listFiles(out)).filter((f) => f.endsWith('.tmp')),
+        [],
+      );
       assert.doesNotMatch(JSON.stringify(await fs.readJson(path.join(out, MANIFEST_FILE))), /previous/);
     });
   }
@@ -200,7 +206,9 @@ describe('spec: limits', () => {
   });
 
   test(`more than ${MAX_NODES} nodes is refused, located, with what to write instead`, async () => {
-    const { problems } = await rejectedText(`nodes:\n  - name: a\n    roles: [etcd, controlplane, worker]\n  - name: w\n    count: 50\n    roles: [worker]\n  - name: v\n    count: 50\n    roles: [worker]\n`);
+    const { problems } = await rejectedText(
+      `nodes:\n  - name: a\n    roles: [etcd, controlplane, worker]\n  - name: w\n    count: 50\n    roles: [worker]\n  - name: v\n    count: 50\n    roles: [worker]\n`,
+    );
     assert.deepEqual(brief(problems), [`error 2:3 nodes: the spec asks for 101 nodes; a lab has at most ${MAX_NODES}`]);
     assert.match(problems[0]?.hint ?? '', /count/);
   });
@@ -237,7 +245,9 @@ describe('spec: short forms and errors that say what to write', () => {
   });
 
   test('type mistakes come with the value as it should be written', async () => {
-    const { problems } = await rejectedText('nodes:\n  - name: a\n    roles: worker\n    cpus: "2"\nprovider:\n  virtualbox:\n    gui: "yes"\nnetwork: 192.168.56.0/24\n');
+    const { problems } = await rejectedText(
+      'nodes:\n  - name: a\n    roles: worker\n    cpus: "2"\nprovider:\n  virtualbox:\n    gui: "yes"\nnetwork: 192.168.56.0/24\n',
+    );
     assert.deepEqual(
       problems.map((p) => `${p.path}: ${p.hint}`),
       [

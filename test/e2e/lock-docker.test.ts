@@ -8,10 +8,10 @@ import { execa, type ResultPromise } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { childRunning, LAB_BUSY_EXIT_CODE, labLockPath, type LabLockRecord } from '../src/run/lab-lock.js';
-import { destroyAndAssertClean, dockerLabUnavailable, ensureBox, kubelab } from './support/docker-lab.js';
-import { cliPath } from './support/paths.js';
-import { tempDir } from './support/tmp.js';
+import { childRunning, LAB_BUSY_EXIT_CODE, labLockPath, type LabLockRecord } from '../../src/run/lab-lock.js';
+import { destroyAndAssertClean, dockerLabUnavailable, ensureBox, kubelab } from '../support/docker-lab.js';
+import { cliPath } from '../support/paths.js';
+import { tempDir } from '../support/tmp.js';
 
 const BOX = 'kubelab/debian-bookworm:latest';
 // A network the test creates for itself (through Vagrant); nothing else is ever addressed.
@@ -78,7 +78,12 @@ describe('a runner that survives its own death (docker provider)', { skip: unava
 
     const refused = await kubelab(dir, ['apply', '--machines-only']);
     assert.equal(refused.exitCode, LAB_BUSY_EXIT_CODE, refused.all);
-    assert.match(refused.all ?? '', new RegExp(`a previous \`kubelab apply\` \\(pid ${run.pid}, started at [0-9:]+, \\d+s ago\\) is still running: kubelab itself is gone \\(killed\\?\\), but what it started is not:\\n  its vagrant up for node cp \\(pid ${vagrant.pid}, started at [0-9:]+, \\d+s ago\\): vagrant up cp --provision --provider=docker`));
+    assert.match(
+      refused.all ?? '',
+      new RegExp(
+        `a previous \`kubelab apply\` \\(pid ${run.pid}, started at [0-9:]+, \\d+s ago\\) is still running: kubelab itself is gone \\(killed\\?\\), but what it started is not:\\n  its vagrant up for node cp \\(pid ${vagrant.pid}, started at [0-9:]+, \\d+s ago\\): vagrant up cp --provision --provider=docker`,
+      ),
+    );
     assert.match(refused.all ?? '', /hint: wait for it with `kubelab apply --wait`, or stop it with `kubelab apply --stop-previous`/);
     assert.doesNotMatch(refused.all ?? '', /another process is already executing an action/);
     assert.ok(childRunning(vagrant), 'the refusal left the previous vagrant up alone');
@@ -86,7 +91,12 @@ describe('a runner that survives its own death (docker provider)', { skip: unava
     const waited = await kubelab(dir, ['apply', '--machines-only', '--wait']);
     assert.equal(waited.exitCode, 0, waited.all);
     const said = waited.all ?? '';
-    assert.match(said, new RegExp(`waiting for the previous \`kubelab apply\` \\(pid ${run.pid}, .*\\) to finish \\(kubelab itself is gone; waiting for\\n  its vagrant up for node cp \\(pid ${vagrant.pid},`));
+    assert.match(
+      said,
+      new RegExp(
+        `waiting for the previous \`kubelab apply\` \\(pid ${run.pid}, .*\\) to finish \\(kubelab itself is gone; waiting for\\n  its vagrant up for node cp \\(pid ${vagrant.pid},`,
+      ),
+    );
     assert.ok(said.indexOf('waiting for the previous') < said.indexOf('[cp] starting'), 'the new vagrant up started after the wait');
     assert.match(said, /\[cp\] ready \(192\.168\.235\.10\)/);
     assert.ok(!childRunning(vagrant));
@@ -104,7 +114,10 @@ describe('a runner that survives its own death (docker provider)', { skip: unava
 
     const stopped = await kubelab(dir, ['apply', '--machines-only', '--stop-previous']);
     assert.equal(stopped.exitCode, 0, stopped.all);
-    assert.match(stopped.all ?? '', new RegExp(`stopping the previous run's vagrant up for node cp \\(process group ${vagrant.pid}\\): SIGINT, as Ctrl-C would`));
+    assert.match(
+      stopped.all ?? '',
+      new RegExp(`stopping the previous run's vagrant up for node cp \\(process group ${vagrant.pid}\\): SIGINT, as Ctrl-C would`),
+    );
     assert.match(stopped.all ?? '', /the previous `kubelab apply` .* has stopped; going on/);
     assert.match(stopped.all ?? '', /\[cp\] ready \(192\.168\.235\.10\)/);
     assert.ok(!childRunning(vagrant));
@@ -118,7 +131,12 @@ describe('a runner that survives its own death (docker provider)', { skip: unava
 
     const refused = await kubelab(dir, ['destroy']);
     assert.equal(refused.exitCode, LAB_BUSY_EXIT_CODE, refused.all);
-    assert.match(refused.all ?? '', new RegExp(`the lab in ${outDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is being changed by \`kubelab apply\` \\(pid ${run.pid}, started at [0-9:]+, \\d+s ago\\), which is still running`));
+    assert.match(
+      refused.all ?? '',
+      new RegExp(
+        `the lab in ${outDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is being changed by \`kubelab apply\` \\(pid ${run.pid}, started at [0-9:]+, \\d+s ago\\), which is still running`,
+      ),
+    );
 
     run.kill('SIGHUP');
     const result = await run;
@@ -126,7 +144,10 @@ describe('a runner that survives its own death (docker provider)', { skip: unava
     assert.match(result.all, /SIGHUP received, interrupting as Ctrl-C would/);
     assert.match(result.all, /interrupted while starting the machines/);
     assert.ok(!childRunning(vagrant), 'its vagrant up stopped');
-    assert.match(await fs.readFile(path.join(outDir, '.kubelab/logs/vagrant-up-cp.log'), 'utf8'), /Vagrant exited after cleanup due to external interrupt\.\n# exit/);
+    assert.match(
+      await fs.readFile(path.join(outDir, '.kubelab/logs/vagrant-up-cp.log'), 'utf8'),
+      /Vagrant exited after cleanup due to external interrupt\.\n# exit/,
+    );
     assert.ok(!(await fs.pathExists(labLockPath(outDir))), 'the lab lock is released');
   });
 

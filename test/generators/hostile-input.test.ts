@@ -12,14 +12,14 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { renderAll, type Artifact } from '../generators/index.js';
-import { SpecError, UnsafeValueError } from '../src/errors.js';
-import type { LabModel } from '../src/model.js';
-import { shellQuote } from '../src/quote.js';
-import { compileText, rejectedText } from './support/spec.js';
-import { repoRoot } from './support/paths.js';
-import { tempDir } from './support/tmp.js';
-import { requireTool, run } from './support/tools.js';
+import { renderAll, type Artifact } from '../../generators/index.js';
+import { SpecError, UnsafeValueError } from '../../src/errors.js';
+import type { LabModel } from '../../src/model.js';
+import { shellQuote } from '../../src/quote.js';
+import { compileText, rejectedText } from '../support/spec.js';
+import { repoRoot } from '../support/paths.js';
+import { tempDir } from '../support/tmp.js';
+import { requireTool, run } from '../support/tools.js';
 
 const STRINGS_RB = path.join(repoRoot, 'test', 'support', 'vagrantfile-strings.rb');
 
@@ -64,18 +64,22 @@ function baseSpec(): Record<string, unknown> {
 }
 
 type Setter = (spec: Record<string, unknown>, value: string) => string;
-const at = (...keys: (string | number)[]): Setter => (spec, value) => {
-  let target = spec as Record<string | number, unknown>;
-  for (const key of keys.slice(0, -1)) target = target[key] as Record<string | number, unknown>;
-  target[keys[keys.length - 1]!] = value;
-  return keys.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
-};
-const keyOf = (...keys: string[]): Setter => (spec, value) => {
-  const node = (spec.nodes as Record<string, unknown>[])[0]!;
-  const parent = keys[0] === 'labels' ? node : (spec.cni as Record<string, unknown>);
-  parent[keys[0]!] = { [value]: 'x' };
-  return keys[0] === 'labels' ? `nodes[0].labels.${value}` : `cni.options.${value}`;
-};
+const at =
+  (...keys: (string | number)[]): Setter =>
+  (spec, value) => {
+    let target = spec as Record<string | number, unknown>;
+    for (const key of keys.slice(0, -1)) target = target[key] as Record<string | number, unknown>;
+    target[keys[keys.length - 1]!] = value;
+    return keys.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
+  };
+const keyOf =
+  (...keys: string[]): Setter =>
+  (spec, value) => {
+    const node = (spec.nodes as Record<string, unknown>[])[0]!;
+    const parent = keys[0] === 'labels' ? node : (spec.cni as Record<string, unknown>);
+    parent[keys[0]!] = { [value]: 'x' };
+    return keys[0] === 'labels' ? `nodes[0].labels.${value}` : `cni.options.${value}`;
+  };
 
 /** Every string field of the spec, and how to put a value there. */
 const FIELDS: Record<string, Setter> = {
@@ -101,7 +105,7 @@ const FIELDS: Record<string, Setter> = {
   'proxy.https': (spec, v) => at('proxy', 'https')(spec, `http://proxy:3128/${v}`),
   'proxy.noProxy[]': at('proxy', 'noProxy', 0),
   'registryMirror.url': (spec, v) => at('registryMirror', 'url')(spec, `http://mirror:5000/${v}`),
-    'cni.options value': at('cni', 'options', 'flannel_backend_type'),
+  'cni.options value': at('cni', 'options', 'flannel_backend_type'),
   'ssh.privateKey': at('ssh', 'privateKey'),
   'images.dir': at('images', 'dir'),
 };
@@ -192,7 +196,9 @@ function poison(model: LabModel, value: string): LabModel {
 describe('hostile input: straight into the model (validation bypassed)', () => {
   for (const provider of ['docker', 'libvirt'] as const) {
     test(`${provider}: every file stays inert, and each value reads back as it was`, async (t) => {
-      const { model } = await compileText(stringify({ ...baseSpec(), provider: { type: provider }, proxy: undefined, images: { system: 'rancher' }, cni: { plugin: 'canal' } }));
+      const { model } = await compileText(
+        stringify({ ...baseSpec(), provider: { type: provider }, proxy: undefined, images: { system: 'rancher' }, cni: { plugin: 'canal' } }),
+      );
       const dir = await tempDir('poison');
       for (const raw of PAYLOADS) {
         const value = raw.replace(/MARK/g, path.join(dir, 'ran'));
@@ -275,7 +281,8 @@ async function assertInert(t: TestContext, model: LabModel, dir: string, given?:
     assert.equal(loaded.code, 0, loaded.stderr);
     const strings = new Set(JSON.parse(loaded.stdout) as string[]);
     const node = model.nodes[0]!;
-    for (const expected of [node.name, node.machineName, node.ip]) assert.ok(strings.has(expected), `Vagrantfile passes ${JSON.stringify(expected)} on as it is`);
+    for (const expected of [node.name, node.machineName, node.ip])
+      assert.ok(strings.has(expected), `Vagrantfile passes ${JSON.stringify(expected)} on as it is`);
     if (model.provider.type === 'docker') assert.ok(strings.has(model.provider.docker.image));
     if (model.provider.type === 'libvirt') assert.ok(strings.has(model.provider.libvirt.storagePool));
     if (model.images.hostDir !== undefined) assert.ok(strings.has(path.resolve(out, model.images.hostDir)), 'images folder');

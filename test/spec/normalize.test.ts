@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { compileSpec } from '../src/spec/index.js';
-import { compileText, ONE_NODE, writeSpec } from './support/spec.js';
+import { compileSpec } from '../../src/spec/index.js';
+import { compileText, ONE_NODE, writeSpec } from '../support/spec.js';
 
 const names = (model: { nodes: { name: string; ip: string }[] }): string[] => model.nodes.map((n) => `${n.name} ${n.ip}`);
 
@@ -32,8 +32,17 @@ describe('normalize: nodes', () => {
   });
 
   test('addresses are assigned from .10 on, in the order of the spec', async () => {
-    const { model } = await compileText('nodes:\n  - name: e\n    count: 3\n    roles: [etcd]\n  - name: cp\n    roles: [controlplane]\n  - name: w\n    count: 2\n    roles: [worker]\n');
-    assert.deepEqual(names(model), ['e-1 192.168.56.10', 'e-2 192.168.56.11', 'e-3 192.168.56.12', 'cp 192.168.56.13', 'w-1 192.168.56.14', 'w-2 192.168.56.15']);
+    const { model } = await compileText(
+      'nodes:\n  - name: e\n    count: 3\n    roles: [etcd]\n  - name: cp\n    roles: [controlplane]\n  - name: w\n    count: 2\n    roles: [worker]\n',
+    );
+    assert.deepEqual(names(model), [
+      'e-1 192.168.56.10',
+      'e-2 192.168.56.11',
+      'e-3 192.168.56.12',
+      'cp 192.168.56.13',
+      'w-1 192.168.56.14',
+      'w-2 192.168.56.15',
+    ]);
   });
 
   test('automatic addresses skip explicit ones, even those of nodes declared later', async () => {
@@ -179,7 +188,7 @@ describe('normalize: provider, box and paths', () => {
     assert.equal((await provider('provider:\n  type: libvirt\n')).syncedFolderType, 'rsync');
   });
 
-  test('the SSH key is kubelab\'s own under .kubelab/ssh/, or the one ssh.privateKey names, relative to the output folder', async () => {
+  test("the SSH key is kubelab's own under .kubelab/ssh/, or the one ssh.privateKey names, relative to the output folder", async () => {
     const { model: own } = await compileText(ONE_NODE);
     assert.deepEqual(own.ssh, { user: 'vagrant', privateKeyPath: '.kubelab/ssh/id_ed25519', publicKeyPath: '.kubelab/ssh/id_ed25519.pub', managed: true });
     const specFile = await writeSpec(`ssh:\n  user: admin\n  privateKey: keys/lab\n${ONE_NODE}`, 'lab.yaml');

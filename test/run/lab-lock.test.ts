@@ -7,13 +7,13 @@ import { execa, type ResultPromise } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { KubelabError } from '../src/errors.js';
-import { InterruptedError, runStreamed } from '../src/run/exec.js';
-import { childRunning, LAB_BUSY_EXIT_CODE, LabBusyError, labLockPath, withLabLock, type LabLockRecord } from '../src/run/lab-lock.js';
-import { processStartTicks, stillRunning } from '../src/run/processes.js';
-import { kubelab } from './support/cli.js';
-import { repoRoot } from './support/paths.js';
-import { tempDir } from './support/tmp.js';
+import { KubelabError } from '../../src/errors.js';
+import { InterruptedError, runStreamed } from '../../src/run/exec.js';
+import { childRunning, LAB_BUSY_EXIT_CODE, LabBusyError, labLockPath, withLabLock, type LabLockRecord } from '../../src/run/lab-lock.js';
+import { processStartTicks, stillRunning } from '../../src/run/processes.js';
+import { kubelab } from '../support/cli.js';
+import { repoRoot } from '../support/paths.js';
+import { tempDir } from '../support/tmp.js';
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -52,7 +52,13 @@ async function leaveLock(outDir: string, holderPid: number, children: { pid: num
     startTicks: processStartTicks(holderPid),
     command: 'apply',
     startedAt: new Date(Date.now() - 5000).toISOString(),
-    children: children.map((c) => ({ pid: c.pid, startTicks: processStartTicks(c.pid), what: c.what, command: 'vagrant up x', startedAt: new Date().toISOString() })),
+    children: children.map((c) => ({
+      pid: c.pid,
+      startTicks: processStartTicks(c.pid),
+      what: c.what,
+      command: 'vagrant up x',
+      startedAt: new Date().toISOString(),
+    })),
   };
   await fs.mkdirp(path.dirname(labLockPath(outDir)));
   await fs.writeFile(labLockPath(outDir), JSON.stringify(record));
@@ -84,7 +90,7 @@ async function startHolder(outDir: string): Promise<{ holder: ResultPromise<{ re
 }
 
 describe('processes', () => {
-  test("a process is named by its pid and start time: a reused pid is not the same process", async () => {
+  test('a process is named by its pid and start time: a reused pid is not the same process', async () => {
     const sleeper = execa('sleep', ['30'], { reject: false });
     try {
       const ticks = processStartTicks(sleeper.pid!);
@@ -157,7 +163,10 @@ describe('lab lock', () => {
     await first;
     assert.deepEqual(order, ['timer', 'inject']);
     await withLabLock(outDir, { command: 'apply', busy: 'fail', note: () => undefined }, async () => {
-      await assert.rejects(withLabLock(outDir, { command: 'fault inject', busy: 'fail', note: () => undefined, ...shortOne }, async () => 'never'), LabBusyError);
+      await assert.rejects(
+        withLabLock(outDir, { command: 'fault inject', busy: 'fail', note: () => undefined, ...shortOne }, async () => 'never'),
+        LabBusyError,
+      );
     });
   });
 
@@ -180,17 +189,26 @@ describe('lab lock', () => {
     const outDir = await tempDir('lab-lock');
     const child = detachedLoop('while :; do sleep 0.2; done');
     await leaveLock(outDir, await deadPid(), [{ pid: child.pid!, what: 'vagrant up for node cp' }]);
-    await assert.rejects(withLabLock(outDir, { command: 'apply', busy: 'fail', note: () => undefined, retry: 'kubelab apply' }, async () => 'never'), (error: unknown) => {
-      assert.ok(error instanceof LabBusyError);
-      assert.match(error.message, /^a previous `kubelab apply` \(pid \d+, started at [0-9:]+, \d+s ago\) is still running: kubelab itself is gone \(killed\?\), but what it started is not:\n  its vagrant up for node cp \(pid (\d+),/);
-      assert.ok(error.message.includes(`(pid ${child.pid},`));
-      assert.match(error.hint ?? '', /`kubelab apply --wait`.*`kubelab apply --stop-previous`/);
-      return true;
-    });
+    await assert.rejects(
+      withLabLock(outDir, { command: 'apply', busy: 'fail', note: () => undefined, retry: 'kubelab apply' }, async () => 'never'),
+      (error: unknown) => {
+        assert.ok(error instanceof LabBusyError);
+        assert.match(
+          error.message,
+          /^a previous `kubelab apply` \(pid \d+, started at [0-9:]+, \d+s ago\) is still running: kubelab itself is gone \(killed\?\), but what it started is not:\n  its vagrant up for node cp \(pid (\d+),/,
+        );
+        assert.ok(error.message.includes(`(pid ${child.pid},`));
+        assert.match(error.hint ?? '', /`kubelab apply --wait`.*`kubelab apply --stop-previous`/);
+        return true;
+      },
+    );
 
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 500);
-    await assert.rejects(withLabLock(outDir, { command: 'apply', busy: 'wait', note: () => undefined, signal: controller.signal }, async () => 'never'), InterruptedError);
+    await assert.rejects(
+      withLabLock(outDir, { command: 'apply', busy: 'wait', note: () => undefined, signal: controller.signal }, async () => 'never'),
+      InterruptedError,
+    );
     assert.ok(childRunning({ pid: child.pid! }), 'an ended wait leaves the previous run alone');
 
     let killedAt = 0;
@@ -235,7 +253,10 @@ describe('lab lock between processes', () => {
     const record = (await fs.readJson(labLockPath(outDir))) as LabLockRecord;
     assert.equal(record.pid, holder.pid);
     assert.equal(record.command, 'test-hold');
-    assert.deepEqual(record.children.map((c) => [c.pid, c.what]), [[childPid, 'ticker']]);
+    assert.deepEqual(
+      record.children.map((c) => [c.pid, c.what]),
+      [[childPid, 'ticker']],
+    );
 
     holder.kill('SIGKILL');
     await holder;
@@ -247,7 +268,12 @@ describe('lab lock between processes', () => {
 
     const busy = await kubelab(outDir, ['destroy', '--out', outDir]);
     assert.equal(busy.code, LAB_BUSY_EXIT_CODE, busy.stderr);
-    assert.match(busy.stderr, new RegExp(`a previous \`kubelab test-hold\` \\(pid ${holder.pid}, started at .*\\) is still running: kubelab itself is gone \\(killed\\?\\), but what it started is not:\\n  its ticker \\(pid ${childPid},`));
+    assert.match(
+      busy.stderr,
+      new RegExp(
+        `a previous \`kubelab test-hold\` \\(pid ${holder.pid}, started at .*\\) is still running: kubelab itself is gone \\(killed\\?\\), but what it started is not:\\n  its ticker \\(pid ${childPid},`,
+      ),
+    );
     assert.match(busy.stderr, /hint: wait for it with `kubelab destroy --wait`, or stop it with `kubelab destroy --stop-previous`/);
 
     const stop = await kubelab(outDir, ['destroy', '--out', outDir, '--stop-previous']);
@@ -324,5 +350,3 @@ describe('lab lock between processes', () => {
     assert.match(result.stderr, /--wait and --stop-previous exclude each other/);
   });
 });
-
-

@@ -3,8 +3,8 @@ import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { test } from 'node:test';
-import { cliPath } from './support/paths.js';
-import { tempDir } from './support/tmp.js';
+import { cliPath } from '../support/paths.js';
+import { tempDir } from '../support/tmp.js';
 
 const SPEC = `
 name: prereq

@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { destroyAndAssertClean, dockerLabUnavailable, ensureBox, kubelab } from './support/docker-lab.js';
-import { eventually } from './support/fault-lab.js';
-import { repoRoot } from './support/paths.js';
-import { tempDir } from './support/tmp.js';
+import { destroyAndAssertClean, dockerLabUnavailable, ensureBox, kubelab } from '../support/docker-lab.js';
+import { eventually } from '../support/fault-lab.js';
+import { repoRoot } from '../support/paths.js';
+import { tempDir } from '../support/tmp.js';
 
 const BOX = 'kubelab/debian-bookworm:latest';
 // A network of this test's own (made through Vagrant); nothing outside it is ever addressed.
@@ -67,7 +67,8 @@ spec:
       ports: [{ containerPort: 8080 }]
 `,
   )
-  .concat(`
+  .concat(
+    `
 apiVersion: v1
 kind: Service
 metadata:
@@ -75,7 +76,8 @@ metadata:
 spec:
   selector: { app: web }
   ports: [{ port: 80, targetPort: 8080 }]
-`)
+`,
+  )
   .join('\n---\n');
 
 const unavailable = await dockerLabUnavailable();
@@ -111,7 +113,7 @@ describe('a real RKE cluster on the docker provider, from the offline kit', { sk
     for (const [key, value] of sysctls) await fs.writeFile(`/proc/sys/${key}`, value).catch(() => {});
   });
 
-  test('the kit is built into the spec\'s images folder, and a rebuild with nothing changed builds nothing', async () => {
+  test("the kit is built into the spec's images folder, and a rebuild with nothing changed builds nothing", async () => {
     const again = await kubelab(dir, ['kit', 'build', '--sources', SOURCES]);
     assert.equal(again.exitCode, 0, again.all);
     assert.match(again.stdout, /^kit for Kubernetes v1\.32\.5-rancher1-1: \.images\/kubelab-kit-v1\.32\.5-rancher1-1\.tar\.gz \(0 step\(s\) built, 24 cached/);
@@ -125,27 +127,48 @@ describe('a real RKE cluster on the docker provider, from the offline kit', { sk
     assert.equal(result.exitCode, 0, result.all);
     assert.match(result.stdout, /lab klcluster is up in .*\n\s+kubelab kubectl get nodes -o wide\n.*\n\s+export KUBECONFIG=out\/kube_config_cluster\.yml/);
     assert.match(result.all ?? '', /all 3 Ready/);
-    const status = JSON.parse((await kubelab(dir, ['status', '--json'])).stdout) as { nodes: { name: string; kubernetes: { ready: boolean; version: string } | null }[] };
+    const status = JSON.parse((await kubelab(dir, ['status', '--json'])).stdout) as {
+      nodes: { name: string; kubernetes: { ready: boolean; version: string } | null }[];
+    };
     assert.deepEqual(
       status.nodes.map((n) => [n.name, n.kubernetes?.ready, n.kubernetes?.version]),
       Object.keys(NODES).map((n) => [n, true, 'v1.32.5']),
     );
     // Every node is known by its private address, never by the NAT-like first interface.
     const addresses = await must('get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.addresses[?(@.type=="InternalIP")].address} {end}');
-    assert.equal(addresses, Object.entries(NODES).map(([n, ip]) => `${n}=${ip}`).join(' '));
+    assert.equal(
+      addresses,
+      Object.entries(NODES)
+        .map(([n, ip]) => `${n}=${ip}`)
+        .join(' '),
+    );
   });
 
   test("each node offers the scheduler its own machine's memory, not the host's", async () => {
     const allocatable = await must('get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.allocatable.memory} {end}');
-    const mib = Object.fromEntries(allocatable.split(' ').map((pair) => pair.split('=')).map(([n, v]) => [n, Number(/^([0-9]+)Ki$/.exec(v!)?.[1]) / 1024]));
+    const mib = Object.fromEntries(
+      allocatable
+        .split(' ')
+        .map((pair) => pair.split('='))
+        .map(([n, v]) => [n, Number(/^([0-9]+)Ki$/.exec(v!)?.[1]) / 1024]),
+    );
     // The spec's memory, less the kubelet's eviction threshold (100 MiB).
-    for (const [node, asked] of [['cp', 3072], ['worker-1', 1536], ['worker-2', 1536]] as const) {
+    for (const [node, asked] of [
+      ['cp', 3072],
+      ['worker-1', 1536],
+      ['worker-2', 1536],
+    ] as const) {
       assert.ok(mib[node]! > asked - 200 && mib[node]! <= asked, `${node}: ${mib[node]} MiB allocatable, the spec gives it ${asked} MiB`);
     }
   });
 
   test('roles sit on distinct nodes, like production', async () => {
-    const roles = await must('get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}:{.metadata.labels.node-role\\.kubernetes\\.io/controlplane},{.metadata.labels.node-role\\.kubernetes\\.io/etcd},{.metadata.labels.node-role\\.kubernetes\\.io/worker} {end}');
+    const roles = await must(
+      'get',
+      'nodes',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.name}:{.metadata.labels.node-role\\.kubernetes\\.io/controlplane},{.metadata.labels.node-role\\.kubernetes\\.io/etcd},{.metadata.labels.node-role\\.kubernetes\\.io/worker} {end}',
+    );
     assert.equal(roles, 'cp:true,true, worker-1:,,true worker-2:,,true');
   });
 
@@ -168,7 +191,8 @@ describe('a real RKE cluster on the docker provider, from the offline kit', { sk
 
   test('a ClusterIP Service answers through kube-proxy, from both backends', async () => {
     const seen = new Set<string>();
-    for (let i = 0; i < 20 && seen.size < 2; i++) seen.add(await must('exec', 'web-1', '--', 'curl', '-s', '--max-time', '5', 'http://web.default.svc.cluster.local/'));
+    for (let i = 0; i < 20 && seen.size < 2; i++)
+      seen.add(await must('exec', 'web-1', '--', 'curl', '-s', '--max-time', '5', 'http://web.default.svc.cluster.local/'));
     assert.deepEqual([...seen].sort(), ['web-1', 'web-2']);
   });
 
@@ -187,7 +211,11 @@ describe('a real RKE cluster on the docker provider, from the offline kit', { sk
     assert.equal(killed.exitCode, 0, killed.all);
     const down = await kubectl('get', '--raw', '/readyz', '--request-timeout=3s');
     assert.notEqual(down.exitCode, 0, 'the API answered right after its server was killed');
-    await eventually('the API server to come back', async () => (await kubectl('get', '--raw', '/readyz', '--request-timeout=3s')).stdout.trim() === 'ok', 120_000);
+    await eventually(
+      'the API server to come back',
+      async () => (await kubectl('get', '--raw', '/readyz', '--request-timeout=3s')).stdout.trim() === 'ok',
+      120_000,
+    );
     const cleared = await kubelab(dir, ['fault', 'clear']);
     assert.equal(cleared.exitCode, 0, cleared.all);
   });

@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { fillAtomically, hashOf, hashPath } from '../src/cache.js';
-import { KIT_KUBERNETES_VERSIONS, kitSystemImages, kitTarballName } from '../src/kit/components.js';
-import { BINARY_STEPS, imageRecipes } from '../src/kit/plan.js';
-import { MissingSourcesError, THIRD_PARTY_SOURCES, locateSources } from '../src/kit/sources.js';
-import { splitKubectlArgs } from '../src/cli/kubectl.js';
-import { kubelab } from './support/docker-lab.js';
-import { repoRoot } from './support/paths.js';
-import { tempDir } from './support/tmp.js';
+import { fillAtomically, hashOf, hashPath } from '../../src/cache.js';
+import { KIT_KUBERNETES_VERSIONS, kitSystemImages, kitTarballName } from '../../src/kit/components.js';
+import { BINARY_STEPS, imageRecipes } from '../../src/kit/plan.js';
+import { MissingSourcesError, THIRD_PARTY_SOURCES, locateSources } from '../../src/kit/sources.js';
+import { splitKubectlArgs } from '../../src/cli/kubectl.js';
+import { kubelab } from '../support/docker-lab.js';
+import { repoRoot } from '../support/paths.js';
+import { tempDir } from '../support/tmp.js';
 
 const SHARED_SOURCES = process.env.KUBELAB_KIT_SOURCES ?? path.resolve(repoRoot, '..', 'shared', 'third_party');
 
@@ -21,7 +21,10 @@ describe('kit sources', () => {
       assert.ok(error instanceof MissingSourcesError);
       assert.equal(error.missing.length, Object.keys(THIRD_PARTY_SOURCES).length);
       assert.match(error.message, /cri-dockerd-v0\.3\.16: github\.com\/Mirantis\/cri-dockerd at v0\.3\.16/);
-      assert.match(error.hint ?? '', new RegExp(`git clone --depth 1 --branch v0\\.3\\.16 https://github\\.com/Mirantis/cri-dockerd ${dir}/cri-dockerd-v0\\.3\\.16`));
+      assert.match(
+        error.hint ?? '',
+        new RegExp(`git clone --depth 1 --branch v0\\.3\\.16 https://github\\.com/Mirantis/cri-dockerd ${dir}/cri-dockerd-v0\\.3\\.16`),
+      );
       assert.equal(error.exitCode, 4);
       return true;
     });
@@ -43,9 +46,13 @@ describe('kit sources', () => {
 
   test('kubelab kit build with sources missing exits 4 before building anything', async () => {
     const dir = await tempDir('kit-cli');
-    const result = await kubelab(dir, ['kit', 'build', '--kubernetes-version', 'v1.32.5-rancher1-1', '--sources', path.join(dir, 'none'), '--images-dir', path.join(dir, 'images')], {
-      KUBELAB_CACHE_DIR: path.join(dir, 'cache'),
-    });
+    const result = await kubelab(
+      dir,
+      ['kit', 'build', '--kubernetes-version', 'v1.32.5-rancher1-1', '--sources', path.join(dir, 'none'), '--images-dir', path.join(dir, 'images')],
+      {
+        KUBELAB_CACHE_DIR: path.join(dir, 'cache'),
+      },
+    );
     assert.equal(result.exitCode, 4, result.all);
     assert.match(result.stderr, /the kit needs 7 source trees that the Go module proxy does not serve/);
     assert.match(result.stderr, /hint: clone each into the sources folder/);
@@ -56,7 +63,10 @@ describe('kit sources', () => {
     const dir = await tempDir('kit-cli');
     const result = await kubelab(dir, ['kit', 'build', '--kubernetes-version', 'v1.30.14-rancher1-1', '--sources', SHARED_SOURCES, '--images-dir', dir]);
     assert.equal(result.exitCode, 1, result.all);
-    assert.match(result.stderr, /the kit has no recipe for Kubernetes v1\.30\.14-rancher1-1\nhint: the kit builds v1\.32\.2-rancher1-1, .*v1\.32\.6-rancher1-1/);
+    assert.match(
+      result.stderr,
+      /the kit has no recipe for Kubernetes v1\.30\.14-rancher1-1\nhint: the kit builds v1\.32\.2-rancher1-1, .*v1\.32\.6-rancher1-1/,
+    );
   });
 });
 

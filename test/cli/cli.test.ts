@@ -7,15 +7,25 @@ import { createHash } from 'node:crypto';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { checkGenerated, generate } from '../src/commands/generate.js';
-import { kubelab } from './support/cli.js';
-import { fixturesDir } from './support/paths.js';
-import { tempDir } from './support/tmp.js';
-import { editFile as editSpec, isExecutable, listFiles, snapshot } from './support/tree.js';
-import { requireTool, run } from './support/tools.js';
+import { checkGenerated, generate } from '../../src/commands/generate.js';
+import { kubelab } from '../support/cli.js';
+import { fixturesDir } from '../support/paths.js';
+import { tempDir } from '../support/tmp.js';
+import { editFile as editSpec, isExecutable, listFiles, snapshot } from '../support/tree.js';
+import { requireTool, run } from '../support/tools.js';
 
 const EXAMPLE = fs.readFileSync(path.join(fixturesDir, 'cli-lab.yaml'), 'utf8');
-const GENERATED = ['.gitignore', 'Vagrantfile', 'cluster.yml', 'kubelab.manifest.json', 'provision/cni.sh', 'provision/docker.sh', 'provision/images.sh', 'provision/rke-access.sh', 'provision/system.sh'];
+const GENERATED = [
+  '.gitignore',
+  'Vagrantfile',
+  'cluster.yml',
+  'kubelab.manifest.json',
+  'provision/cni.sh',
+  'provision/docker.sh',
+  'provision/images.sh',
+  'provision/rke-access.sh',
+  'provision/system.sh',
+];
 
 /**
  * A folder with kubelab.yaml (test/fixtures/cli-lab.yaml unless given), generated into out/ unless asked not to.
@@ -49,12 +59,18 @@ async function upToDate(dir: string): Promise<void> {
 
 /** The drift lines of a failed --check or a refused generate: "  PATH: REASON". */
 function driftLines(stderr: string): string[] {
-  return stderr.split('\n').filter((l) => /^ {2}\S+: /.test(l)).map((l) => l.trim());
+  return stderr
+    .split('\n')
+    .filter((l) => /^ {2}\S+: /.test(l))
+    .map((l) => l.trim());
 }
 
 describe('kubelab generate: a bad spec', { concurrency: true }, () => {
   test('exits 2, prints FILE:LINE:COLUMN for each problem, and creates no output folder', async () => {
-    const { dir, out } = await lab({ spec: EXAMPLE.replace('  - name: cp\n    roles: [controlplane]', '  - name: cp\n    roles: [controlplane]\n    cpus: many'), generated: false });
+    const { dir, out } = await lab({
+      spec: EXAMPLE.replace('  - name: cp\n    roles: [controlplane]', '  - name: cp\n    roles: [controlplane]\n    cpus: many'),
+      generated: false,
+    });
     const { stdout, stderr } = await fails(dir, ['generate'], 2);
     assert.equal(stdout, '');
     assert.match(stderr, /^kubelab: 1 problem in the spec:$/m);
@@ -77,7 +93,10 @@ describe('kubelab generate: a bad spec', { concurrency: true }, () => {
     const { stderr } = await fails(dir, ['generate'], 2);
     assert.match(stderr, new RegExp(`^kubelab: ${errors} problems? in the spec:$`, 'm'));
     assert.deepEqual(await fs.readdir(dir), ['kubelab.yaml'], 'nothing is written');
-    return stderr.split('\n').filter((l) => / (error|warning): /.test(l)).map((l) => l.trim());
+    return stderr
+      .split('\n')
+      .filter((l) => / (error|warning): /.test(l))
+      .map((l) => l.trim());
   }
 
   test('reports three different errors as three problems, in file order', async () => {
@@ -100,11 +119,21 @@ describe('kubelab generate: a bad spec', { concurrency: true }, () => {
   });
 
   test('warnings alone do not fail: they are printed with their place, and the output is written', async () => {
-    const { dir, out } = await lab({ spec: EXAMPLE.replace('plugin: canal', 'plugin: calico').replace('roles: [etcd]', 'roles: [etcd]\n    count: 2'), generated: false });
+    const { dir, out } = await lab({
+      spec: EXAMPLE.replace('plugin: canal', 'plugin: calico').replace('roles: [etcd]', 'roles: [etcd]\n    count: 2'),
+      generated: false,
+    });
     const { stderr } = await succeeds(dir, ['generate']);
     assert.deepEqual(
-      stderr.split('\n').filter((l) => l !== '').map((l) => l.replace(/ {4}hint: .*/, '').trim()).filter((l) => l !== ''),
-      ['kubelab.yaml:13:3: warning: nodes: 2 etcd nodes: an even count tolerates no more failures than 1', "kubelab.yaml:25:11: warning: cni.plugin: calico picks each node's address itself, and may pick the NAT interface, which has the same address on every machine"],
+      stderr
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => l.replace(/ {4}hint: .*/, '').trim())
+        .filter((l) => l !== ''),
+      [
+        'kubelab.yaml:13:3: warning: nodes: 2 etcd nodes: an even count tolerates no more failures than 1',
+        "kubelab.yaml:25:11: warning: cni.plugin: calico picks each node's address itself, and may pick the NAT interface, which has the same address on every machine",
+      ],
     );
     assert.deepEqual(await listFiles(out), GENERATED);
   });
@@ -158,9 +187,22 @@ describe('kubelab generate: output and --check', { concurrency: true }, () => {
     for (const pattern of ['/.vagrant/', '/.kubelab/', '/kube_config_cluster.yml', '/cluster.rkestate']) assert.ok(ignored.includes(pattern), pattern);
     if (!requireTool(t, 'git', 'ask git what the generated .gitignore ignores')) return;
     assert.equal((await run('git', ['init', '-q'], { cwd: dir })).code, 0);
-    const paths = ['out/.vagrant/machines/cp/id', 'out/.kubelab/ssh/id_ed25519', 'out/kube_config_cluster.yml', 'out/cluster.rkestate', 'out/Vagrantfile', 'out/cluster.yml', 'out/provision/system.sh', 'kube_config_cluster.yml'];
+    const paths = [
+      'out/.vagrant/machines/cp/id',
+      'out/.kubelab/ssh/id_ed25519',
+      'out/kube_config_cluster.yml',
+      'out/cluster.rkestate',
+      'out/Vagrantfile',
+      'out/cluster.yml',
+      'out/provision/system.sh',
+      'kube_config_cluster.yml',
+    ];
     const { stdout } = await run('git', ['check-ignore', '--no-index', ...paths], { cwd: dir });
-    assert.deepEqual(stdout.split('\n').filter((l) => l !== ''), paths.slice(0, 4), 'runner files are ignored; generated files, and files outside out/, are not');
+    assert.deepEqual(
+      stdout.split('\n').filter((l) => l !== ''),
+      paths.slice(0, 4),
+      'runner files are ignored; generated files, and files outside out/, are not',
+    );
   });
 });
 
@@ -225,7 +267,10 @@ describe('kubelab generate: hand edits, stale output, removed files', { concurre
     assert.deepEqual(await named(), ['Vagrantfile', 'cluster.yml', 'provision/system.sh']);
     await editSpec(spec, (s) => s.replace('count: 2', 'count: 1'));
     const check = await fails(dir, ['generate', '--check'], 3);
-    assert.deepEqual(driftLines(check.stderr).map((l) => l.split(':')[0]), ['Vagrantfile', 'cluster.yml', 'provision/system.sh']);
+    assert.deepEqual(
+      driftLines(check.stderr).map((l) => l.split(':')[0]),
+      ['Vagrantfile', 'cluster.yml', 'provision/system.sh'],
+    );
     await succeeds(dir, ['generate']);
     assert.deepEqual(await named(), []);
   });
@@ -234,7 +279,10 @@ describe('kubelab generate: hand edits, stale output, removed files', { concurre
     const { dir, out, spec } = await lab();
     await editSpec(spec, (s) => s.replace('  type: virtualbox\n', '  type: virtualbox\n  syncedFolder: none\n'));
     const check = await fails(dir, ['generate', '--check'], 3);
-    assert.deepEqual(driftLines(check.stderr), ['Vagrantfile: stale: the spec now generates something else', 'provision/images.sh: stale: the spec no longer generates it']);
+    assert.deepEqual(driftLines(check.stderr), [
+      'Vagrantfile: stale: the spec now generates something else',
+      'provision/images.sh: stale: the spec no longer generates it',
+    ]);
     const { stdout } = await succeeds(dir, ['generate']);
     assert.deepEqual(stdout.split('\n'), ['out: 1 written, 6 unchanged, 1 removed', '  wrote Vagrantfile', '  removed provision/images.sh']);
     assert.equal(await fs.pathExists(path.join(out, 'provision', 'images.sh')), false);

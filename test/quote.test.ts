@@ -102,7 +102,11 @@ describe('quoting: apt configuration', () => {
       // Against the host's own configuration: the file adds the proxy setting and nothing else.
       const base = new Set((await run('apt-config', ['dump'])).stdout.split('\n'));
       const added = (await run('apt-config', ['-c', file, 'dump'])).stdout.split('\n').filter((l) => !base.has(l));
-      assert.deepEqual(added.filter((l) => !/^(Acquire(::http(::Proxy)?)?|CommandLine::AsString) /.test(l)), [], added.join('\n'));
+      assert.deepEqual(
+        added.filter((l) => !/^(Acquire(::http(::Proxy)?)?|CommandLine::AsString) /.test(l)),
+        [],
+        added.join('\n'),
+      );
     }
   });
 
@@ -112,7 +116,10 @@ describe('quoting: apt configuration', () => {
     await fs.writeFile(file, `Acquire::http::Proxy ${JSON.stringify('http://proxy:3128/";APT::Update::Pre-Invoke{"touch${IFS}/tmp/x;#";};//')};\n`);
     const base = new Set((await run('apt-config', ['dump'])).stdout.split('\n'));
     const added = (await run('apt-config', ['-c', file, 'dump'])).stdout.split('\n').filter((l) => !base.has(l));
-    assert.ok(added.some((l) => l.includes('touch${IFS}/tmp/x')), added.join('\n'));
+    assert.ok(
+      added.some((l) => l.includes('touch${IFS}/tmp/x')),
+      added.join('\n'),
+    );
   });
 
   test('a quote, a backslash or a line break, which would end the string, is refused', () => {

@@ -9,13 +9,13 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { contains, mustParseCidr, parseIp } from '../src/net.js';
-import { PROVIDERS } from '../src/providers/index.js';
-import { generateCase, goldenCases, type GeneratedCase } from './support/golden.js';
-import { tempDir } from './support/tmp.js';
-import { editFile, listFiles } from './support/tree.js';
-import { requireTool, run } from './support/tools.js';
-import { vagrantValidate } from './support/vagrant.js';
+import { contains, mustParseCidr, parseIp } from '../../src/net.js';
+import { PROVIDERS } from '../../src/providers/index.js';
+import { generateCase, goldenCases, type GeneratedCase } from '../support/golden.js';
+import { tempDir } from '../support/tmp.js';
+import { editFile, listFiles } from '../support/tree.js';
+import { requireTool, run } from '../support/tools.js';
+import { vagrantValidate } from '../support/vagrant.js';
 
 const generated = new Map<string, GeneratedCase>();
 let vagrantEnv: Record<string, string>;
@@ -98,7 +98,9 @@ describe('Vagrantfile: vagrant validate', { concurrency: 4 }, () => {
       ['provider-docker', 'docker', 'd.has_ssh = true'],
       ['provider-libvirt', 'libvirt', 'lv.cpus = n[:cpus]'],
     ] as const) {
-      const dir = await brokenCopy(name, 'Vagrantfile', (v) => v.replace(setting, `${setting}\n        ${setting.slice(0, setting.indexOf('.'))}.no_such_setting = 1`));
+      const dir = await brokenCopy(name, 'Vagrantfile', (v) =>
+        v.replace(setting, `${setting}\n        ${setting.slice(0, setting.indexOf('.'))}.no_such_setting = 1`),
+      );
       const { result, checksProviderBlock } = await vagrantValidate(dir, provider, vagrantEnv);
       if (!checksProviderBlock) continue;
       assert.notEqual(result.code, 0, `${provider}: ${result.stdout}`);
@@ -153,7 +155,11 @@ describe('cluster.yml: the structure of RKE’s cluster.yml', () => {
         assert.equal(n.user, model.ssh.user);
         assert.ok(Array.isArray(n.role) && n.role.length > 0 && n.role.every((r: unknown) => ROLES.has(String(r))), `roles of ${String(n.hostname_override)}`);
       }
-      for (const role of ROLES) assert.ok(nodes.some((n) => (n.role as string[]).includes(role)), `some node is ${role}`);
+      for (const role of ROLES)
+        assert.ok(
+          nodes.some((n) => (n.role as string[]).includes(role)),
+          `some node is ${role}`,
+        );
 
       // The same machines, by the same names and addresses, as the Vagrantfile and /etc/hosts.
       const vagrantfile = await fs.readFile(path.join(outDir, 'Vagrantfile'), 'utf8');

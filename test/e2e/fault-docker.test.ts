@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { readJournal } from '../src/fault/journal.js';
-import { processAlive } from '../src/fault/lock.js';
-import { run } from '../src/run/exec.js';
-import { dockerLabUnavailable, ensureBox, kubelab, threeNodeDockerSpec } from './support/docker-lab.js';
-import { LabNodes, eventually, recordedFaults } from './support/fault-lab.js';
-import { tempDir } from './support/tmp.js';
+import { readJournal } from '../../src/fault/journal.js';
+import { processAlive } from '../../src/fault/lock.js';
+import { run } from '../../src/run/exec.js';
+import { dockerLabUnavailable, ensureBox, kubelab, threeNodeDockerSpec } from '../support/docker-lab.js';
+import { LabNodes, eventually, recordedFaults } from '../support/fault-lab.js';
+import { tempDir } from '../support/tmp.js';
 
 const BOX = 'kubelab/debian-bookworm:latest';
 // A network of this test's own (made through Vagrant); nothing outside it is ever addressed.
@@ -76,7 +76,10 @@ describe('kubelab fault on a docker-provider lab', { skip: unavailable, timeout:
     assert.equal(await nodes.udpArrivals('cp', 'worker-1'), 20, 'cp -> worker-1 still flows');
     assert.equal(await nodes.udpArrivals('worker-2', 'cp'), 20, 'worker-2 -> cp is not involved');
     assert.ok(await nodes.answers('cp'), 'the host still reaches the node');
-    assert.match(await nodes.must('cp', 'iptables -w -S KUBELAB-IN'), new RegExp(`-A KUBELAB-IN -s ${IPS['worker-1']}/32 -m comment --comment "kubelab:${id}" -j DROP`));
+    assert.match(
+      await nodes.must('cp', 'iptables -w -S KUBELAB-IN'),
+      new RegExp(`-A KUBELAB-IN -s ${IPS['worker-1']}/32 -m comment --comment "kubelab:${id}" -j DROP`),
+    );
     await undo(id);
     assert.equal(await nodes.udpArrivals('worker-1', 'cp'), 20, 'after undo: all arrive');
     assert.equal(await nodes.traces('cp'), '', 'undo leaves no chain');
@@ -131,7 +134,10 @@ describe('kubelab fault on a docker-provider lab', { skip: unavailable, timeout:
     }
     // This workplace's kernel has no sch_netem.
     assert.equal(result.exitCode, 6, result.all);
-    assert.match(result.stderr, /kubelab: (worker-1|cp): this kernel has no netem \(sch_netem\), which delay needs; nothing was changed\nhint: use kubelab fault loss or kubelab fault bandwidth instead/);
+    assert.match(
+      result.stderr,
+      /kubelab: (worker-1|cp): this kernel has no netem \(sch_netem\), which delay needs; nothing was changed\nhint: use kubelab fault loss or kubelab fault bandwidth instead/,
+    );
     assert.deepEqual(await recordedFaults(outDir), []);
     assert.equal(await nodes.traces('worker-1'), '');
     assert.equal(await nodes.traces('cp'), '');
@@ -164,15 +170,18 @@ describe('kubelab fault on a docker-provider lab', { skip: unavailable, timeout:
     assert.equal(await containerState('worker-2'), 'running');
     assert.match(await nodes.must('worker-2', 'ip -4 -o addr show dev eth1'), new RegExp(` ${IPS['worker-2'].replace(/\./g, '\\.')}/24 `));
     const journal = await readJournal(outDir);
-    assert.deepEqual(journal.filter((e) => e.id === id).map((e) => [e.action, e.kind, e.result]), [
-      ['inject', 'crash', 'ok'],
-      ['undo', 'crash', 'ok'],
-    ]);
+    assert.deepEqual(
+      journal.filter((e) => e.id === id).map((e) => [e.action, e.kind, e.result]),
+      [
+        ['inject', 'crash', 'ok'],
+        ['undo', 'crash', 'ok'],
+      ],
+    );
   });
 
-  test('kill names a missing component plainly, and stop-component docker stops the node\'s Docker until undo', async () => {
+  test("kill names a missing component plainly, and stop-component docker stops the node's Docker until undo", async () => {
     // This lab has machines only: killing real Kubernetes components is tested on a real cluster
-    // (cluster-e2e-docker.test.ts).
+    // (test/e2e/cluster-docker.test.ts).
     const missing = await fault('kill', 'etcd', '--node', 'cp');
     assert.equal(missing.exitCode, 6, missing.all);
     assert.match(missing.stderr, /kubelab: cp: no container is named etcd here\nhint: RKE runs etcd on etcd nodes/);
@@ -182,7 +191,7 @@ describe('kubelab fault on a docker-provider lab', { skip: unavailable, timeout:
     assert.equal(await nodes.must('worker-1', 'systemctl is-active docker.service'), 'active');
   });
 
-  test('disk-fill reaches the asked level on a small tmpfs, refuses the host\'s disk, and undo frees it', async () => {
+  test("disk-fill reaches the asked level on a small tmpfs, refuses the host's disk, and undo frees it", async () => {
     // Never the host's disk: a 64 MiB tmpfs inside the node.
     await nodes.must('worker-1', `mkdir -p ${FILL_DIR} && mount -t tmpfs -o size=64m tmpfs ${FILL_DIR}`);
     const used = async (): Promise<number> => Number((await nodes.must('worker-1', `df --output=pcent ${FILL_DIR} | tail -n 1`)).replace(/[ %]/g, ''));
@@ -230,7 +239,7 @@ describe('kubelab fault on a docker-provider lab', { skip: unavailable, timeout:
     await inject('cpu-hog', '--node', 'worker-2', '--cpus', '1');
     await inject('mem-hog', '64M', '--node', 'cp');
     await inject('freeze', 'worker-2');
-    assert.ok(Number(await nodes.must('cp', "ps -o rss= -C tail | sort -n | tail -n 1")) >= 60_000, 'mem-hog holds its memory');
+    assert.ok(Number(await nodes.must('cp', 'ps -o rss= -C tail | sort -n | tail -n 1')) >= 60_000, 'mem-hog holds its memory');
     const result = await fault('clear');
     assert.equal(result.exitCode, 0, result.all);
     assert.match(result.stdout, /^cleared: f[0-9]+(, f[0-9]+){6}$/);
@@ -251,10 +260,16 @@ describe('kubelab fault on a docker-provider lab', { skip: unavailable, timeout:
     await eventually('the timer to end', async () => !processAlive(timer), 5000);
     assert.ok(!(await fs.pathExists(path.join(outDir, '.kubelab'))));
     const journal = await readJournal(outDir);
-    assert.deepEqual(journal.slice(-2).map((e) => [e.action, e.kind, e.message]), [
-      ['clear', 'freeze', 'the lab was destroyed'],
-      ['clear', 'partition', 'the lab was destroyed'],
-    ]);
-    assert.ok(journal.every((e) => e.result === 'ok' || e.action === 'inject'), 'every undo worked');
+    assert.deepEqual(
+      journal.slice(-2).map((e) => [e.action, e.kind, e.message]),
+      [
+        ['clear', 'freeze', 'the lab was destroyed'],
+        ['clear', 'partition', 'the lab was destroyed'],
+      ],
+    );
+    assert.ok(
+      journal.every((e) => e.result === 'ok' || e.action === 'inject'),
+      'every undo worked',
+    );
   });
 });

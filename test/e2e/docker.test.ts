@@ -7,8 +7,17 @@ import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { destroyAndAssertClean, dockerLabUnavailable, dockerLines, ensureBox, kubelab, onNode, savePreloadImage, threeNodeDockerSpec } from './support/docker-lab.js';
-import { tempDir } from './support/tmp.js';
+import {
+  destroyAndAssertClean,
+  dockerLabUnavailable,
+  dockerLines,
+  ensureBox,
+  kubelab,
+  onNode,
+  savePreloadImage,
+  threeNodeDockerSpec,
+} from '../support/docker-lab.js';
+import { tempDir } from '../support/tmp.js';
 
 const BOX = 'kubelab/debian-bookworm:latest';
 // A network the test creates for itself (through Vagrant); nothing else is ever addressed.
@@ -39,7 +48,12 @@ describe('apply / status / destroy with the docker provider', { skip: unavailabl
   });
 
   test('Ctrl-C during apply stops the children and leaves a state that apply can carry on from', async () => {
-    const child = execa('node', [path.join(process.cwd(), 'dist/src/cli.js'), 'apply', '--machines-only'], { cwd: dir, reject: false, all: true, env: { TERM: 'dumb' } });
+    const child = execa('node', [path.join(process.cwd(), 'dist/src/cli.js'), 'apply', '--machines-only'], {
+      cwd: dir,
+      reject: false,
+      all: true,
+      env: { TERM: 'dumb' },
+    });
     let seen = '';
     child.all?.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
@@ -104,7 +118,24 @@ describe('apply / status / destroy with the docker provider', { skip: unavailabl
   test("RKE's key logs in as the ssh user over the private network and reaches Docker", async () => {
     const key = path.join(outDir, '.kubelab/ssh/id_ed25519');
     assert.equal((await fs.stat(key)).mode & 0o777, 0o600);
-    const result = await execa('ssh', ['-i', key, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', `vagrant@${NODES.cp}`, "docker version --format '{{.Server.Version}}'"], { reject: false });
+    const result = await execa(
+      'ssh',
+      [
+        '-i',
+        key,
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'ConnectTimeout=10',
+        `vagrant@${NODES.cp}`,
+        "docker version --format '{{.Server.Version}}'",
+      ],
+      { reject: false },
+    );
     assert.equal(result.exitCode, 0, result.stderr);
     assert.match(result.stdout, /^[0-9]+\./);
   });
@@ -115,7 +146,10 @@ describe('apply / status / destroy with the docker provider', { skip: unavailabl
     const result = await kubelab(kitDir, ['apply'], { KUBELAB_CACHE_DIR: path.join(kitDir, 'cache') });
     assert.equal(result.exitCode, 4, result.all);
     assert.match(result.all ?? '', /nothing was started; missing prerequisites:/);
-    assert.match(result.all ?? '', /the kit's images \(\.images\/kubelab-kit-v1\.32\.5-rancher1-1\.tar\.gz\): build the kit once with `kubelab kit build --sources DIR`/);
+    assert.match(
+      result.all ?? '',
+      /the kit's images \(\.images\/kubelab-kit-v1\.32\.5-rancher1-1\.tar\.gz\): build the kit once with `kubelab kit build --sources DIR`/,
+    );
     assert.match(result.all ?? '', /rke v1\.8\.5 \(the kit's\)/);
     assert.deepEqual(await dockerLines(['ps', '-a', '--filter', 'name=klnokit-', '--format', '{{.Names}}']), []);
     assert.ok(!(await fs.pathExists(path.join(kitDir, 'out', '.vagrant'))), 'vagrant never ran');
@@ -143,8 +177,10 @@ describe('apply / status / destroy with the docker provider', { skip: unavailabl
 
   test('destroy leaves no container, network or volume behind, and keeps the generated files', async () => {
     await destroyAndAssertClean(dir, 'kle2e', 3, '192.168.231.');
-    for (const gone of ['.vagrant', '.kubelab', 'kube_config_cluster.yml', 'cluster.rkestate']) assert.ok(!(await fs.pathExists(path.join(outDir, gone))), gone);
-    for (const kept of ['Vagrantfile', 'cluster.yml', 'provision/system.sh', 'kubelab.manifest.json']) assert.ok(await fs.pathExists(path.join(outDir, kept)), kept);
+    for (const gone of ['.vagrant', '.kubelab', 'kube_config_cluster.yml', 'cluster.rkestate'])
+      assert.ok(!(await fs.pathExists(path.join(outDir, gone))), gone);
+    for (const kept of ['Vagrantfile', 'cluster.yml', 'provision/system.sh', 'kubelab.manifest.json'])
+      assert.ok(await fs.pathExists(path.join(outDir, kept)), kept);
     const again = await kubelab(dir, ['destroy']);
     assert.equal(again.exitCode, 0, again.all);
   });
