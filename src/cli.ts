@@ -2,18 +2,18 @@
 /**
  * kubelab's entry point. Each command is a yargs module in src/cli/ that loads its operation only
  * when it runs, so that `kubelab --help` and `validate` do not pay for prettier, Handlebars or the
- * fault engine.
+ * fault engine; the fault command, built from every fault family, loads only when it is named.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { err } from './commands/console.js';
-import { faultCommand } from './cli/fault.js';
 import { KubelabError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { applyCommand } from './cli/apply.js';
 import { boxCommand } from './cli/box.js';
 import { destroyCommand } from './cli/destroy.js';
 import { docsCommand } from './cli/docs.js';
+import { faultListing } from './cli/fault-listing.js';
 import { generateCommand } from './cli/generate.js';
 import { kitCommand } from './cli/kit.js';
 import { kubectlCommand } from './cli/kubectl.js';
@@ -21,24 +21,24 @@ import { statusCommand } from './cli/status.js';
 import { validateCommand } from './cli/validate.js';
 import type { CommandModule } from 'yargs';
 
-const COMMANDS = [
-  generateCommand,
-  validateCommand,
-  docsCommand,
-  applyCommand,
-  destroyCommand,
-  statusCommand,
-  faultCommand,
-  boxCommand,
-  kitCommand,
-  kubectlCommand,
-] as CommandModule[];
-
 async function main(argv: string[]): Promise<void> {
+  const faultCommand = argv.includes('fault') ? (await import('./cli/fault.js')).faultCommand : faultListing;
+  const commands = [
+    generateCommand,
+    validateCommand,
+    docsCommand,
+    applyCommand,
+    destroyCommand,
+    statusCommand,
+    faultCommand,
+    boxCommand,
+    kitCommand,
+    kubectlCommand,
+  ] as CommandModule[];
   await yargs(argv)
     .scriptName('kubelab')
     .usage('$0 <command> [options]\n\nGenerate a multi-node Kubernetes (RKE) lab on Vagrant machines, run it, and break it on purpose.')
-    .command(COMMANDS)
+    .command(commands)
     .demandCommand(1, 'Name a command; `kubelab --help` lists them.')
     .strict()
     .recommendCommands()

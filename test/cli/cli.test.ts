@@ -435,3 +435,8 @@ describe('kubelab: usage', { concurrency: true }, () => {
     assert.deepEqual(await fs.readdir(dir), ['kubelab.yaml']);
   });
 });
+
+test('`kubelab --help` lists the fault command as the command itself describes it', async () => {
+  const [{ faultListing }, { faultCommand }] = await Promise.all([import('../../src/cli/fault-listing.js'), import('../../src/cli/fault.js')]);
+  assert.equal(faultListing.describe, faultCommand.describe);
+});
