@@ -16,16 +16,7 @@ import { kubelab } from '../support/cli.js';
 import { threeNodeDockerSpec } from '../support/docker-lab.js';
 import { record } from '../support/fault-fixtures.js';
 import { tempDir } from '../support/tmp.js';
-
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await pause(100);
-  }
-}
+import { pause, waitFor } from '../support/wait.js';
 
 /** A pid that belonged to a process that has ended. */
 async function deadPid(): Promise<number> {

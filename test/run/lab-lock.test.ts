@@ -14,16 +14,7 @@ import { processStartTicks, stillRunning } from '../../src/run/processes.js';
 import { kubelab } from '../support/cli.js';
 import { repoRoot } from '../support/paths.js';
 import { tempDir } from '../support/tmp.js';
-
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await pause(50);
-  }
-}
+import { pause, waitFor } from '../support/wait.js';
 
 const started: number[] = [];
 after(() => {
