@@ -2,7 +2,7 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { KubelabError } from '../errors.js';
 import { LAB_FILES } from '../lab-files.js';
-import { withLock } from './lock.js';
+import { withLock } from '../run/lock-file.js';
 import type { FaultState } from './types.js';
 
 export const emptyState = (): FaultState => ({ version: 1, nextId: 1, lab: undefined, faults: [] });

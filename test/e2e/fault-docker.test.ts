@@ -8,7 +8,7 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readJournal } from '../../src/fault/journal.js';
-import { processAlive } from '../../src/fault/lock.js';
+import { processAlive } from '../../src/run/processes.js';
 import { run } from '../../src/run/exec.js';
 import { dockerLabUnavailable, ensureBox, kubelab, threeNodeDockerSpec } from '../support/docker-lab.js';
 import { LabNodes, eventually, recordedFaults } from '../support/fault-lab.js';
