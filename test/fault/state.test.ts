@@ -17,14 +17,8 @@ import { kubelab } from '../support/cli.js';
 import { threeNodeDockerSpec } from '../support/docker-lab.js';
 import { record } from '../support/fault-fixtures.js';
 import { tempDir } from '../support/tmp.js';
+import { deadPid } from '../support/processes.js';
 import { pause, waitFor } from '../support/wait.js';
-
-/** A pid that belonged to a process that has ended. */
-async function deadPid(): Promise<number> {
-  const child = execa('true');
-  await child;
-  return child.pid!;
-}
 
 describe('fault lock', () => {
   test('holders take turns: no two run at once', async () => {

@@ -14,6 +14,7 @@ import { processStartTicks, stillRunning } from '../../src/run/processes.js';
 import { kubelab } from '../support/cli.js';
 import { repoRoot } from '../support/paths.js';
 import { tempDir } from '../support/tmp.js';
+import { deadPid } from '../support/processes.js';
 import { pause, waitFor } from '../support/wait.js';
 
 const started: number[] = [];
@@ -53,12 +54,6 @@ async function leaveLock(outDir: string, holderPid: number, children: { pid: num
   };
   await fs.mkdirp(path.dirname(labLockPath(outDir)));
   await fs.writeFile(labLockPath(outDir), JSON.stringify(record));
-}
-
-async function deadPid(): Promise<number> {
-  const child = execa('true');
-  await child;
-  return child.pid!;
 }
 
 const holderScript = path.join(repoRoot, 'dist', 'test', 'support', 'lab-lock-holder.js');
