@@ -170,7 +170,7 @@ export async function startDetached(file: string, args: readonly string[], optio
 
 export interface StreamOptions {
   cwd: string;
-  /** Every line of stdout and stderr is appended here, prefixed with the stream it came from. */
+  /** The child writes its stdout and stderr here itself (appended, interleaved as they come). */
   logFile: string;
   /** Called with each output line, for progress views. */
   onLine?: (line: string) => void;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 
-/** Whether a process with this pid exists (EPERM: it exists, but is someone else's). */
+/** Whether a process with this pid exists (EPERM: it exists, but is someone else's); -PGID asks for a process group. */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -56,12 +56,7 @@ export function stillRunning(ref: ProcessRef): boolean {
  * kernel does not hand out a pid that is still some group's id, so a live group is still ours.
  */
 export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return processAlive(-pgid);
 }
 
 /** Sends a signal to a process group; false when the group is gone. */

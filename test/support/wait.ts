@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { pause } from '../../src/run/processes.js';
 
-export const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export { pause };
 
 /** Polls `check` every `everyMs` until it holds; fails the test, naming `what`, after `timeoutMs`. */
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000, everyMs = 100): Promise<void> {
