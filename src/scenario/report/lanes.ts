@@ -1,0 +1,176 @@
+/**
+ * What the timeline picture shows, computed from a report's timeline: intervals and points in
+ * milliseconds since the run started. Pure, so that the picture and the tests agree on the numbers.
+ */
+import type { ScenarioReport, TimedObservation } from '../types.js';
+
+export type ReadyStatus = 'True' | 'False' | 'Unknown';
+
+export interface Interval<T> {
+  from: number;
+  to: number;
+  value: T;
+}
+
+export interface NodeLane {
+  node: string;
+  /** Empty when the observer never saw the node's Ready condition. */
+  ready: Interval<ReadyStatus>[];
+}
+
+export interface FaultBar {
+  id: string;
+  text: string;
+  targets: string[];
+  from: number;
+  to: number;
+  /** False: still in place when the run ended. */
+  undone: boolean;
+}
+
+export interface Outage {
+  from: number;
+  to: number;
+  /** False: the API was still down when the run ended. */
+  ended: boolean;
+  /** The first error seen in the outage. */
+  error?: string;
+}
+
+export interface LeaderChange {
+  t: number;
+  /** The last leader seen before the change (the first leader seen is no change). */
+  previous: string;
+  leader: string;
+}
+
+export interface StepMark {
+  t: number;
+  step: string;
+  text: string;
+}
+
+export interface Lanes {
+  endMs: number;
+  nodes: NodeLane[];
+  faults: FaultBar[];
+  api: Outage[];
+  etcd: { leaders: Interval<string | null>[]; changes: LeaderChange[] };
+  steps: StepMark[];
+}
+
+/** Stable by time: observations written in one millisecond keep the order the observer saw them in. */
+export function sortedTimeline(report: ScenarioReport): TimedObservation[] {
+  return report.timeline
+    .map((o, i) => ({ o, i }))
+    .sort((a, b) => a.o.t - b.o.t || a.i - b.i)
+    .map(({ o }) => o);
+}
+
+/** The end of the run: the later of the last observation and the report's own end, never before 0. */
+export function runEndMs(report: ScenarioReport): number {
+  const lastT = report.timeline.reduce((max, o) => Math.max(max, o.t), 0);
+  const span = Date.parse(report.endedAt) - Date.parse(report.startedAt);
+  return Math.max(lastT, Number.isFinite(span) ? span : 0);
+}
+
+/**
+ * Turns a series of (time, value) samples into intervals of equal value up to `end`. The first
+ * sample's value is taken from t=0: the observer's first look is its report of the start, and a
+ * gap there would only show its polling latency.
+ */
+export function samplesToIntervals<T>(samples: { t: number; value: T }[], end: number): Interval<T>[] {
+  const out: Interval<T>[] = [];
+  for (const [i, s] of samples.entries()) {
+    const last = out[out.length - 1];
+    if (last && last.value === s.value) continue;
+    if (last) last.to = s.t;
+    out.push({ from: i === 0 ? 0 : s.t, to: end, value: s.value });
+  }
+  return out;
+}
+
+export function nodeLanes(report: ScenarioReport, timeline: TimedObservation[], end: number): NodeLane[] {
+  return report.lab.nodes.map(({ name }) => {
+    const samples: { t: number; value: ReadyStatus }[] = [];
+    for (const o of timeline) if (o.type === 'node-ready' && o.node === name) samples.push({ t: o.t, value: o.status });
+    return { node: name, ready: samplesToIntervals(samples, end) };
+  });
+}
+
+/** Injections paired with their undo by id; an injection never undone lasts to the end of the run. */
+export function faultBars(timeline: TimedObservation[], end: number): FaultBar[] {
+  const bars: FaultBar[] = [];
+  const open = new Map<string, FaultBar>();
+  for (const o of timeline) {
+    if (o.type !== 'fault') continue;
+    const current = open.get(o.id);
+    if (o.action === 'inject') {
+      // The same id injected again before an undo: the first one's end is not known, but it cannot outlast the second's start.
+      if (current) current.to = o.t;
+      const bar: FaultBar = { id: o.id, text: o.text, targets: [...o.targets], from: o.t, to: end, undone: false };
+      bars.push(bar);
+      open.set(o.id, bar);
+    } else if (current) {
+      current.to = o.t;
+      current.undone = true;
+      open.delete(o.id);
+    }
+  }
+  return bars;
+}
+
+/** From the first `up: false` to the next `up: true`; the API counts as up until seen down. */
+export function apiOutages(timeline: TimedObservation[], end: number): Outage[] {
+  const outages: Outage[] = [];
+  let current: Outage | undefined;
+  for (const o of timeline) {
+    if (o.type !== 'api') continue;
+    if (!o.up && !current) {
+      current = { from: o.t, to: end, ended: false, ...(o.error !== undefined ? { error: o.error } : {}) };
+      outages.push(current);
+    } else if (o.up && current) {
+      current.to = o.t;
+      current.ended = true;
+      current = undefined;
+    }
+  }
+  return outages;
+}
+
+/**
+ * The etcd leader over time (null: no leader), and each point where a leader other than the last
+ * known one appears; a spell without a leader that ends with the same leader is no change.
+ */
+export function etcdLeaders(timeline: TimedObservation[], end: number): Lanes['etcd'] {
+  const samples: { t: number; value: string | null }[] = [];
+  const changes: LeaderChange[] = [];
+  let known: string | null = null;
+  for (const o of timeline) {
+    if (o.type !== 'etcd') continue;
+    samples.push({ t: o.t, value: o.leader });
+    if (o.leader === null) continue;
+    if (known !== null && o.leader !== known) changes.push({ t: o.t, previous: known, leader: o.leader });
+    known = o.leader;
+  }
+  return { leaders: samplesToIntervals(samples, end), changes };
+}
+
+export function stepMarks(timeline: TimedObservation[]): StepMark[] {
+  const marks: StepMark[] = [];
+  for (const o of timeline) if (o.type === 'step' && o.phase === 'done') marks.push({ t: o.t, step: o.step, text: o.text });
+  return marks;
+}
+
+export function computeLanes(report: ScenarioReport): Lanes {
+  const timeline = sortedTimeline(report);
+  const endMs = runEndMs(report);
+  return {
+    endMs,
+    nodes: nodeLanes(report, timeline, endMs),
+    faults: faultBars(timeline, endMs),
+    api: apiOutages(timeline, endMs),
+    etcd: etcdLeaders(timeline, endMs),
+    steps: stepMarks(timeline),
+  };
+}
