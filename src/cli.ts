@@ -17,6 +17,7 @@ import { faultListing } from './cli/fault-listing.js';
 import { generateCommand } from './cli/generate.js';
 import { kitCommand } from './cli/kit.js';
 import { kubectlCommand } from './cli/kubectl.js';
+import { scenarioCommand } from './cli/scenario.js';
 import { statusCommand } from './cli/status.js';
 import { validateCommand } from './cli/validate.js';
 import type { CommandModule } from 'yargs';
@@ -31,6 +32,7 @@ async function main(argv: string[]): Promise<void> {
     destroyCommand,
     statusCommand,
     faultCommand,
+    scenarioCommand,
     boxCommand,
     kitCommand,
     kubectlCommand,

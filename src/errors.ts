@@ -42,12 +42,20 @@ export function formatProblem(p: SpecProblem): string {
 export class SpecError extends KubelabError {
   readonly problems: SpecProblem[];
 
-  constructor(problems: SpecProblem[]) {
+  /** `what` names the file in the message: the spec, or another file read the same way (a scenario). */
+  constructor(problems: SpecProblem[], what = 'the spec') {
     const errors = problems.filter((p) => p.severity === 'error');
-    super(`${errors.length} problem${errors.length === 1 ? '' : 's'} in the spec:\n` + problems.map((p) => '  ' + formatProblem(p)).join('\n'), {
+    super(`${errors.length} problem${errors.length === 1 ? '' : 's'} in ${what}:\n` + problems.map((p) => '  ' + formatProblem(p)).join('\n'), {
       exitCode: EXIT.badInput,
     });
     this.problems = problems;
+  }
+}
+
+/** A scenario file that cannot be used: a SpecError, worded for scenarios. */
+export class ScenarioError extends SpecError {
+  constructor(problems: SpecProblem[]) {
+    super(problems, 'the scenario');
   }
 }
 

@@ -14,3 +14,5 @@ export const schemaFile = path.join(packageRoot, 'schema', 'kubelab.schema.json'
 export const templatesDir = path.join(packageRoot, 'templates');
 export const boxesDir = path.join(packageRoot, 'boxes');
 export const kitDir = path.join(packageRoot, 'kit');
+export const scenarioSchemaFile = path.join(packageRoot, 'schema', 'scenario.schema.json');
+export const scenariosDir = path.join(packageRoot, 'scenarios');

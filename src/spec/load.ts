@@ -24,8 +24,13 @@ export function formatPath(path: SpecPath): string {
   return out;
 }
 
-/** Parses YAML (JSON is accepted as the YAML subset it is) and keeps positions for messages. */
-export function parseSpec(file: string, text: string): SourceSpec {
+const EMPTY_SPEC = { message: 'the spec is empty', hint: 'start from the example kubelab.yaml in the kubelab repository' };
+
+/**
+ * Parses YAML (JSON is accepted as the YAML subset it is) and keeps positions for messages.
+ * `empty` words the problem of a file with nothing in it, for files other than specs.
+ */
+export function parseSpec(file: string, text: string, empty: { message: string; hint: string } = EMPTY_SPEC): SourceSpec {
   const lineCounter = new LineCounter();
   // The yaml package's own duplicate-key check compares each key with every other (a 1.6 MB spec
   // took 45 s); duplicateKeys does it in one pass.
@@ -46,9 +51,7 @@ export function parseSpec(file: string, text: string): SourceSpec {
   if (problems.length > 0) throw new SpecError(problems);
   const data: unknown = doc.toJS();
   if (data === null || data === undefined) {
-    throw new SpecError([
-      { severity: 'error', file, path: '', message: 'the spec is empty', hint: 'start from the example kubelab.yaml in the kubelab repository' },
-    ]);
+    throw new SpecError([{ severity: 'error', file, path: '', ...empty }]);
   }
   return { file, data, locate: (path, what) => (what === 'key' && locateKey(doc, lineCounter, path)) || locate(doc, lineCounter, path) };
 }

@@ -36,9 +36,18 @@ export function validateSchema(source: SourceSpec): { spec: SpecDocument | undef
   const validate = validator();
   const data = expandShortForms(structuredClone(source.data));
   if (validate(data)) return { spec: data as SpecDocument, problems: [] };
+  return { spec: undefined, problems: describeErrors(validate.errors ?? [], source) };
+}
+
+/**
+ * ajv's errors (from a validator compiled with AJV_OPTIONS: verbose, all errors) as problems
+ * worded for a person and placed in `source`, one per place and message. Any schema can use it:
+ * `x-expected`, `x-hint` and `x-type-hint` next to a keyword word its failure.
+ */
+export function describeErrors(errors: readonly ErrorObject[], source: SourceSpec): SpecProblem[] {
   const problems: SpecProblem[] = [];
   const seen = new Set<string>();
-  for (const err of validate.errors ?? []) {
+  for (const err of relevant(errors)) {
     const problem = describe(err, source);
     if (!problem) continue;
     const key = `${problem.path}\0${problem.message}`;
@@ -46,7 +55,21 @@ export function validateSchema(source: SourceSpec): { spec: SpecDocument | undef
     seen.add(key);
     problems.push(problem);
   }
-  return { spec: undefined, problems };
+  return problems;
+}
+
+/**
+ * A failed oneOf/anyOf also reports why each of its alternatives failed, which says more about the
+ * schema than about the mistake: those are left out, the oneOf is said in its own words, and it is
+ * left out too when a plainer problem at the same place (an unknown key) is its likely cause.
+ */
+function relevant(errors: readonly ErrorObject[]): ErrorObject[] {
+  const choices = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
+  if (choices.length === 0) return [...errors];
+  const within = (e: ErrorObject, c: ErrorObject): boolean => e.instancePath === c.instancePath || e.instancePath.startsWith(`${c.instancePath}/`);
+  const inBranch = (e: ErrorObject): boolean => choices.some((c) => c !== e && e.schemaPath.startsWith(`${c.schemaPath}/`) && within(e, c));
+  const kept = errors.filter((e) => !inBranch(e));
+  return kept.filter((e) => !choices.includes(e) || !kept.some((other) => !choices.includes(other) && within(other, e)));
 }
 
 /**
@@ -102,7 +125,7 @@ function describe(err: ErrorObject, source: SourceSpec): SpecProblem | undefined
     case 'type': {
       const type = (err.params as { type: string | string[] }).type;
       message = `expected ${expected ?? typeWords(type)}, got ${got}`;
-      hint = typeHint(type, err.data, parent);
+      hint = typeof parent?.['x-type-hint'] === 'string' ? parent['x-type-hint'] : typeHint(type, err.data, parent);
       break;
     }
     case 'enum': {
@@ -118,6 +141,18 @@ function describe(err: ErrorObject, source: SourceSpec): SpecProblem | undefined
       break;
     case 'propertyNames':
       return undefined; // reported by the nested pattern error on the key itself
+    case 'oneOf':
+    case 'anyOf':
+      message = `expected ${expected ?? 'one of the forms allowed here'}, got ${got}`;
+      break;
+    case 'dependentRequired': {
+      const { property, missingProperty } = err.params as { property: string; missingProperty: string };
+      at = [...path, property];
+      onKey = true;
+      message = `\`${property}\` needs \`${missingProperty}\` beside it`;
+      hint = `add \`${missingProperty}:\`, or remove \`${property}\``;
+      break;
+    }
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':

@@ -1,0 +1,69 @@
+import type { Argv, CommandModule } from 'yargs';
+import { formatProblem } from '../errors.js';
+import { err, out } from '../commands/console.js';
+import { labOptions, type LabArgs } from '../commands/options.js';
+
+/** Erases a command's argument type, for the list of subcommands. */
+const command = <A>(module: CommandModule<object, A>): CommandModule => module as unknown as CommandModule;
+
+const catalogue = () => import('../scenario/catalogue.js');
+
+type RunArgs = LabArgs & { scenario: string; 'keep-workload': boolean };
+
+const subcommands: CommandModule[] = [
+  command<{ json: boolean }>({
+    command: 'list',
+    describe: 'List the built-in scenarios',
+    builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'Print JSON for scripts' }) as Argv<{ json: boolean }>,
+    handler: async (args) => {
+      const [{ listScenarios }, { formatTable }] = await Promise.all([catalogue(), import('../table.js')]);
+      const scenarios = await listScenarios();
+      if (args.json) {
+        out(JSON.stringify(scenarios, null, 2));
+        return;
+      }
+      for (const line of formatTable(
+        ['NAME', 'TITLE'],
+        scenarios.map((s) => [s.name, s.problem === undefined ? s.title : `(cannot be used: ${s.problem})`]),
+      ))
+        out(line);
+    },
+  }),
+  command<{ scenario: string }>({
+    command: 'validate <scenario>',
+    describe: 'Check a scenario file (or a built-in scenario) and print every problem found',
+    builder: (y) =>
+      y.positional('scenario', { type: 'string', demandOption: true, describe: 'A scenario file, or the name of a built-in scenario' }) as Argv<{
+        scenario: string;
+      }>,
+    handler: async (args) => {
+      const { findScenario } = await catalogue();
+      const { file, doc, warnings } = await findScenario(args.scenario);
+      for (const w of warnings) err(formatProblem(w));
+      out(`${file}: ok, scenario ${doc.name} with ${doc.steps.length} step(s)`);
+    },
+  }),
+  command<RunArgs>({
+    command: 'run <scenario>',
+    describe: 'Run a scenario against the running lab and report what it measured',
+    builder: (y) =>
+      labOptions(y)
+        .positional('scenario', { type: 'string', demandOption: true, describe: 'The name of a built-in scenario (kubelab scenario list), or a scenario file' })
+        .option('keep-workload', { type: 'boolean', default: false, describe: 'Leave the test workload in the cluster after the run' }) as Argv<RunArgs>,
+    handler: async (args) => {
+      const { runScenario } = await import('../commands/scenario-run.js');
+      process.exitCode = await runScenario({ spec: args.spec, out: args.out, scenario: args.scenario, keepWorkload: args['keep-workload'] });
+    },
+  }),
+];
+
+export const scenarioCommand: CommandModule = {
+  command: 'scenario',
+  describe: "Scripted experiments on the running lab: faults, waits and measured times, checked against the cluster's own settings",
+  builder: (y) => {
+    let withCommands = y;
+    for (const sub of subcommands) withCommands = withCommands.command(sub);
+    return withCommands.demandCommand(1, 'Name a subcommand; `kubelab scenario --help` lists them.');
+  },
+  handler: () => undefined,
+};
