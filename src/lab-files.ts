@@ -18,6 +18,8 @@ export const LAB_FILES = {
   labLock: '.kubelab/lab.lock',
   /** Every fault injection and undo, one JSON line each; kept by destroy, for the experiment's timeline. */
   faultJournal: 'faults.journal.jsonl',
+  /** One folder per `kubelab scenario run`: its report and journal; kept by destroy, like the fault journal. */
+  scenarioReports: 'scenarios',
 } as const;
 
 export const IGNORED_PATTERNS = [
@@ -26,6 +28,7 @@ export const IGNORED_PATTERNS = [
   `/${LAB_FILES.kubeconfig}`,
   `/${LAB_FILES.rkeState}`,
   `/${LAB_FILES.faultJournal}`,
+  `/${LAB_FILES.scenarioReports}/`,
   '*.log',
 ];
 

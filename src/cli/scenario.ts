@@ -8,7 +8,7 @@ const command = <A>(module: CommandModule<object, A>): CommandModule => module a
 
 const catalogue = () => import('../scenario/catalogue.js');
 
-type RunArgs = LabArgs & { scenario: string; 'keep-workload': boolean };
+type RunArgs = LabArgs & { scenario: string; image: string | undefined };
 
 const subcommands: CommandModule[] = [
   command<{ json: boolean }>({
@@ -49,10 +49,18 @@ const subcommands: CommandModule[] = [
     builder: (y) =>
       labOptions(y)
         .positional('scenario', { type: 'string', demandOption: true, describe: 'The name of a built-in scenario (kubelab scenario list), or a scenario file' })
-        .option('keep-workload', { type: 'boolean', default: false, describe: 'Leave the test workload in the cluster after the run' }) as Argv<RunArgs>,
+        .option('image', {
+          type: 'string',
+          describe: "The test workload's image: bash and socat, on every node already (default: the offline kit's tools image)",
+        }) as Argv<RunArgs>,
     handler: async (args) => {
       const { runScenario } = await import('../commands/scenario-run.js');
-      process.exitCode = await runScenario({ spec: args.spec, out: args.out, scenario: args.scenario, keepWorkload: args['keep-workload'] });
+      process.exitCode = await runScenario({
+        spec: args.spec,
+        out: args.out,
+        scenario: args.scenario,
+        ...(args.image === undefined ? {} : { image: args.image }),
+      });
     },
   }),
 ];

@@ -228,3 +228,33 @@ export async function runStreamed(file: string, args: string[], options: StreamO
     if (child.pid !== undefined) options.onExit?.(child.pid);
   }
 }
+
+/**
+ * Runs a program that reports line by line for as long as it lives (a watch over ssh): each line
+ * of stdout goes to `onLine` as it comes; resolves with the exit code when the program ends or
+ * `signal` stops it. Never throws for a failing program; a missing one is ToolMissingError.
+ */
+export async function watchLines(
+  file: string,
+  args: readonly string[],
+  options: { input?: string; signal: AbortSignal; onLine: (line: string) => void; purpose?: string },
+): Promise<number | undefined> {
+  const child = execa(file, args, {
+    ...(options.input === undefined ? { stdin: 'ignore' } : { input: options.input }),
+    stdout: 'pipe',
+    stderr: 'ignore',
+    reject: false,
+    cancelSignal: options.signal,
+    forceKillAfterDelay: 2_000,
+  });
+  child.stdout.setEncoding('utf8');
+  let partial = '';
+  child.stdout.on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) options.onLine(line);
+  });
+  const result = await child;
+  if (missingTool(result, undefined)) throw new ToolMissingError(file, options.purpose);
+  return result.exitCode;
+}

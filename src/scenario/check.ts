@@ -30,8 +30,9 @@ export function faultOptionNames(kind: string): string[] {
   return [...(info.command.positional ? [info.command.positional.name] : []), ...Object.keys(info.command.options ?? {}), 'for'];
 }
 
-type StepAction = 'fault' | 'undo' | 'wait' | 'sleep';
-const actionOf = (step: StepSpec): StepAction => ('fault' in step ? 'fault' : 'undo' in step ? 'undo' : 'wait' in step ? 'wait' : 'sleep');
+type StepAction = 'fault' | 'undo' | 'wait' | 'sleep' | 'kubectl';
+const actionOf = (step: StepSpec): StepAction =>
+  'fault' in step ? 'fault' : 'undo' in step ? 'undo' : 'wait' in step ? 'wait' : 'kubectl' in step ? 'kubectl' : 'sleep';
 
 /**
  * What the schema cannot say about a scenario that passed it: references between steps, variables,
@@ -88,7 +89,7 @@ export function checkScenario(doc: ScenarioDocument, source: SourceSpec): SpecPr
     } else if ('wait' in step) {
       checkCondition(step.wait, [...at, 'wait'], useVariables, needsWorkload);
       checkDuration(step.timeout, [...at, 'timeout']);
-    } else checkDuration(step.sleep, [...at, 'sleep']);
+    } else if ('sleep' in step) checkDuration(step.sleep, [...at, 'sleep']);
   });
 
   // A fault that holds nodes down and is never undone leaves the lab broken after the run.
@@ -203,7 +204,8 @@ function checkUndo(
   error: ErrorAt,
 ): number | undefined {
   const target = ids.get(id);
-  const earlierFaults = [...ids].filter(([, i]) => i < index && actionOf(doc.steps[i]!) === 'fault').map(([name]) => name);
+  const undoable = (step: StepSpec): boolean => actionOf(step) === 'fault' || ('kubectl' in step && step.revert !== undefined);
+  const earlierFaults = [...ids].filter(([, i]) => i < index && undoable(doc.steps[i]!)).map(([name]) => name);
   if (target === undefined) {
     const guess = closest(id, earlierFaults);
     const hint = guess
@@ -223,11 +225,11 @@ function checkUndo(
     return undefined;
   }
   const action = actionOf(doc.steps[target]!);
-  if (action !== 'fault') {
+  if (!undoable(doc.steps[target]!)) {
     error(
       path,
-      `\`${id}\` is a${action === 'undo' ? 'n' : ''} ${action} step, not a fault`,
-      `undo names a fault step${earlierFaults.length > 0 ? `: ${earlierFaults.join(', ')}` : ''}; waits and sleeps end by themselves`,
+      `\`${id}\` is a${action === 'undo' ? 'n' : ''} ${action} step${action === 'kubectl' ? ' without `revert`' : ''}, not a fault`,
+      `undo names a fault step, or a kubectl step with \`revert\`${earlierFaults.length > 0 ? `: ${earlierFaults.join(', ')}` : ''}; waits and sleeps end by themselves`,
     );
     return undefined;
   }

@@ -1,4 +1,4 @@
-import type { Role } from '../spec/types.js';
+import type { ProviderType, Role } from '../spec/types.js';
 
 /**
  * A scenario file, as the schema (schema/scenario.schema.json) admits it: what the lab needs, the
@@ -12,6 +12,8 @@ export interface ScenarioDocument {
   description: string;
   /** At least this many nodes of each role, or the scenario cannot run on the lab. */
   needs?: Partial<Record<Role, number>>;
+  /** The providers whose labs can run it; all when absent. */
+  providers?: ProviderType[];
   /** Variables for steps: one node each, picked when the steps start. */
   nodes?: Record<string, NodePick>;
   /** A Deployment behind a Service in namespace kubelab-scenario; absent: no workload. */
@@ -39,7 +41,14 @@ export interface WorkloadSpec {
 export type Precondition = 'nodes-ready' | 'api-up' | 'etcd-healthy' | 'workload-ready' | 'dns-works';
 
 /** A step; `id` names it for `undo` and for expectations. */
-export type StepSpec = { id?: string; note?: string } & ({ fault: FaultStep } | { undo: string } | { wait: Condition; timeout?: string } | { sleep: string });
+export type StepSpec = { id?: string; note?: string } & (
+  | { fault: FaultStep }
+  | { undo: string }
+  | { wait: Condition; timeout?: string }
+  | { sleep: string }
+  /** kubectl on the lab's kubeconfig (scale CoreDNS down); `revert` runs at `undo` of the step, or at the end if nothing undid it. */
+  | { kubectl: string[]; revert?: string[] }
+);
 
 /**
  * A fault as `kubelab fault KIND` takes it: `kind`, then the kind's positional by its name
@@ -128,6 +137,11 @@ export interface StepResult {
   startedMs: number;
   /** When the step finished; for a wait, when its condition first held (may precede the wait's start). */
   doneMs: number | null;
+  /**
+   * The moment expectations measure from and to: when an action (a fault, an undo, kubectl) began —
+   * a Docker stop takes seconds, and the failure starts with it — and when a wait's condition first held.
+   */
+  atMs: number | null;
   result: 'ok' | 'timeout' | 'error' | 'skipped';
   message?: string;
 }

@@ -24,7 +24,7 @@ describe('kubelab scenario', { concurrency: true }, () => {
     const lines = stdout.trimEnd().split('\n');
     assert.match(lines[0] ?? '', /^NAME +TITLE$/);
     assert.ok(
-      lines.some((l) => /^kube-apiserver-kill +Kill kube-apiserver on a controlplane node$/.test(l)),
+      lines.some((l) => /^kube-apiserver-kill +kube-apiserver killed$/.test(l)),
       stdout,
     );
   });
@@ -36,7 +36,7 @@ describe('kubelab scenario', { concurrency: true }, () => {
     const entry = entries.find((e) => e.name === 'kube-apiserver-kill');
     assert.deepEqual(entry, {
       name: 'kube-apiserver-kill',
-      title: 'Kill kube-apiserver on a controlplane node',
+      title: 'kube-apiserver killed',
       file: path.join(builtinScenarioDir(), 'kube-apiserver-kill.yaml'),
     });
   });
@@ -52,7 +52,7 @@ describe('kubelab scenario', { concurrency: true }, () => {
   test('validate: a built-in scenario by its name', async () => {
     const { stdout, code } = await kubelab(await tempDir('scenario-cli'), ['scenario', 'validate', 'kube-apiserver-kill']);
     assert.equal(code, EXIT.ok);
-    assert.match(stdout, /kube-apiserver-kill\.yaml: ok, scenario kube-apiserver-kill with 3 step\(s\)$/m);
+    assert.match(stdout, /kube-apiserver-kill\.yaml: ok, scenario kube-apiserver-kill with 4 step\(s\)$/m);
   });
 
   test('validate: a bad file is bad input, with located problems', async () => {

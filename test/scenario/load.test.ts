@@ -44,11 +44,15 @@ describe('built-in scenarios', () => {
     assert.deepEqual(doc.steps, [
       { id: 'kill', fault: { kind: 'kill', component: 'kube-apiserver', node: '$cp' } },
       { id: 'down', wait: { api: 'down' }, timeout: '30s' },
-      { id: 'up', wait: { api: 'up' }, timeout: '2m' },
+      { id: 'up', wait: { api: 'up' }, timeout: '3m' },
+      { id: 'nodes-ready', wait: { node: '$cp', ready: true }, timeout: '1m' },
     ]);
     assert.deepEqual(
       doc.expectations?.map(({ why: _why, ...e }) => e),
-      [{ name: 'API back within 90s', from: 'kill', to: 'up', atMost: '90s' }],
+      [
+        { name: 'the API goes away at once', from: 'kill', to: 'down', atMost: '5s' },
+        { name: 'the API is back (restart policy always)', from: 'kill', to: 'up', atMost: { setting: 'node-monitor-grace-period' } },
+      ],
     );
   });
 });
@@ -154,7 +158,7 @@ const badScenarios: BadScenario[] = [
     name: 'undo of a wait step',
     text: `${HEAD}steps:\n  - id: down\n    wait: {api: down}\n  - undo: down\n`,
     errors: ['error 7:11 steps[1].undo: `down` is a wait step, not a fault'],
-    hint: 'undo names a fault step; waits and sleeps end by themselves',
+    hint: 'undo names a fault step, or a kubectl step with `revert`; waits and sleeps end by themselves',
   },
   {
     name: 'undo of a later step',
@@ -200,8 +204,20 @@ const badScenarios: BadScenario[] = [
   {
     name: 'two actions in one step',
     text: `${HEAD}steps:\n  - wait: {api: up}\n    sleep: 5s\n`,
-    errors: ['error 5:5 steps[0]: expected a step with exactly one of `fault`, `undo`, `wait` or `sleep`, got {"wait":{"api":"up"},"sleep":"5s"}'],
+    errors: ['error 5:5 steps[0]: expected a step with exactly one of `fault`, `undo`, `wait`, `sleep` or `kubectl`, got {"wait":{"api":"up"},"sleep":"5s"}'],
     hint: 'split it into one step per action, each its own `- ` item; `id` and `note` may go with any of them',
+  },
+  {
+    name: 'undo of a kubectl step without revert',
+    text: `${HEAD}steps:\n  - id: scale\n    kubectl: [scale, deployment/x, --replicas=0]\n  - undo: scale\n`,
+    errors: ['error 7:11 steps[1].undo: `scale` is a kubectl step without `revert`, not a fault'],
+    hint: 'undo names a fault step, or a kubectl step with `revert`; waits and sleeps end by themselves',
+  },
+  {
+    name: 'a revert without kubectl',
+    text: `${HEAD}steps:\n  - sleep: 5s\n    revert: [scale, deployment/x, --replicas=1]\n`,
+    errors: ['error 6:5 steps[0].revert: `revert` needs `kubectl` beside it'],
+    hint: 'add `kubectl:`, or remove `revert`',
   },
   {
     name: 'a timeout without a wait',

@@ -1,0 +1,77 @@
+import { KubelabError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
+import { FAMILIES, type AnyFamily } from '../fault/families/index.js';
+import type { CliValue, CliValues } from '../fault/family.js';
+import type { FaultParams, LabSnapshot } from '../fault/types.js';
+import { ROLES } from '../vocabulary.js';
+import type { Condition, FaultStep, NodePick, ScenarioDocument } from './types.js';
+
+/** The scenario asks for something this lab cannot give (too few etcd nodes, …): nothing was changed. */
+export class ScenarioLabError extends KubelabError {
+  constructor(message: string, hint: string) {
+    super(message, { hint, exitCode: EXIT.badInput });
+  }
+}
+
+/** What the lab lacks for the scenario's `needs` and `providers`, or an empty list. */
+export function unmetNeeds(doc: ScenarioDocument, lab: LabSnapshot): string[] {
+  const provider = doc.providers && !doc.providers.includes(lab.provider) ? [`a lab on ${doc.providers.join(' or ')}, this one is on ${lab.provider}`] : [];
+  return provider.concat(
+    ROLES.flatMap((role) => {
+      const need = doc.needs?.[role] ?? 0;
+      const have = lab.nodes.filter((n) => n.roles.includes(role)).length;
+      return have < need ? [`${need} ${role} node(s), the lab has ${have}`] : [];
+    }),
+  );
+}
+
+/**
+ * Picks each `$variable`'s node: by role from the lab, or by etcd's state (the leader when the
+ * steps begin, or one of the others).
+ */
+export function pickNodes(picks: Readonly<Record<string, NodePick>>, lab: LabSnapshot, etcdLeader: string | null | undefined): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const [name, pick] of Object.entries(picks)) {
+    let candidates: string[];
+    if ('role' in pick) {
+      candidates = lab.nodes.filter((n) => n.roles.includes(pick.role)).map((n) => n.name);
+      if (pick.pick === 'last') candidates.reverse();
+    } else {
+      if (typeof etcdLeader !== 'string') throw new ScenarioLabError(`$${name}: etcd has no leader to pick from`, 'run the scenario when etcd is healthy');
+      const etcd = lab.nodes.filter((n) => n.roles.includes('etcd')).map((n) => n.name);
+      candidates = pick.etcd === 'leader' ? [etcdLeader] : etcd.filter((n) => n !== etcdLeader).slice(pick.index ?? 0);
+    }
+    const node = candidates[0];
+    if (!node) throw new ScenarioLabError(`$${name}: the lab has no node to pick (${JSON.stringify(pick)})`, 'see the scenario’s needs');
+    picked[name] = node;
+  }
+  return picked;
+}
+
+/** `$victim` and `$a,$b` in a value become node names. */
+export function substitute(text: string, picked: Readonly<Record<string, string>>): string {
+  return text.replace(/\$([a-z][a-z0-9-]*)/g, (whole, name: string) => picked[name] ?? whole);
+}
+
+export function resolveCondition(condition: Condition, picked: Readonly<Record<string, string>>): Condition {
+  return 'node' in condition ? ({ ...condition, node: substitute(condition.node, picked) } as Condition) : condition;
+}
+
+/**
+ * A fault step as the parameters `kubelab fault KIND` would make of the same words: the kind's
+ * own parser reads them (with the defaults the command line would add), so a scenario can ask for
+ * exactly what the CLI can, and is refused for the same reasons.
+ */
+export function faultParams(step: FaultStep, picked: Readonly<Record<string, string>>, lab: LabSnapshot): { params: FaultParams; forMs?: string } {
+  const command = (FAMILIES as readonly AnyFamily[]).flatMap((family) => family.commands).find((c) => c.kind === step.kind);
+  if (!command) throw new ScenarioLabError(`no fault kind ${step.kind}`, 'kubelab fault --help lists them');
+  const values: Record<string, CliValue> = {};
+  for (const [name, option] of Object.entries(command.options ?? {})) if (option.default !== undefined) values[name] = option.default;
+  for (const [name, value] of Object.entries(step)) {
+    if (name === 'kind' || name === 'for' || value === undefined) continue;
+    values[name] = Array.isArray(value) ? value.map((v) => substitute(v, picked)) : typeof value === 'string' ? substitute(value, picked) : value;
+  }
+  const positional = command.positional;
+  if (positional?.variadic && typeof values[positional.name] === 'string') values[positional.name] = String(values[positional.name]).split(/[\s]+/);
+  return { params: command.parse(values as CliValues, lab), ...(typeof step.for === 'string' ? { forMs: step.for } : {}) };
+}

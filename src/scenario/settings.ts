@@ -1,0 +1,105 @@
+import type { LabNode } from '../nodes/node.js';
+import { parseDuration } from '../units.js';
+import type { Setting, SettingName } from './types.js';
+
+/**
+ * The settings that decide how fast this cluster notices and heals a failure, read from the
+ * running containers' arguments (RKE runs every component as a Docker container), not assumed:
+ * RKE's choices differ from upstream's (node-monitor-grace-period 40 s, etcd heartbeat 500 ms and
+ * election timeout 5 s). A flag that is not set is the component's upstream default, and the
+ * source says so.
+ */
+interface Knob {
+  name: SettingName;
+  component: 'kube-controller-manager' | 'kube-scheduler' | 'kube-apiserver' | 'kubelet' | 'etcd';
+  flag: string;
+  /** The component's default for Kubernetes v1.32 / etcd 3.5. */
+  upstreamMs: number;
+  /** How the flag's value reads: a Go duration, whole seconds, or milliseconds. */
+  unit: 'duration' | 'seconds' | 'ms';
+  /** An environment variable the component also reads (etcd's ETCD_*). */
+  env?: string;
+}
+
+const KNOBS: readonly Knob[] = [
+  { name: 'node-monitor-grace-period', component: 'kube-controller-manager', flag: 'node-monitor-grace-period', upstreamMs: 50_000, unit: 'duration' },
+  { name: 'node-monitor-period', component: 'kube-controller-manager', flag: 'node-monitor-period', upstreamMs: 5_000, unit: 'duration' },
+  { name: 'node-status-update-frequency', component: 'kubelet', flag: 'node-status-update-frequency', upstreamMs: 10_000, unit: 'duration' },
+  { name: 'node-lease-duration', component: 'kubelet', flag: 'node-lease-duration-seconds', upstreamMs: 40_000, unit: 'seconds' },
+  { name: 'etcd-heartbeat-interval', component: 'etcd', flag: 'heartbeat-interval', upstreamMs: 100, unit: 'ms', env: 'ETCD_HEARTBEAT_INTERVAL' },
+  { name: 'etcd-election-timeout', component: 'etcd', flag: 'election-timeout', upstreamMs: 1_000, unit: 'ms', env: 'ETCD_ELECTION_TIMEOUT' },
+  { name: 'not-ready-toleration', component: 'kube-apiserver', flag: 'default-not-ready-toleration-seconds', upstreamMs: 300_000, unit: 'seconds' },
+  { name: 'unreachable-toleration', component: 'kube-apiserver', flag: 'default-unreachable-toleration-seconds', upstreamMs: 300_000, unit: 'seconds' },
+  { name: 'leader-lease-duration', component: 'kube-controller-manager', flag: 'leader-elect-lease-duration', upstreamMs: 15_000, unit: 'duration' },
+  { name: 'leader-renew-deadline', component: 'kube-controller-manager', flag: 'leader-elect-renew-deadline', upstreamMs: 10_000, unit: 'duration' },
+  { name: 'leader-retry-period', component: 'kube-controller-manager', flag: 'leader-elect-retry-period', upstreamMs: 2_000, unit: 'duration' },
+];
+
+/** A component's command line and environment, as Docker started it on one node. */
+export interface ContainerConfig {
+  node: string;
+  args: string[];
+  env: string[];
+}
+
+function toMs(text: string, unit: Knob['unit']): number | undefined {
+  if (unit === 'duration') return parseDuration(text);
+  const number = Number(text);
+  if (!Number.isFinite(number) || number < 0) return undefined;
+  return unit === 'seconds' ? number * 1000 : number;
+}
+
+/** `--flag=value` or `--flag value`; the last one wins, as Go's flag package has it. */
+export function flagValue(args: readonly string[], flag: string): string | undefined {
+  let value: string | undefined;
+  args.forEach((arg, i) => {
+    if (arg === `--${flag}`) value = args[i + 1];
+    else if (arg.startsWith(`--${flag}=`)) value = arg.slice(flag.length + 3);
+  });
+  return value;
+}
+
+/** Each setting from the containers found (component → its config on some node). */
+export function settingsFrom(containers: ReadonlyMap<string, ContainerConfig>): Setting[] {
+  return KNOBS.map((knob) => {
+    const container = containers.get(knob.component);
+    const base = { name: knob.name, upstreamMs: knob.upstreamMs };
+    if (!container) return { ...base, ms: knob.upstreamMs, source: `upstream default: no ${knob.component} container was found to read` };
+    const flag = flagValue(container.args, knob.flag);
+    const flagMs = flag === undefined ? undefined : toMs(flag, knob.unit);
+    if (flagMs !== undefined) return { ...base, ms: flagMs, source: `${knob.component} --${knob.flag}=${flag} on ${container.node}` };
+    const env = knob.env ? container.env.find((e) => e.startsWith(`${knob.env}=`)) : undefined;
+    const envMs = env === undefined ? undefined : toMs(env.slice(env.indexOf('=') + 1), knob.unit);
+    if (envMs !== undefined) return { ...base, ms: envMs, source: `${knob.component} environment ${env} on ${container.node}` };
+    return { ...base, ms: knob.upstreamMs, source: `${knob.component}'s default (--${knob.flag} is not set on ${container.node})` };
+  });
+}
+
+const COMPONENTS = [...new Set(KNOBS.map((k) => k.component))];
+
+/** Reads every component's arguments and environment, from the first node that runs it. */
+export async function readContainers(nodes: readonly LabNode[]): Promise<Map<string, ContainerConfig>> {
+  const found = new Map<string, ContainerConfig>();
+  for (const node of nodes) {
+    const missing = COMPONENTS.filter((c) => !found.has(c));
+    if (missing.length === 0) break;
+    const script = missing
+      .map((c) => `docker inspect --type container --format '${c} {{json .Args}} {{json .Config.Env}}' ${c} 2>/dev/null || true`)
+      .join('\n');
+    const result = await node.run(script, { timeoutMs: 30_000, connectTimeoutSeconds: 5 });
+    for (const line of result.stdout.split('\n')) {
+      const match = /^(\S+) (\[.*\]) (\[.*\]|null)$/.exec(line.trim());
+      if (!match) continue;
+      const [, component = '', args = '[]', env = 'null'] = match;
+      found.set(component, { node: node.name, args: JSON.parse(args) as string[], env: (JSON.parse(env) as string[] | null) ?? [] });
+    }
+  }
+  return found;
+}
+
+/** The setting by name (every name has one: settingsFrom fills each). */
+export function settingOf(settings: readonly Setting[], name: SettingName): Setting {
+  const setting = settings.find((s) => s.name === name);
+  if (!setting) throw new Error(`no setting ${name}`);
+  return setting;
+}

@@ -1,0 +1,84 @@
+import { holds, type ConditionContext } from './conditions.js';
+import type { Timeline } from './timeline.js';
+import type { Condition, TimedObservation } from './types.js';
+import { ClusterView } from './view.js';
+
+/**
+ * Follows the timeline, keeps the cluster view, and for each condition a wait may ask about,
+ * when it last became true: a wait is satisfied at that moment, which may come before the wait
+ * began (a taint added with the NotReady that the previous step waited for).
+ */
+export class ConditionTracker {
+  readonly view = new ClusterView();
+  private readonly since = new Map<string, number | null>();
+  private readonly conditions = new Map<string, Condition>();
+  private readonly waiters = new Set<() => void>();
+
+  constructor(
+    private readonly timeline: Timeline,
+    readonly context: ConditionContext,
+  ) {
+    timeline.subscribe((entry) => this.onEntry(entry));
+  }
+
+  private onEntry(entry: TimedObservation): void {
+    this.view.apply(entry);
+    for (const [key, condition] of this.conditions) this.update(key, condition, entry.t);
+    for (const wake of this.waiters) wake();
+  }
+
+  private update(key: string, condition: Condition, t: number): void {
+    const now = holds(condition, this.view, this.context);
+    const was = this.since.get(key) ?? null;
+    if (now && was === null) this.since.set(key, t);
+    if (!now) this.since.set(key, null);
+  }
+
+  /** Starts following a condition, from the beginning of the timeline: when it last turned true may be long past. */
+  track(condition: Condition): string {
+    const key = JSON.stringify(condition);
+    if (this.conditions.has(key)) return key;
+    const replay = new ClusterView();
+    let since: number | null = null;
+    for (const entry of this.timeline.entries) {
+      replay.apply(entry);
+      const now = holds(condition, replay, this.context);
+      if (now && since === null) since = entry.t;
+      if (!now) since = null;
+    }
+    this.conditions.set(key, condition);
+    this.since.set(key, since);
+    return key;
+  }
+
+  /** Since when the condition holds (ms since the run began), or null when it does not. */
+  heldSince(key: string): number | null {
+    return this.since.get(key) ?? null;
+  }
+
+  /**
+   * Resolves with the time the condition first held (not before `notBefore`), or null when
+   * `timeoutMs` passed or `signal` was aborted first. Conditions about the etcd leader or probes
+   * change only with an observation, so waking on each one is enough; a timer covers the rest.
+   */
+  async waitFor(condition: Condition, options: { timeoutMs: number; notBefore: number; signal: AbortSignal }): Promise<number | null> {
+    const key = this.track(condition);
+    return new Promise((resolve) => {
+      const finish = (value: number | null): void => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        options.signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      };
+      const check = (): void => {
+        const since = this.heldSince(key);
+        if (since !== null) finish(Math.max(since, options.notBefore));
+      };
+      const onAbort = (): void => finish(null);
+      const timer = setTimeout(() => finish(null), options.timeoutMs);
+      options.signal.addEventListener('abort', onAbort);
+      this.waiters.add(check);
+      check();
+    });
+  }
+}

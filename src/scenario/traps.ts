@@ -1,0 +1,36 @@
+import type { LabSnapshot } from '../fault/types.js';
+import type { TimedObservation } from './types.js';
+
+/**
+ * Traps of the node-lifecycle controller that explain surprising runs, said when the run came
+ * near them. From the controller's code (pkg/controller/nodelifecycle): a zone is in "full
+ * disruption" when no node in it is Ready, and then nothing is evicted; it is "partially
+ * disrupted" only when more than 2 nodes (largeClusterThreshold… unhealthyZoneThreshold: > 55%
+ * and more than 2) are NotReady, and then evictions slow down or stop.
+ */
+export function knownTraps(timeline: readonly TimedObservation[], lab: LabSnapshot): string[] {
+  const ready = new Map<string, string>();
+  let mostDown = 0;
+  let allDown = false;
+  for (const entry of timeline) {
+    if (entry.type !== 'node-ready') continue;
+    ready.set(entry.node, entry.status);
+    const down = [...ready.values()].filter((s) => s !== 'True').length;
+    mostDown = Math.max(mostDown, down);
+    if (ready.size === lab.nodes.length && down === lab.nodes.length) allDown = true;
+  }
+  const notes: string[] = [];
+  if (allDown) {
+    notes.push(
+      'Every node was NotReady at once: the node-lifecycle controller then takes the zone to be fully disrupted (more likely the control plane lost the nodes than all nodes died) and evicts nothing until some node is Ready again.',
+    );
+  } else if (mostDown >= 2) {
+    const share = Math.round((mostDown / lab.nodes.length) * 100);
+    notes.push(
+      mostDown > 2 && share > 55
+        ? `${mostDown} of ${lab.nodes.length} nodes (${share}%) were NotReady at once: more than 2 and over 55%, so the node-lifecycle controller counts the zone as partially disrupted and slows evictions down (or stops them, in a small cluster).`
+        : `${mostDown} of ${lab.nodes.length} nodes were NotReady at once; partial disruption needs more than 2 NotReady nodes (in the controller's code, not the docs), so evictions went on at the normal rate.`,
+    );
+  }
+  return notes;
+}

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { LabSnapshot } from '../../src/fault/types.js';
+import { faultParams, pickNodes, unmetNeeds } from '../../src/scenario/plan.js';
+import type { ScenarioDocument } from '../../src/scenario/types.js';
+
+const LAB: LabSnapshot = {
+  name: 'lab',
+  provider: 'docker',
+  sshUser: 'vagrant',
+  sshKey: 'key',
+  interface: 'eth1',
+  nodes: [
+    { name: 'cp', machineName: 'lab-cp', ip: '10.0.0.10', roles: ['controlplane', 'etcd'] },
+    { name: 'etcd-1', machineName: 'lab-etcd-1', ip: '10.0.0.11', roles: ['etcd'] },
+    { name: 'etcd-2', machineName: 'lab-etcd-2', ip: '10.0.0.12', roles: ['etcd'] },
+    { name: 'worker-1', machineName: 'lab-worker-1', ip: '10.0.0.13', roles: ['worker'] },
+    { name: 'worker-2', machineName: 'lab-worker-2', ip: '10.0.0.14', roles: ['worker'] },
+  ],
+};
+
+describe('a scenario on a lab', () => {
+  test('needs are counted per role; a provider outside `providers` is refused', () => {
+    const doc = { needs: { etcd: 3, worker: 3 } } as unknown as ScenarioDocument;
+    assert.deepEqual(unmetNeeds(doc, LAB), ['3 worker node(s), the lab has 2']);
+    const vmOnly = { providers: ['libvirt', 'virtualbox'] } as unknown as ScenarioDocument;
+    assert.deepEqual(unmetNeeds(vmOnly, LAB), ['a lab on libvirt or virtualbox, this one is on docker']);
+  });
+
+  test('variables pick by role, or by etcd’s leader when the steps begin', () => {
+    assert.deepEqual(
+      pickNodes(
+        {
+          victim: { role: 'worker', pick: 'last' },
+          cp: { role: 'controlplane' },
+          leader: { etcd: 'leader' },
+          a: { etcd: 'follower' },
+          b: { etcd: 'follower', index: 1 },
+        },
+        LAB,
+        'etcd-1',
+      ),
+      { victim: 'worker-2', cp: 'cp', leader: 'etcd-1', a: 'cp', b: 'etcd-2' },
+    );
+    assert.throws(() => pickNodes({ leader: { etcd: 'leader' } }, LAB, null), /etcd has no leader/);
+  });
+
+  test("a fault step becomes what `kubelab fault` makes of the same words, variables and the command line's defaults included", () => {
+    const picked = { a: 'etcd-1', b: 'etcd-2', victim: 'worker-2' };
+    assert.deepEqual(faultParams({ kind: 'partition', from: '$a,$b', to: 'all' }, picked, LAB).params, {
+      kind: 'partition',
+      from: ['etcd-1', 'etcd-2'],
+      to: ['cp', 'etcd-1', 'etcd-2', 'worker-1', 'worker-2'],
+      oneWay: false,
+    });
+    assert.deepEqual(faultParams({ kind: 'crash', nodes: '$victim' }, picked, LAB).params, { kind: 'crash', nodes: ['worker-2'] });
+    assert.deepEqual(faultParams({ kind: 'kill', component: 'etcd', node: '$a' }, picked, LAB).params, { kind: 'kill', component: 'etcd', nodes: ['etcd-1'] });
+    assert.throws(() => faultParams({ kind: 'crash', nodes: 'nobody' }, picked, LAB), /nobody/);
+  });
+});

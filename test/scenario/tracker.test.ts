@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { Timeline } from '../../src/scenario/timeline.js';
+import { ConditionTracker } from '../../src/scenario/tracker.js';
+import type { Observation } from '../../src/scenario/types.js';
+import { tempDir } from '../support/tmp.js';
+
+/** A timeline whose clock the test moves. */
+async function fixture(replicas = 2) {
+  let now = 1_000_000;
+  const journal = path.join(await tempDir('tracker'), 'journal.jsonl');
+  const timeline = new Timeline(journal, () => now);
+  const tracker = new ConditionTracker(timeline, { replicas, termAtStart: null });
+  const at = (t: number, o: Observation) => {
+    now = 1_000_000 + t;
+    timeline.record(o);
+  };
+  const wait = (condition: Parameters<ConditionTracker['waitFor']>[0], timeoutMs = 50) =>
+    tracker.waitFor(condition, { timeoutMs, notBefore: 0, signal: new AbortController().signal });
+  return { timeline, tracker, at, wait, journal };
+}
+
+describe('waiting for conditions on the observed cluster', () => {
+  test('a wait is satisfied at the moment its condition became true, even before the wait began', async () => {
+    const { at, wait } = await fixture();
+    at(100, { type: 'node-ready', node: 'w', status: 'True' });
+    at(5_000, { type: 'node-ready', node: 'w', status: 'Unknown' });
+    at(5_000, { type: 'node-taint', node: 'w', key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', present: true });
+    at(9_000, { type: 'api', up: true });
+    assert.equal(await wait({ node: 'w', ready: false }), 5_000);
+    assert.equal(await wait({ node: 'w', taint: 'node.kubernetes.io/unreachable' }), 5_000);
+  });
+
+  test('a condition that turns false and true again counts from its latest turn', async () => {
+    const { at, wait } = await fixture();
+    at(100, { type: 'node-ready', node: 'w', status: 'True' });
+    at(2_000, { type: 'node-ready', node: 'w', status: 'False' });
+    const pending = wait({ node: 'w', ready: true }, 1_000);
+    at(7_000, { type: 'node-ready', node: 'w', status: 'True' });
+    assert.equal(await pending, 7_000);
+  });
+
+  test('a wait that never sees its condition gives up after its timeout', async () => {
+    const { wait } = await fixture();
+    assert.equal(await wait({ api: 'down' }, 30), null);
+  });
+
+  test('pods Terminating on a lost node do not count: the workload has moved off once replacements are Ready elsewhere', async () => {
+    const { at, wait } = await fixture(2);
+    at(0, { type: 'pod', pod: 'a', node: 'w2', phase: 'Running', ready: true, deleted: false });
+    at(0, { type: 'pod', pod: 'b', node: 'w1', phase: 'Running', ready: true, deleted: false });
+    at(30_000, { type: 'pod', pod: 'a', node: 'w2', phase: 'Terminating', ready: false, deleted: false });
+    at(31_000, { type: 'pod', pod: 'c', node: 'w1', phase: 'Pending', ready: false, deleted: false });
+    at(34_000, { type: 'pod', pod: 'c', node: 'w1', phase: 'Running', ready: true, deleted: false });
+    assert.equal(await wait({ workload: 'moved-off', node: 'w2' }), 34_000);
+  });
+
+  test('a new etcd leader is one of a later term than when the steps began, even the same member', async () => {
+    const { at, tracker, wait } = await fixture();
+    at(0, { type: 'etcd', leader: 'cp', term: 2, healthy: ['cp'], unhealthy: [] });
+    tracker.context.termAtStart = 2;
+    at(1_000, { type: 'etcd', leader: null, term: 2, healthy: [], unhealthy: ['cp'] });
+    at(6_000, { type: 'etcd', leader: 'cp', term: 3, healthy: ['cp'], unhealthy: [] });
+    assert.equal(await wait({ etcd: 'new-leader' }), 6_000);
+  });
+
+  test('every observation is in the journal, one JSON line each, with its time', async () => {
+    const { at, journal } = await fixture();
+    at(1_500, { type: 'api', up: false, error: 'ECONNREFUSED' });
+    const lines = (await import('node:fs')).readFileSync(journal, 'utf8').trim().split('\n');
+    assert.deepEqual(JSON.parse(lines[0] ?? ''), { type: 'api', up: false, error: 'ECONNREFUSED', at: new Date(1_001_500).toISOString(), t: 1_500 });
+  });
+});
