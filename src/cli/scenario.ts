@@ -71,7 +71,14 @@ export const scenarioCommand: CommandModule = {
   builder: (y) => {
     let withCommands = y;
     for (const sub of subcommands) withCommands = withCommands.command(sub);
-    return withCommands.demandCommand(1, 'Name a subcommand; `kubelab scenario --help` lists them.');
+    return withCommands
+      .demandCommand(1, 'Name a subcommand; `kubelab scenario --help` lists them.')
+      .epilog(
+        [
+          "A run writes OUT/scenarios/NAME-TIME/: report.md, report.json, timeline.svg and the observer's journal.jsonl; whatever happens, the faults it injected are undone and its namespace removed.",
+          'Exit codes of run: 0 every expectation held, 1 one did not or a step failed (the report says which), 2 a bad scenario file or a lab that lacks what it needs, 7 another kubelab command is changing the lab.',
+        ].join('\n\n'),
+      );
   },
   handler: () => undefined,
 };

@@ -7,7 +7,7 @@ import { labKubectl } from '../kit/tools.js';
 import { LAB_FILES } from '../lab-files.js';
 import { labSnapshot } from '../nodes/lab.js';
 import { withLabLock, type BusyPolicy } from '../run/lab-lock.js';
-import { findScenario } from '../scenario/catalogue.js';
+import { builtinScenarioDir, findScenario } from '../scenario/catalogue.js';
 import { unmetNeeds, ScenarioLabError } from '../scenario/plan.js';
 import { writeReport } from '../scenario/report/write.js';
 import { runScenario as runSteps } from '../scenario/runner.js';
@@ -23,6 +23,12 @@ export interface ScenarioRunOptions {
   /** The workload's image; by default the kit's tools image (bash and socat, on every node already). */
   image?: string;
   busy?: BusyPolicy;
+}
+
+/** A built-in scenario as `scenarios/NAME.yaml`, another file relative to where kubelab runs: reports travel. */
+function shownPath(file: string): string {
+  const builtin = path.relative(builtinScenarioDir(), file);
+  return builtin.startsWith('..') || path.isAbsolute(builtin) ? path.relative(process.cwd(), file) : `scenarios/${builtin}`;
 }
 
 /** A folder name for a run: the scenario and when it began, sortable. */
@@ -58,7 +64,7 @@ export async function runScenario(options: ScenarioRunOptions): Promise<number> 
   const { signal, dispose } = interruptible(err);
   try {
     const report = await withLabLock(outDir, { command: 'scenario run', busy: options.busy ?? 'fail', note: err, signal, retry: 'kubelab scenario run' }, () =>
-      runSteps({ outDir, lab, kubernetesVersion: model.kubernetesVersion, kubeconfig, kubectl, image, scenario, reportDir, note: err, signal }),
+      runSteps({ outDir, lab, kubernetesVersion: model.kubernetesVersion, kubeconfig, kubectl, image, scenario: { doc: scenario.doc, file: shownPath(scenario.file) }, reportDir, note: err, signal }),
     );
     const files = await writeReport(reportDir, report);
     out(`scenario ${report.scenario.name}: ${report.verdict.toUpperCase()}${report.error ? ` (${report.error})` : ''}`);

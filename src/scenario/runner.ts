@@ -50,6 +50,18 @@ const PRECONDITIONS: Record<Precondition, (nodes: string[]) => Condition[]> = {
 const usesDns = (doc: ScenarioDocument): boolean => (doc.preconditions ?? []).includes('dns-works') || doc.steps.some((s) => 'wait' in s && 'dns' in s.wait);
 const usesWrites = (doc: ScenarioDocument): boolean => doc.steps.some((s) => 'wait' in s && 'writes' in s.wait);
 
+/** Waits `ms`, or less when Ctrl-C comes first. */
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+
 /** A step's id: its own, or its place ("step-3"). */
 export const stepId = (step: StepSpec, index: number): string => step.id ?? `step-${index + 1}`;
 
@@ -198,7 +210,7 @@ export async function runScenario(run: ScenarioRun): Promise<ScenarioReport> {
           }
           doneMs = at;
         } else {
-          await new Promise((resolve) => setTimeout(resolve, parseDuration(step.sleep) ?? 0));
+          await sleep(parseDuration(step.sleep) ?? 0, run.signal);
           doneMs = timeline.elapsed();
         }
         timeline.record({ type: 'step', step: id, phase: 'done', text });
@@ -210,7 +222,7 @@ export async function runScenario(run: ScenarioRun): Promise<ScenarioReport> {
         error = `${id}: ${message}`;
       }
     }
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    await sleep(SETTLE_MS, run.signal);
   } catch (caught) {
     error = caught instanceof Error ? caught.message : String(caught);
   } finally {

@@ -3,10 +3,11 @@ import type { TimedObservation } from './types.js';
 
 /**
  * Traps of the node-lifecycle controller that explain surprising runs, said when the run came
- * near them. From the controller's code (pkg/controller/nodelifecycle): a zone is in "full
- * disruption" when no node in it is Ready, and then nothing is evicted; it is "partially
- * disrupted" only when more than 2 nodes (largeClusterThreshold… unhealthyZoneThreshold: > 55%
- * and more than 2) are NotReady, and then evictions slow down or stop.
+ * near them. From the controller's code (ComputeZoneState in pkg/controller/nodelifecycle): a zone
+ * is in "full disruption" when no node in it is Ready, and then nothing is evicted; it is
+ * "partially disrupted" only when more than 2 nodes are NotReady and they are at least
+ * --unhealthy-zone-threshold (55%) of the zone, and then evictions stop (in a zone of at most
+ * --large-cluster-size-threshold, 50, nodes) or slow down.
  */
 export function knownTraps(timeline: readonly TimedObservation[], lab: LabSnapshot): string[] {
   const ready = new Map<string, string>();
@@ -27,8 +28,8 @@ export function knownTraps(timeline: readonly TimedObservation[], lab: LabSnapsh
   } else if (mostDown >= 2) {
     const share = Math.round((mostDown / lab.nodes.length) * 100);
     notes.push(
-      mostDown > 2 && share > 55
-        ? `${mostDown} of ${lab.nodes.length} nodes (${share}%) were NotReady at once: more than 2 and over 55%, so the node-lifecycle controller counts the zone as partially disrupted and slows evictions down (or stops them, in a small cluster).`
+      mostDown > 2 && mostDown / lab.nodes.length >= 0.55
+        ? `${mostDown} of ${lab.nodes.length} nodes (${share}%) were NotReady at once: more than 2 and at least 55%, so the node-lifecycle controller counts the zone as partially disrupted and stops evicting (in a zone of 50 nodes or fewer; it only slows down in a larger one).`
         : `${mostDown} of ${lab.nodes.length} nodes were NotReady at once; partial disruption needs more than 2 NotReady nodes (in the controller's code, not the docs), so evictions went on at the normal rate.`,
     );
   }

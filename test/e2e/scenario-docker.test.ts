@@ -154,8 +154,13 @@ describe('built-in scenarios on a real RKE cluster (docker provider, offline kit
     assert.equal(exitCode, 0, all);
     const leader = report.picked.leader;
     const kill = step(report, 'kill');
-    const before = report.timeline.filter((o) => o.type === 'etcd' && o.t < kill.startedMs).at(-1);
-    assert.ok(before?.type === 'etcd' && before.leader === leader, `the leader picked (${leader}) is not the one etcd named before the kill`);
+    // The precondition is met by an etcd observation, and the steps may start in the same millisecond.
+    const etcd = report.timeline.filter((o) => o.type === 'etcd');
+    const before = etcd.filter((o) => o.t <= kill.startedMs).at(-1);
+    assert.ok(
+      before?.type === 'etcd' && before.leader === leader,
+      `the leader picked (${leader}) is not the one etcd named before the kill:\n${JSON.stringify(etcd, null, 1)}`,
+    );
     const next = first(
       report,
       (o) => o.type === 'etcd' && o.leader !== null && o.term !== null && before.term !== null && o.term > before.term,

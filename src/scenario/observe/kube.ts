@@ -78,7 +78,17 @@ export class KubeWatches {
       (slice) => this.onEndpoints(slice),
       `kubernetes.io/service-name=${WORKLOAD_NAME}`,
     );
-    await Promise.all(this.informers.map((informer) => informer.start().catch(() => undefined)));
+    await Promise.all(this.informers.map((informer) => this.begin(informer)));
+  }
+
+  /** Starts a watch; one that cannot start (the API is away) is tried again shortly. */
+  private async begin(informer: Informer<KubernetesObject>): Promise<void> {
+    if (this.stopped) return;
+    await informer.start().catch(() => this.again(informer));
+  }
+
+  private again(informer: Informer<KubernetesObject>): void {
+    if (!this.stopped) setTimeout(() => void this.begin(informer), RESTART_MS);
   }
 
   async stop(): Promise<void> {
@@ -96,9 +106,7 @@ export class KubeWatches {
     informer.on('add', (object) => onChange(object, false));
     informer.on('update', (object) => onChange(object, false));
     informer.on('delete', (object) => onChange(object, true));
-    informer.on('error', () => {
-      if (!this.stopped) setTimeout(() => void (this.stopped ? undefined : informer.start().catch(() => undefined)), RESTART_MS);
-    });
+    informer.on('error', () => this.again(informer));
     this.informers.push(informer as unknown as Informer<KubernetesObject>);
   }
 
