@@ -64,7 +64,18 @@ export async function runScenario(options: ScenarioRunOptions): Promise<number> 
   const { signal, dispose } = interruptible(err);
   try {
     const report = await withLabLock(outDir, { command: 'scenario run', busy: options.busy ?? 'fail', note: err, signal, retry: 'kubelab scenario run' }, () =>
-      runSteps({ outDir, lab, kubernetesVersion: model.kubernetesVersion, kubeconfig, kubectl, image, scenario: { doc: scenario.doc, file: shownPath(scenario.file) }, reportDir, note: err, signal }),
+      runSteps({
+        outDir,
+        lab,
+        kubernetesVersion: model.kubernetesVersion,
+        kubeconfig,
+        kubectl,
+        image,
+        scenario: { doc: scenario.doc, file: shownPath(scenario.file) },
+        reportDir,
+        note: err,
+        signal,
+      }),
     );
     const files = await writeReport(reportDir, report);
     out(`scenario ${report.scenario.name}: ${report.verdict.toUpperCase()}${report.error ? ` (${report.error})` : ''}`);

@@ -12,7 +12,13 @@ const lab = (names: string[]): LabSnapshot => ({
   interface: 'eth1',
   nodes: names.map((name, i) => ({ name, machineName: `lab-${name}`, ip: `10.0.0.${i + 10}`, roles: ['worker'] })),
 });
-const ready = (t: number, node: string, status: 'True' | 'False' | 'Unknown'): TimedObservation => ({ type: 'node-ready', node, status, t, at: new Date(t).toISOString() });
+const ready = (t: number, node: string, status: 'True' | 'False' | 'Unknown'): TimedObservation => ({
+  type: 'node-ready',
+  node,
+  status,
+  t,
+  at: new Date(t).toISOString(),
+});
 
 describe("the node-lifecycle controller's traps", () => {
   test('nothing to say when at most one node was down', () => {
