@@ -11,11 +11,11 @@ import { describeCondition } from './conditions.js';
 import { loadKubeConfig } from './observe/kube.js';
 import { Observer } from './observer.js';
 import { faultParams, pickNodes, resolveCondition, substitute } from './plan.js';
-import { readContainers, settingOf, settingsFrom } from './settings.js';
+import { lowerTolerations, readContainers, settingsFrom } from './settings.js';
 import { Timeline } from './timeline.js';
 import { ConditionTracker } from './tracker.js';
 import { knownTraps } from './traps.js';
-import type { Condition, Precondition, ScenarioDocument, ScenarioReport, Setting, StepResult, StepSpec } from './types.js';
+import type { Condition, Precondition, ScenarioDocument, ScenarioReport, StepResult, StepSpec } from './types.js';
 import { createWorkload, deleteWorkloads, runNamespace } from './workload.js';
 
 export interface ScenarioRun {
@@ -103,25 +103,9 @@ export async function runScenario(run: ScenarioRun): Promise<ScenarioReport> {
   const steps: StepResult[] = [];
   const picked: Record<string, string> = {};
   let error: string | undefined;
-  let settings: Setting[] = [];
-  const variants: string[] = [];
 
   run.note(`reading the cluster's settings from its containers`);
-  settings = settingsFrom(await readContainers(nodes));
-  if (doc.workload?.tolerationSeconds !== undefined) {
-    const seconds = doc.workload.tolerationSeconds;
-    for (const name of ['not-ready-toleration', 'unreachable-toleration'] as const) {
-      const cluster = settingOf(settings, name);
-      variants.push(
-        `the test workload tolerates ${name.replace('-toleration', '')} nodes for ${seconds}s, not the cluster's ${formatDuration(cluster.ms)} (${cluster.source}): eviction shows sooner`,
-      );
-      settings = settings.map((s) =>
-        s.name === name
-          ? { ...s, ms: seconds * 1000, source: `the scenario's workload (tolerationSeconds: ${seconds}); the cluster's is ${formatDuration(cluster.ms)}` }
-          : s,
-      );
-    }
-  }
+  const { settings, variants } = lowerTolerations(settingsFrom(await readContainers(nodes)), doc.workload?.tolerationSeconds);
 
   const namespace = runNamespace(new Date(timeline.startMs));
   const observer = new Observer(

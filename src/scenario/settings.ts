@@ -1,5 +1,5 @@
 import type { LabNode } from '../nodes/node.js';
-import { parseDuration } from '../units.js';
+import { formatDuration, parseDuration } from '../units.js';
 import type { Setting, SettingName } from './types.js';
 
 /**
@@ -102,4 +102,27 @@ export function settingOf(settings: readonly Setting[], name: SettingName): Sett
   const setting = settings.find((s) => s.name === name);
   if (!setting) throw new Error(`no setting ${name}`);
   return setting;
+}
+
+/**
+ * The faster variant: a workload that tolerates NotReady and unreachable nodes for `seconds`
+ * instead of the cluster's default is evicted sooner. Its tolerations replace the cluster's in
+ * the settings expectations use, and each change is stated as a variant of the run.
+ */
+export function lowerTolerations(settings: readonly Setting[], seconds: number | undefined): { settings: Setting[]; variants: string[] } {
+  if (seconds === undefined) return { settings: [...settings], variants: [] };
+  const variants: string[] = [];
+  const lowered = settings.map((setting) => {
+    if (setting.name !== 'not-ready-toleration' && setting.name !== 'unreachable-toleration') return setting;
+    const what = setting.name.replace('-toleration', '');
+    variants.push(
+      `the test workload tolerates ${what} nodes for ${seconds}s, not the cluster's ${formatDuration(setting.ms)} (${setting.source}): eviction shows sooner`,
+    );
+    return {
+      ...setting,
+      ms: seconds * 1000,
+      source: `the scenario's workload (tolerationSeconds: ${seconds}); the cluster's is ${formatDuration(setting.ms)}`,
+    };
+  });
+  return { settings: lowered, variants };
 }

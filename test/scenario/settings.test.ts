@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { flagValue, settingsFrom, type ContainerConfig } from '../../src/scenario/settings.js';
+import { flagValue, lowerTolerations, settingsFrom, type ContainerConfig } from '../../src/scenario/settings.js';
 
 const container = (node: string, args: string[], env: string[] = []): ContainerConfig => ({ node, args, env });
 
@@ -38,5 +38,22 @@ describe('live settings', () => {
   test('a value that does not read as its unit falls back to the default rather than to nonsense', () => {
     const [grace] = settingsFrom(new Map([['kube-controller-manager', container('cp', ['--node-monitor-grace-period=soon'])]]));
     assert.equal(grace?.ms, 50_000);
+  });
+
+  test("the faster variant replaces the cluster's tolerations, and says so", () => {
+    const cluster = settingsFrom(new Map([['kube-apiserver', container('cp', [])]]));
+    assert.deepEqual(lowerTolerations(cluster, undefined), { settings: cluster, variants: [] });
+    const { settings, variants } = lowerTolerations(cluster, 30);
+    const unreachable = settings.find((s) => s.name === 'unreachable-toleration');
+    assert.equal(unreachable?.ms, 30_000);
+    assert.equal(unreachable?.source, "the scenario's workload (tolerationSeconds: 30); the cluster's is 5m");
+    assert.deepEqual(variants, [
+      "the test workload tolerates not-ready nodes for 30s, not the cluster's 5m (kube-apiserver's default (--default-not-ready-toleration-seconds is not set on cp)): eviction shows sooner",
+      "the test workload tolerates unreachable nodes for 30s, not the cluster's 5m (kube-apiserver's default (--default-unreachable-toleration-seconds is not set on cp)): eviction shows sooner",
+    ]);
+    assert.equal(
+      settings.find((s) => s.name === 'node-monitor-grace-period'),
+      cluster.find((s) => s.name === 'node-monitor-grace-period'),
+    );
   });
 });
