@@ -1,21 +1,10 @@
 import type { Severity, SpecProblem } from '../errors.js';
 import { COMPONENTS } from '../fault/families/component.js';
-import { FAMILIES, type AnyFamily, type FaultParams } from '../fault/families/index.js';
-import type { KindCommand } from '../fault/family.js';
+import { kindCommand } from '../fault/families/index.js';
 import { formatPath, type SourceSpec, type SpecPath } from '../spec/load.js';
 import { closest } from '../spec/validate.js';
 import { parseDuration } from '../units.js';
 import type { Bound, Condition, FaultStep, ScenarioDocument, StepSpec } from './types.js';
-
-/** A kind as `kubelab fault KIND` takes it, and the family that does it. */
-interface KindInfo {
-  family: AnyFamily;
-  command: KindCommand<FaultParams>;
-}
-
-const KINDS = new Map<string, KindInfo>(
-  (FAMILIES as readonly AnyFamily[]).flatMap((family) => family.commands.map((command) => [command.kind, { family, command }] as const)),
-);
 
 /** Fault values that name nodes, where `$variables` may stand; the schema gives them the selector pattern. */
 const SELECTOR_OPTIONS = new Set(['node', 'nodes', 'from', 'to']);
@@ -25,7 +14,7 @@ const CHOICES: Readonly<Record<string, readonly string[]>> = { component: COMPON
 
 /** Every option name a kind accepts in a scenario: its positional, its options, and `for`. */
 export function faultOptionNames(kind: string): string[] {
-  const info = KINDS.get(kind);
+  const info = kindCommand(kind);
   if (!info) return [];
   return [...(info.command.positional ? [info.command.positional.name] : []), ...Object.keys(info.command.options ?? {}), 'for'];
 }
@@ -95,7 +84,7 @@ export function checkScenario(doc: ScenarioDocument, source: SourceSpec): SpecPr
   // A fault that holds nodes down and is never undone leaves the lab broken after the run.
   doc.steps.forEach((step, i) => {
     if (!('fault' in step) || step.fault.for !== undefined || undoneBy.has(i)) return;
-    const info = KINDS.get(step.fault.kind);
+    const info = kindCommand(step.fault.kind);
     if (!info?.family.holdsNodeDown) return;
     const undo = step.id === undefined ? 'give this step an `id:` and add a later step `- undo: ID`' : `add a later step \`- undo: ${step.id}\``;
     report(
@@ -142,7 +131,7 @@ function checkFault(
   useVariables: (text: string, path: SpecPath) => void,
   checkDuration: (text: string | undefined, path: SpecPath) => void,
 ): void {
-  const info = KINDS.get(fault.kind);
+  const info = kindCommand(fault.kind);
   if (!info) return; // the schema's enum has said so already
   const { command } = info;
   const accepted = faultOptionNames(fault.kind);

@@ -1,8 +1,9 @@
 import { KubelabError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { FAMILIES, type AnyFamily } from '../fault/families/index.js';
+import { kindCommand } from '../fault/families/index.js';
 import type { CliValue, CliValues } from '../fault/family.js';
 import type { FaultParams, LabSnapshot } from '../fault/types.js';
+import { parseDuration } from '../units.js';
 import { ROLES } from '../vocabulary.js';
 import type { Condition, FaultStep, NodePick, ScenarioDocument } from './types.js';
 
@@ -62,8 +63,8 @@ export function resolveCondition(condition: Condition, picked: Readonly<Record<s
  * own parser reads them (with the defaults the command line would add), so a scenario can ask for
  * exactly what the CLI can, and is refused for the same reasons.
  */
-export function faultParams(step: FaultStep, picked: Readonly<Record<string, string>>, lab: LabSnapshot): { params: FaultParams; forMs?: string } {
-  const command = (FAMILIES as readonly AnyFamily[]).flatMap((family) => family.commands).find((c) => c.kind === step.kind);
+export function faultParams(step: FaultStep, picked: Readonly<Record<string, string>>, lab: LabSnapshot): { params: FaultParams; forMs?: number } {
+  const command = kindCommand(step.kind)?.command;
   if (!command) throw new ScenarioLabError(`no fault kind ${step.kind}`, 'kubelab fault --help lists them');
   const values: Record<string, CliValue> = {};
   for (const [name, option] of Object.entries(command.options ?? {})) if (option.default !== undefined) values[name] = option.default;
@@ -73,5 +74,6 @@ export function faultParams(step: FaultStep, picked: Readonly<Record<string, str
   }
   const positional = command.positional;
   if (positional?.variadic && typeof values[positional.name] === 'string') values[positional.name] = String(values[positional.name]).split(/[\s]+/);
-  return { params: command.parse(values as CliValues, lab), ...(typeof step.for === 'string' ? { forMs: step.for } : {}) };
+  const forMs = typeof step.for === 'string' ? parseDuration(step.for) : undefined;
+  return { params: command.parse(values as CliValues, lab), ...(forMs === undefined ? {} : { forMs }) };
 }

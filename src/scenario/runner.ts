@@ -164,7 +164,7 @@ export async function runScenario(run: ScenarioRun): Promise<ScenarioReport> {
         let doneMs: number;
         if ('fault' in step) {
           const { params, forMs } = faultParams(step.fault, picked, run.lab);
-          const fault = await injectFault(faultEnv, run.lab, params, forMs === undefined ? undefined : parseDuration(forMs));
+          const fault = await injectFault(faultEnv, run.lab, params, forMs);
           injected.push(fault.id);
           faultOfStep.set(id, fault.id);
           doneMs = timeline.record({ type: 'fault', action: 'inject', id: fault.id, text: describeFault(fault), targets: fault.targets }).t;

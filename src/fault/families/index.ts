@@ -1,4 +1,4 @@
-import type { FaultFamily, KindParams, Recovery } from '../family.js';
+import type { FaultFamily, KindCommand, KindParams, Recovery } from '../family.js';
 import { script } from '../plan.js';
 import type { LabSnapshot } from '../types.js';
 import { componentFamily } from './component.js';
@@ -34,6 +34,15 @@ export function familyOf(kind: FaultKind): AnyFamily {
   const family = BY_KIND.get(kind);
   if (!family) throw new Error(`no fault family has the kind ${kind}`);
   return family;
+}
+
+const COMMANDS = new Map(
+  (FAMILIES as readonly AnyFamily[]).flatMap((family) => family.commands.map((command) => [command.kind as string, { family, command }] as const)),
+);
+
+/** How `kubelab fault KIND` asks for a kind, and its family; undefined for a word that is no kind. */
+export function kindCommand(kind: string): { family: AnyFamily; command: KindCommand<FaultParams> } | undefined {
+  return COMMANDS.get(kind);
 }
 
 /** The recovery called `name`, and the family it belongs to. */
