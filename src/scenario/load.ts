@@ -1,7 +1,6 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ScenarioError, SpecError, type SpecProblem } from '../errors.js';
-import { parseSpec, type SourceSpec } from '../spec/load.js';
+import { parseSpec, readSource, type SourceKind, type SourceSpec } from '../spec/load.js';
 import { checkScenario } from './check.js';
 import { validateScenarioSchema } from './schema.js';
 import type { ScenarioDocument } from './types.js';
@@ -25,7 +24,7 @@ const EMPTY = {
 
 /** Reads, parses, validates and checks a scenario file; every problem found is thrown together as a ScenarioError. */
 export async function loadScenario(file: string): Promise<LoadedScenario> {
-  return parseScenario(file, await readScenario(file));
+  return parseScenario(file, await readSource(file, SCENARIO_KIND));
 }
 
 /** The same for text already read; `file` is where messages say it came from. */
@@ -44,38 +43,13 @@ export function parseScenario(file: string, text: string): LoadedScenario {
   return { file, doc, source, warnings: found };
 }
 
-async function readScenario(file: string): Promise<string> {
-  try {
-    // Refused before reading: the size, not the content, would make parsing slow.
-    const { size } = await fs.stat(file);
-    if (size > MAX_SCENARIO_BYTES) throw tooLarge(file, size);
-    const text = await fs.readFile(file, 'utf8');
-    if (Buffer.byteLength(text) > MAX_SCENARIO_BYTES) throw tooLarge(file, Buffer.byteLength(text)); // grew while read
-    return text;
-  } catch (err) {
-    if (err instanceof ScenarioError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    const [message, hint] =
-      code === 'ENOENT'
-        ? [
-            'cannot read the scenario: ENOENT, no such file',
-            'a path is read from the current folder; `kubelab scenario list` names the built-in scenarios, which run by name',
-          ]
-        : code === 'EISDIR'
-          ? ['cannot read the scenario: EISDIR, it is a folder', `name a file in it, such as ${path.join(file, 'NAME.yaml')}`]
-          : [`cannot read the scenario: ${code ?? String(err)}`, 'check that the file is readable'];
-    throw new ScenarioError([{ severity: 'error', file, path: '', message, hint }]);
-  }
-}
-
-function tooLarge(file: string, size: number): ScenarioError {
-  return new ScenarioError([
-    {
-      severity: 'error',
-      file,
-      path: '',
-      message: `the scenario is ${size} bytes; kubelab reads scenarios of at most ${MAX_SCENARIO_BYTES} bytes (256 KiB)`,
-      hint: 'a scenario is a page or two of YAML: is this the right file?',
-    },
-  ]);
-}
+const SCENARIO_KIND: SourceKind = {
+  what: 'scenario',
+  maxBytes: MAX_SCENARIO_BYTES,
+  maxText: '256 KiB',
+  tooLargeHint: 'a scenario is a page or two of YAML: is this the right file?',
+  missingHint: 'a path is read from the current folder; `kubelab scenario list` names the built-in scenarios, which run by name',
+  folderHint: (file) => `name a file in it, such as ${path.join(file, 'NAME.yaml')}`,
+  unreadableHint: 'check that the file is readable',
+  fail: (problems) => new ScenarioError(problems),
+};

@@ -56,29 +56,60 @@ export function parseSpec(file: string, text: string, empty: { message: string; 
   return { file, data, locate: (path, what) => (what === 'key' && locateKey(doc, lineCounter, path)) || locate(doc, lineCounter, path) };
 }
 
-export async function loadSpec(file: string): Promise<SourceSpec> {
+/**
+ * How one kind of YAML file is read (a spec, a scenario): its size limit, and the words for each way
+ * reading it fails, said in its own terms and thrown as its own kind of SpecError.
+ */
+export interface SourceKind {
+  /** "spec", "scenario": in "the spec is empty", "kubelab reads specs of at most …". */
+  what: string;
+  maxBytes: number;
+  /** The limit as a person reads it: "1 MiB". */
+  maxText: string;
+  tooLargeHint: string;
+  missingHint: string;
+  folderHint: (file: string) => string;
+  unreadableHint: string;
+  fail: (problems: SpecProblem[]) => SpecError;
+}
+
+const SPEC_KIND: SourceKind = {
+  what: 'spec',
+  maxBytes: MAX_SPEC_BYTES,
+  maxText: '1 MiB',
+  tooLargeHint: 'a lab spec is a few kilobytes: use `count` for groups of nodes instead of listing each one',
+  missingHint: 'run kubelab where your kubelab.yaml is, or pass it with --spec FILE; the README has an example to start from',
+  folderHint: (file) => `pass the file in it: --spec ${path.join(file, 'kubelab.yaml')}`,
+  unreadableHint: 'check that the file is readable, or pass another with --spec FILE',
+  fail: (problems) => new SpecError(problems),
+};
+
+/** A file's text, refused when it is larger than its kind allows; every failure is one located problem. */
+export async function readSource(file: string, kind: SourceKind): Promise<string> {
+  const problem = (message: string, hint: string): SpecError => kind.fail([{ severity: 'error', file, path: '', message, hint }]);
+  const tooLarge = (size: number): SpecError =>
+    problem(`the ${kind.what} is ${size} bytes; kubelab reads ${kind.what}s of at most ${kind.maxBytes} bytes (${kind.maxText})`, kind.tooLargeHint);
   let text: string;
   try {
     // Refused before reading: the size, not the content, would make parsing slow.
     const { size } = await fs.stat(file);
-    if (size > MAX_SPEC_BYTES) throw tooLarge(file, size);
+    if (size > kind.maxBytes) throw tooLarge(size);
     text = await fs.readFile(file, 'utf8');
-    if (Buffer.byteLength(text) > MAX_SPEC_BYTES) throw tooLarge(file, Buffer.byteLength(text)); // grew while read
   } catch (err) {
     if (err instanceof SpecError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    const [message, hint] =
-      code === 'ENOENT'
-        ? [
-            `cannot read the spec: ENOENT, no such file`,
-            'run kubelab where your kubelab.yaml is, or pass it with --spec FILE; the README has an example to start from',
-          ]
-        : code === 'EISDIR'
-          ? ['cannot read the spec: EISDIR, it is a folder', `pass the file in it: --spec ${path.join(file, 'kubelab.yaml')}`]
-          : [`cannot read the spec: ${code ?? String(err)}`, 'check that the file is readable, or pass another with --spec FILE'];
-    throw new SpecError([{ severity: 'error', file, path: '', message, hint }]);
+    throw code === 'ENOENT'
+      ? problem(`cannot read the ${kind.what}: ENOENT, no such file`, kind.missingHint)
+      : code === 'EISDIR'
+        ? problem(`cannot read the ${kind.what}: EISDIR, it is a folder`, kind.folderHint(file))
+        : problem(`cannot read the ${kind.what}: ${code ?? String(err)}`, kind.unreadableHint);
   }
-  return parseSpec(file, text);
+  if (Buffer.byteLength(text) > kind.maxBytes) throw tooLarge(Buffer.byteLength(text)); // grew while read
+  return text;
+}
+
+export async function loadSpec(file: string): Promise<SourceSpec> {
+  return parseSpec(file, await readSource(file, SPEC_KIND));
 }
 
 function locate(doc: Document, lineCounter: LineCounter, path: SpecPath): { line: number; column: number } | undefined {
@@ -103,18 +134,6 @@ function locateKey(doc: Document, lineCounter: LineCounter, path: SpecPath): { l
 
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
-}
-
-function tooLarge(file: string, size: number): SpecError {
-  return new SpecError([
-    {
-      severity: 'error',
-      file,
-      path: '',
-      message: `the spec is ${size} bytes; kubelab reads specs of at most ${MAX_SPEC_BYTES} bytes (1 MiB)`,
-      hint: 'a lab spec is a few kilobytes: use `count` for groups of nodes instead of listing each one',
-    },
-  ]);
 }
 
 /** Keys that appear twice in one mapping, placed on the second; linear in the size of the spec. */
