@@ -45,6 +45,8 @@ export async function renderClusterYml(model: LabModel): Promise<Artifact> {
       clusterDnsServer: clusterDnsServer(SERVICE_CIDR),
       kit,
       kitTarball: model.images.kitTarball ?? '',
+      fromRegistry: model.images.delivery === 'registry',
+      registry: model.hostServices.registry ? `${model.hostServices.address}:${model.hostServices.registry.port}` : '',
       systemImages: systemImages(model),
       // Containers share the host's swap, which the lab must not turn off.
       failSwapOn: !sharesHostKernel,

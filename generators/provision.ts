@@ -1,5 +1,6 @@
 import type { LabModel } from '../src/model.js';
 import { PROVIDERS } from '../src/providers/index.js';
+import { proxyVariables } from '../src/proxy-env.js';
 import { renderTemplate } from '../src/render.js';
 import type { Artifact } from './artifact.js';
 
@@ -29,7 +30,7 @@ export function provisionSteps(model: LabModel): ProvisionStep[] {
   if (facts.loopbackResolver) steps.push({ name: 'dns', path: 'provision/dns.sh', args: ['node_ip'] });
   if (facts.sharesHostKernel) steps.push({ name: 'capacity', path: 'provision/capacity.sh', args: ['node_cpus', 'node_memory_mib'] });
   steps.push({ name: 'cni', path: 'provision/cni.sh', args: [] });
-  if (model.images.hostDir !== undefined) steps.push({ name: 'images', path: 'provision/images.sh', args: [] });
+  if (model.images.delivery === 'tarballs') steps.push({ name: 'images', path: 'provision/images.sh', args: [] });
   steps.push({ name: 'rke-access', path: 'provision/rke-access.sh', args: ['rke_public_key'] });
   return steps;
 }
@@ -40,9 +41,12 @@ export function dockerDaemonConfig(model: LabModel): Record<string, unknown> {
     'log-driver': 'json-file',
     'log-opts': { 'max-file': '3', 'max-size': '10m' },
   };
-  if (model.registryMirror) {
-    config['registry-mirrors'] = [model.registryMirror.url];
-    if (model.registryMirror.insecure) config['insecure-registries'] = [model.registryMirror.host];
+  const mirrors = registryMirrors(model);
+  if (mirrors.length > 0) {
+    // Docker asks each mirror in turn, then Docker Hub: local images first, then the cache.
+    config['registry-mirrors'] = mirrors.map((m) => m.url);
+    const insecure = mirrors.filter((m) => m.insecure).map((m) => m.host);
+    if (insecure.length > 0) config['insecure-registries'] = insecure;
   }
   const facts = PROVIDERS[model.provider.type];
   if (facts.sharesHostKernel) {
@@ -60,15 +64,29 @@ export function dockerDaemonConfig(model: LabModel): Record<string, unknown> {
   return config;
 }
 
+/** The lab registry, its pull-through cache and the spec's own mirror, in the order Docker tries them. */
+export function registryMirrors(model: LabModel): { url: string; host: string; insecure: boolean }[] {
+  const { address, registry, pullThrough } = model.hostServices;
+  // Plain HTTP on the private network only: nothing else can reach these addresses.
+  const local = [registry, pullThrough]
+    .filter((s): s is { port: number } => s !== undefined)
+    .map((s) => ({ url: `http://${address}:${s.port}`, host: `${address}:${s.port}`, insecure: true }));
+  return [...local, ...(model.registryMirror ? [model.registryMirror] : [])];
+}
+
+/**
+ * apt's proxies on the nodes: http through the package cache when there is one (which fetches
+ * through the spec's proxy itself); https goes to the spec's proxy, as the cache cannot look inside it.
+ */
+function aptProxy(model: LabModel): { http: string | undefined; https: string | undefined } | undefined {
+  const cache = model.hostServices.packageCache;
+  const http = cache ? `http://${model.hostServices.address}:${cache.port}` : model.proxy?.http;
+  const https = model.proxy?.https;
+  return http === undefined && https === undefined ? undefined : { http, https };
+}
+
 function proxyEnvironment(model: LabModel): { name: string; value: string; assignment: string }[] {
-  const proxy = model.proxy;
-  if (!proxy) return [];
-  const env: { name: string; value: string }[] = [];
-  if (proxy.http) env.push({ name: 'HTTP_PROXY', value: proxy.http }, { name: 'http_proxy', value: proxy.http });
-  if (proxy.https) env.push({ name: 'HTTPS_PROXY', value: proxy.https }, { name: 'https_proxy', value: proxy.https });
-  const noProxy = proxy.noProxy.join(',');
-  env.push({ name: 'NO_PROXY', value: noProxy }, { name: 'no_proxy', value: noProxy });
-  return env.map((e) => ({ ...e, assignment: `${e.name}=${e.value}` }));
+  return proxyVariables(model.proxy).map((e) => ({ ...e, assignment: `${e.name}=${e.value}` }));
 }
 
 export async function renderProvisionScripts(model: LabModel): Promise<Artifact[]> {
@@ -95,7 +113,7 @@ export async function renderProvisionScripts(model: LabModel): Promise<Artifact[
         { key: 'net.ipv4.ip_forward', value: '1' },
       ],
       proxyEnv,
-      aptProxy: model.proxy && { http: model.proxy.http, https: model.proxy.https },
+      aptProxy: aptProxy(model),
     },
     'docker.sh': {
       ...common,

@@ -26,7 +26,7 @@ export async function renderVagrantfile(model: LabModel): Promise<Artifact> {
       publicKeyNote: model.ssh.managed
         ? 'Written by `kubelab apply` before the machines start; never committed.'
         : 'The public half of ssh.privateKey in the spec.',
-      imagesHostDir: model.images.hostDir,
+      imagesHostDir: model.images.delivery === 'tarballs' ? model.images.hostDir : undefined,
       guestImagesDir: model.images.guestDir,
       syncedFolderType: model.provider.syncedFolderType,
       netmask: facts.netmaskAsPrefix ? String(model.network.prefix) : JSON.stringify(model.network.netmask),

@@ -17,6 +17,7 @@ import { faultListing } from './cli/fault-listing.js';
 import { generateCommand } from './cli/generate.js';
 import { kitCommand } from './cli/kit.js';
 import { kubectlCommand } from './cli/kubectl.js';
+import { registryCommand } from './cli/registry.js';
 import { scenarioCommand } from './cli/scenario.js';
 import { statusCommand } from './cli/status.js';
 import { validateCommand } from './cli/validate.js';
@@ -33,6 +34,7 @@ async function main(argv: string[]): Promise<void> {
     statusCommand,
     faultCommand,
     scenarioCommand,
+    registryCommand,
     boxCommand,
     kitCommand,
     kubectlCommand,

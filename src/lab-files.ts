@@ -18,6 +18,9 @@ export const LAB_FILES = {
   labLock: '.kubelab/lab.lock',
   /** Every fault injection and undo, one JSON line each; kept by destroy, for the experiment's timeline. */
   faultJournal: 'faults.journal.jsonl',
+  /** Configuration of the services kubelab runs on the host for the lab (registry, caches), and what runs. */
+  hostServicesDir: '.kubelab/host-services',
+  hostServicesState: '.kubelab/host-services/running.json',
   /** One folder per `kubelab scenario run`: its report and journal; kept by destroy, like the fault journal. */
   scenarioReports: 'scenarios',
 } as const;

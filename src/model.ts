@@ -19,6 +19,22 @@ export interface LabModel {
   proxy: ProxyModel | undefined;
   registryMirror: { url: string; host: string; insecure: boolean } | undefined;
   images: ImagesModel;
+  hostServices: HostServicesModel;
+}
+
+/**
+ * What kubelab runs on the host for the lab, each listening only on the host's address in the
+ * private network; undefined when the spec turns it off.
+ */
+export interface HostServicesModel {
+  /** The host's address on the private network: its first address, which every provider gives the host. */
+  address: string;
+  /** The lab registry: local images, pushed once. */
+  registry: { port: number } | undefined;
+  /** A pull-through cache of `upstream`. */
+  pullThrough: { port: number; upstream: string } | undefined;
+  /** apt-cacher-ng for the nodes' apt. */
+  packageCache: { port: number } | undefined;
 }
 
 export interface ProviderModel {
@@ -62,8 +78,14 @@ export interface ProxyModel {
 }
 
 export interface ImagesModel {
-  /** Host folder relative to the output folder; undefined when preloading is off. */
-  hostDir: string | undefined;
+  /** Host folder of the tarballs, relative to the output folder. */
+  hostDir: string;
+  /**
+   * How the tarballs reach the nodes: pushed to the lab registry, shared with every machine and
+   * loaded on each, or not at all (no registry and `syncedFolder: none`).
+   */
+  delivery: 'registry' | 'tarballs' | 'none';
+  /** Where the machines see the shared folder (delivery `tarballs`). */
   guestDir: string;
   /** Where the system images come from: `kit` (kubelab's offline kit) or `rancher` (RKE's, pulled). */
   system: SystemImages;

@@ -16,3 +16,7 @@ export type CniPlugin = (typeof CNI_PLUGINS)[number];
 export type SystemImages = (typeof SYSTEM_IMAGES)[number];
 export type Arch = (typeof ARCHES)[number];
 export type SyncedFolder = (typeof SYNCED_FOLDERS)[number];
+
+/** The services kubelab runs on the host for a lab (`kubelab registry`), each with a store of its own. */
+export const SERVICE_NAMES = ['registry', 'pull-through', 'package-cache'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];

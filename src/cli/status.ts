@@ -4,6 +4,7 @@ import { out } from '../commands/console.js';
 import { labOptions, type LabArgs } from '../commands/options.js';
 import type { LabStatus } from '../commands/status.js';
 import { formatTable } from '../table.js';
+import { formatServices } from './registry.js';
 
 type StatusArgs = LabArgs & { json: boolean };
 
@@ -18,6 +19,7 @@ export function formatStatus(status: LabStatus): string {
   ]);
   const lines = [`lab ${status.lab} (${status.provider})`, ...formatTable(['NODE', 'MACHINE', 'IP', 'ROLES', 'KUBERNETES', 'FAULTS'], rows)];
   if (status.kubernetesNote) lines.push(`note: ${status.kubernetesNote}`);
+  if (status.hostServices.length > 0) lines.push('', 'on the host:', ...formatServices(status.hostServices));
   return lines.join('\n');
 }
 

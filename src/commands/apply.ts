@@ -14,6 +14,8 @@ import { ensureSshKey, requireSshKey } from '../run/ssh-key.js';
 import { phaseOf } from '../run/vagrant-phases.js';
 import { withLabLock, type BusyPolicy, type LabLock } from '../run/lab-lock.js';
 import { PROVIDERS } from '../providers/index.js';
+import { checkHostServicePrerequisites, hostServicesUp, type HostServicesUp } from '../host-services/lab-services.js';
+import { servicePlans } from '../host-services/plan.js';
 import { generate } from './generate.js';
 
 export interface ApplyOptions {
@@ -34,6 +36,8 @@ export interface ApplyOptions {
 export interface ApplyResult {
   model: LabModel;
   kubeconfig: string | undefined;
+  /** What runs on the host for the lab, and what was pushed to its registry. */
+  services: HostServicesUp;
   /** Seconds each phase took: machines up and provisioned, `rke up`, nodes turning Ready after it. */
   phases: { machines: number; rke?: number; ready?: number };
 }
@@ -64,6 +68,7 @@ async function applyLocked(options: ApplyOptions, outDir: string, lock: LabLock)
   if (result.written.length > 0) progress.note(`regenerated ${result.written.join(', ')}`);
   if (!model.ssh.managed) await requireSshKey(outDir, model.ssh.privateKeyPath);
   await checkMachinePrerequisites(model);
+  await checkHostServicePrerequisites(model, outDir);
   const rke = options.machinesOnly ? undefined : await findClusterTools(model, outDir, options.rke);
   if (!options.machinesOnly && !rke) {
     progress.note(`rke was not found: the machines will be created and provisioned, then apply stops (${rkeHowToGet(model.rkeVersion)})`);
@@ -80,11 +85,11 @@ async function applyLocked(options: ApplyOptions, outDir: string, lock: LabLock)
     mark = Date.now();
     return seconds;
   };
-  await upMachines(model, outDir, options, lock);
+  const services = await upMachinesAndServices(model, outDir, options, lock);
   if (signal.aborted) throw new InterruptedError('starting the machines');
   const machines = lap();
 
-  if (options.machinesOnly) return { model, kubeconfig: undefined, phases: { machines } };
+  if (options.machinesOnly) return { model, kubeconfig: undefined, services, phases: { machines } };
   if (!rke) {
     throw new PrerequisiteError(
       [{ name: 'rke', howToGet: rkeHowToGet(model.rkeVersion) }],
@@ -124,7 +129,7 @@ async function applyLocked(options: ApplyOptions, outDir: string, lock: LabLock)
   const rkeSeconds = lap();
   const kubeconfig = path.join(outDir, LAB_FILES.kubeconfig);
   await waitForNodes(model, kubeconfig, progress, signal);
-  return { model, kubeconfig, phases: { machines, rke: rkeSeconds, ready: lap() } };
+  return { model, kubeconfig, services, phases: { machines, rke: rkeSeconds, ready: lap() } };
 }
 
 /** How long nodes may take to turn Ready once rke is done: the network plugin starts last. */
@@ -174,6 +179,36 @@ async function findClusterTools(model: LabModel, outDir: string, explicitRke: st
 
 function kitHowToGet(model: LabModel): string {
   return `build the kit once with \`kubelab kit build --sources DIR\` (DIR holds the sources the Go module proxy refuses; it names any that are missing): Kubernetes ${model.kubernetesVersion}, about 20 minutes the first time, seconds after that`;
+}
+
+/**
+ * The machines and the lab's services on the host come up together: the services bind to the host's
+ * address on the private network, which the provider creates with the first machine, and VM
+ * provisioning already installs packages through the package cache.
+ */
+async function upMachinesAndServices(model: LabModel, outDir: string, options: ApplyOptions, lock: LabLock): Promise<HostServicesUp> {
+  const { progress, signal } = options;
+  let machinesDone = false;
+  const row = 'host';
+  if (servicePlans(model, outDir).length > 0) progress.set(row, `waiting for ${model.hostServices.address} on the private network`);
+  const services = hostServicesUp(model, outDir, {
+    log: (line) => progress.set(row, line),
+    warn: (line) => progress.note(line),
+    signal,
+    machinesDone: () => machinesDone,
+  });
+  const machines = upMachines(model, outDir, options, lock).finally(() => {
+    machinesDone = true;
+  });
+  const [machinesResult, servicesResult] = await Promise.allSettled([machines, services]);
+  if (machinesResult.status === 'rejected') throw machinesResult.reason;
+  if (servicesResult.status === 'rejected') {
+    progress.set(row, 'failed');
+    throw servicesResult.reason;
+  }
+  const { push } = servicesResult.value;
+  if (push) progress.set(row, `registry: ${push.pushed.length} image(s) pushed, ${push.present.length} already there`);
+  return servicesResult.value;
 }
 
 async function upMachines(model: LabModel, outDir: string, options: ApplyOptions, lock: LabLock): Promise<void> {

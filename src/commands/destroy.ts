@@ -2,6 +2,7 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { LAB_FILES, logFile } from '../lab-files.js';
 import { DRIVERS } from '../providers/drivers.js';
+import { stopServices } from '../host-services/daemon.js';
 import { runStreamed } from '../run/exec.js';
 import { dropFaultsForDestroy } from '../fault/engine.js';
 import { withLabLock, type BusyPolicy, type LabLock } from '../run/lab-lock.js';
@@ -35,6 +36,9 @@ async function destroyLocked(options: DestroyOptions, outDir: string, lock: LabL
     return [];
   });
   if (dropped.length > 0) options.log(`cleared the active faults ${dropped.join(', ')} (journal: ${LAB_FILES.faultJournal})`);
+  const stopped = await stopServices(outDir);
+  if (stopped.length > 0)
+    options.log(`stopped ${stopped.join(', ')} on the host; what they stored stays for the next lab (\`kubelab registry prune\` empties it)`);
   const hasMachines = await fs.pathExists(path.join(outDir, LAB_FILES.vagrantDir, 'machines'));
   const removedLeftovers: string[] = [];
   if (hasMachines && (await fs.pathExists(path.join(outDir, 'Vagrantfile')))) {

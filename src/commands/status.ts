@@ -7,6 +7,7 @@ import type { LabModel } from '../model.js';
 import { readNodes } from '../run/kube.js';
 import { labKubectl } from '../kit/tools.js';
 import { vagrantStatus } from '../run/vagrant.js';
+import { hostServicesStatus, type ServiceStatus } from '../host-services/lab-services.js';
 
 export interface NodeStatus {
   name: string;
@@ -27,6 +28,8 @@ export interface LabStatus {
   /** Why Kubernetes' view is missing, when it is. */
   kubernetesNote: string | undefined;
   nodes: NodeStatus[];
+  /** What runs on the host for the lab (`kubelab registry status`). */
+  hostServices: ServiceStatus[];
 }
 
 export async function labStatus(model: LabModel, outDir: string): Promise<LabStatus> {
@@ -49,8 +52,10 @@ export async function labStatus(model: LabModel, outDir: string): Promise<LabSta
     if ('nodes' in result) kube = new Map(result.nodes.map((n) => [n.name, { ready: n.ready, version: n.version }]));
     else kubernetesNote = `the API server did not answer: ${result.error}`;
   }
+  const hostServices = await hostServicesStatus(model, outDir);
   return {
     lab: model.name,
+    hostServices,
     provider: model.provider.type,
     kubeconfig: kube ? kubeconfig : undefined,
     kubernetesNote,

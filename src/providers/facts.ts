@@ -13,6 +13,8 @@ export interface ProviderFacts {
   /** false: the provider starts something else than a Vagrant box (the docker provider, an image). */
   usesBox: boolean;
   defaultBox: Record<Arch, string | undefined>;
+  /** Provisioning installs packages with apt (Docker), so a package cache on the host pays off. */
+  installsPackages: boolean;
   /**
    * The machines are containers on the host's kernel: swap, kernel modules, sysctls and conntrack
    * limits are the host's, and the kubelet sees the host's capacity.

@@ -82,6 +82,8 @@ export interface RunOptions {
   purpose?: string;
   /** Keep the output's last newline (by default it is dropped, as a shell's $(…) does). */
   stripFinalNewline?: boolean;
+  /** Ends the child (SIGTERM) when aborted: long work that Ctrl-C interrupts. */
+  signal?: AbortSignal;
   /** Run as another user (tests that must not be root). */
   uid?: number;
   gid?: number;
@@ -115,6 +117,7 @@ export async function run(file: string, args: readonly string[], options: RunOpt
     reject: false,
     timeout: options.timeoutMs ?? TIMEOUTS.query,
     stripFinalNewline: options.stripFinalNewline ?? true,
+    ...(options.signal === undefined ? {} : { cancelSignal: options.signal }),
     ...(options.uid === undefined ? {} : { uid: options.uid }),
     ...(options.gid === undefined ? {} : { gid: options.gid }),
   });
@@ -151,11 +154,15 @@ export async function capture(
  * Starts a program that outlives kubelab (in its own session, output appended to `logFile`) and
  * returns its pid; nothing waits for it.
  */
-export async function startDetached(file: string, args: readonly string[], options: { cwd: string; logFile: string }): Promise<number | undefined> {
+export async function startDetached(
+  file: string,
+  args: readonly string[],
+  options: { cwd: string; logFile: string; env?: Record<string, string> },
+): Promise<number | undefined> {
   await fs.mkdirp(path.dirname(options.logFile));
   const fd = fs.openSync(options.logFile, 'a');
   try {
-    const child = spawn(file, args, { detached: true, stdio: ['ignore', fd, fd], cwd: options.cwd });
+    const child = spawn(file, args, { detached: true, stdio: ['ignore', fd, fd], cwd: options.cwd, env: { ...process.env, ...options.env } });
     const started = await new Promise<boolean>((resolve) => {
       child.once('spawn', () => resolve(true));
       child.once('error', () => resolve(false));

@@ -28,6 +28,9 @@ const TOOLS: Readonly<Record<string, HowToGet>> = {
   pigz: { what: 'pigz', debian: 'pigz' },
   ps: { what: 'procps', debian: 'procps' },
   bash: { what: 'bash', debian: 'bash' },
+  'docker-registry': { what: "CNCF distribution's registry", debian: 'docker-registry' },
+  skopeo: { what: 'skopeo', debian: 'skopeo' },
+  'apt-cacher-ng': { what: 'apt-cacher-ng', debian: 'apt-cacher-ng' },
 };
 
 /**

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { SpecProblem } from '../errors.js';
 import { kitTarballName } from '../kit/components.js';
-import { ROLE_ORDER, type LabModel, type NodeModel, type ProxyModel } from '../model.js';
+import { ROLE_ORDER, type HostServicesModel, type LabModel, type NodeModel, type ProxyModel } from '../model.js';
 import { formatIp, netmask, parseCidr, parseIp, contains, type Cidr } from '../net.js';
 import { CNI, defaultCniPlugin } from '../cni.js';
 import { CLUSTER_CIDR, FIRST_NODE_HOST, SERVICE_CIDR } from '../lab-network.js';
@@ -61,7 +61,7 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
   if (spec.proxy?.http !== undefined) url(['proxy', 'http'], spec.proxy.http);
   if (spec.proxy?.https !== undefined) url(['proxy', 'https'], spec.proxy.https);
   const mirrorUrl = spec.registryMirror && url(['registryMirror', 'url'], spec.registryMirror.url);
-  if (spec.provider.syncedFolder !== 'none') {
+  if (spec.provider.syncedFolder !== 'none' && !spec.registry.enabled) {
     const imagesDir = path.resolve(path.dirname(ctx.specFile), spec.images.dir);
     const keyFiles = spec.ssh.privateKey === undefined ? [] : [path.resolve(path.dirname(ctx.specFile), spec.ssh.privateKey)];
     const reason = unshareableReason(imagesDir, { outDir: ctx.outDir, keyFiles });
@@ -73,8 +73,10 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
       );
     }
   }
+  if (spec.registry.pullThrough.enabled) url(['registry', 'pullThrough', 'upstream'], spec.registry.pullThrough.upstream);
   const system = systemImages(spec);
   const plugin = cniPlugin(spec, system);
+  const hostServices = hostServicesModel(spec, cidr);
   const model: LabModel = {
     name: spec.name,
     specPath: toPosix(path.relative(ctx.outDir, ctx.specFile)),
@@ -105,14 +107,13 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
       insecure: spec.registryMirror.insecure,
     },
     images: {
-      hostDir:
-        spec.provider.syncedFolder === 'none'
-          ? undefined
-          : toPosix(path.relative(ctx.outDir, path.resolve(path.dirname(ctx.specFile), spec.images.dir))) || '.',
+      hostDir: toPosix(path.relative(ctx.outDir, path.resolve(path.dirname(ctx.specFile), spec.images.dir))) || '.',
+      delivery: hostServices.registry ? 'registry' : spec.provider.syncedFolder === 'none' ? 'none' : 'tarballs',
       guestDir: GUEST_IMAGES_DIR,
       system,
       kitTarball: system === 'kit' ? kitTarballName(spec.kubernetesVersion) : undefined,
     },
+    hostServices,
   };
   return { model, problems };
 }
@@ -203,6 +204,17 @@ function cniOptions(spec: SpecDocument, plugin: CniPlugin): Record<string, strin
   const option = CNI[plugin].interfaceOption;
   const own: Record<string, string> = option === undefined ? {} : { [option]: spec.network.interface };
   return sortedRecord({ ...own, ...spec.cni.options });
+}
+
+/** The host's address is the network's first: where VirtualBox, libvirt and Docker all put the host. */
+function hostServicesModel(spec: SpecDocument, cidr: Cidr | undefined): HostServicesModel {
+  const { registry, packageCache } = spec;
+  return {
+    address: cidr ? formatIp(cidr.network + 1) : '',
+    registry: registry.enabled ? { port: registry.port } : undefined,
+    pullThrough: registry.enabled && registry.pullThrough.enabled ? { port: registry.pullThrough.port, upstream: registry.pullThrough.upstream } : undefined,
+    packageCache: (packageCache.enabled ?? PROVIDERS[spec.provider.type].installsPackages) ? { port: packageCache.port } : undefined,
+  };
 }
 
 function proxyModel(spec: SpecDocument, nodes: NodeModel[]): ProxyModel | undefined {

@@ -96,6 +96,8 @@ export function checkSemantics(spec: SpecDocument, model: LabModel, source: Sour
     );
   }
   checkImages(spec, model, report);
+  checkHostServices(model, report);
+  checkReachableFromNodes(spec, model, report);
   if (CNI[model.cni.plugin].picksOwnAddress && model.images.system !== 'kit') {
     report(
       'warning',
@@ -151,14 +153,69 @@ function checkImages(spec: SpecDocument, model: LabModel, report: Report): void 
       `use \`rke.version: ${KIT_RKE_VERSION}\` (or leave it out), or ${rancher}${why}`,
     );
   }
-  if (model.images.hostDir === undefined) {
+  if (model.images.delivery === 'none') {
     report(
       'error',
       ['provider', 'syncedFolder'],
-      "syncedFolder none shares no images folder, so the offline kit's images never reach the nodes",
-      `use another provider.syncedFolder, or ${rancher}${why}`,
+      "with the lab registry off, syncedFolder none shares no images folder, so the offline kit's images never reach the nodes",
+      `turn \`registry.enabled\` back on, use another provider.syncedFolder, or ${rancher}${why}`,
     );
   }
+}
+
+/** The host services each need a port of their own on the host's address. */
+function checkHostServices(model: LabModel, report: Report): void {
+  const { registry, pullThrough, packageCache } = model.hostServices;
+  const taken = new Map<number, string>();
+  const services: [SpecPath, string, { port: number } | undefined][] = [
+    [['registry', 'port'], 'the lab registry', registry],
+    [['registry', 'pullThrough', 'port'], 'the pull-through cache', pullThrough],
+    [['packageCache', 'port'], 'the package cache', packageCache],
+  ];
+  for (const [at, what, service] of services) {
+    if (!service) continue;
+    const owner = taken.get(service.port);
+    if (owner !== undefined)
+      report('error', at, `${what} would listen on port ${service.port}, which ${owner} has`, 'give each service on the host its own port');
+    taken.set(service.port, what);
+  }
+}
+
+/**
+ * Addresses the nodes are told to use but cannot reach: the host's loopback is each machine's own.
+ * The registry's upstream is fetched by the host, so it may be on loopback.
+ */
+function checkReachableFromNodes(spec: SpecDocument, model: LabModel, report: Report): void {
+  const urls: [SpecPath, string | undefined][] = [
+    [['proxy', 'http'], spec.proxy?.http],
+    [['proxy', 'https'], spec.proxy?.https],
+    [['registryMirror', 'url'], spec.registryMirror?.url],
+  ];
+  for (const [at, text] of urls) {
+    const host = text === undefined ? undefined : hostOf(text);
+    if (host === undefined || !isLoopback(host)) continue;
+    report(
+      'error',
+      at,
+      `the nodes cannot reach ${host}: on a machine it is the machine itself, not the host`,
+      `use an address the machines reach, such as the host's address on the private network, ${model.hostServices.address}`,
+    );
+  }
+}
+
+function hostOf(text: string): string | undefined {
+  try {
+    return new URL(text).hostname;
+  } catch {
+    return undefined; // normalize has reported it
+  }
+}
+
+function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (bare === 'localhost' || bare.endsWith('.localhost') || bare === '::1' || bare === '::') return true;
+  const ip = parseIp(bare);
+  return ip !== undefined && (ip >>> 24 === 127 || ip === 0);
 }
 
 function withinRange(network: number, size: number, range: string): boolean {

@@ -45,5 +45,7 @@ export interface SpecDocument {
   ssh: { user: string; privateKey?: string };
   proxy?: { http?: string; https?: string; noProxy: string[] };
   registryMirror?: { url: string; insecure: boolean };
+  registry: { enabled: boolean; port: number; pullThrough: { enabled: boolean; port: number; upstream: string } };
+  packageCache: { enabled?: boolean; port: number };
   images: { dir: string; system?: SystemImages };
 }

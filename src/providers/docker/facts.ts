@@ -17,6 +17,7 @@ export const docker: ProviderFacts = {
   natName: "Docker's default bridge",
   usesBox: false,
   defaultBox: { amd64: undefined, arm64: undefined },
+  installsPackages: false,
   sharesHostKernel: true,
   loopbackResolver: true,
   // `docker network create --subnet` only understands a prefix length.

@@ -6,6 +6,7 @@ export const libvirt: ProviderFacts = {
   natName: "vagrant-libvirt's management network",
   usesBox: true,
   defaultBox: { amd64: 'generic/debian12', arm64: undefined },
+  installsPackages: true,
   sharesHostKernel: false,
   loopbackResolver: false,
   netmaskAsPrefix: false,

@@ -6,6 +6,7 @@ export const virtualbox: ProviderFacts = {
   natName: "VirtualBox's NAT network",
   usesBox: true,
   defaultBox: { amd64: 'bento/debian-12', arm64: 'bento/debian-12-arm64' },
+  installsPackages: true,
   sharesHostKernel: false,
   loopbackResolver: false,
   netmaskAsPrefix: false,

@@ -1,0 +1,101 @@
+import type { Argv, CommandModule } from 'yargs';
+import { err, out } from '../commands/console.js';
+import { interruptible } from '../commands/interrupt.js';
+import { labOptions, type LabArgs } from '../commands/options.js';
+import type { ServiceStatus } from '../host-services/lab-services.js';
+import { SERVICE_NAMES, type ServiceName } from '../vocabulary.js';
+import { formatTable } from '../table.js';
+import { formatBytes } from '../units.js';
+
+const command = <A>(module: CommandModule<object, A>): CommandModule => module as unknown as CommandModule;
+const operations = () => import('../commands/registry.js');
+
+export function formatServices(services: ServiceStatus[]): string[] {
+  if (services.length === 0) return ['no services on the host: the spec turns the registry and the package cache off'];
+  return formatTable(
+    ['SERVICE', 'STATE', 'LISTENS ON', 'STORED', 'CONTENT'],
+    services.map((s) => [
+      s.name,
+      s.state + (s.pid === undefined ? '' : ` (pid ${s.pid})`),
+      s.listen ?? '-',
+      `${formatBytes(s.storageBytes)} in ${s.storage}`,
+      s.repositories === undefined ? '-' : `${s.repositories.length} repositor${s.repositories.length === 1 ? 'y' : 'ies'}`,
+    ]),
+  );
+}
+
+type PruneArgs = LabArgs & { only: ServiceName[] | undefined };
+
+const subcommands: CommandModule[] = [
+  command<LabArgs>({
+    command: 'up',
+    describe: "Start the lab's registry, pull-through cache and package cache on the host, and push the images folder to the registry",
+    builder: (y) => labOptions(y),
+    handler: async (args) => {
+      const { registryUp } = await operations();
+      const { signal, dispose } = interruptible(err);
+      try {
+        const result = await registryUp({ spec: args.spec, out: args.out, log: err, signal });
+        for (const s of result.services) out(`${s.name}: ${s.outcome === 'running' ? 'already running' : s.outcome} on ${s.listen}`);
+        if (result.push) out(`images: ${result.push.pushed.length} pushed, ${result.push.present.length} already there (${result.push.seconds.toFixed(1)}s)`);
+      } finally {
+        dispose();
+      }
+    },
+  }),
+  command<LabArgs>({
+    command: 'down',
+    describe: "Stop the lab's services on the host; what they stored stays for the next lab",
+    builder: (y) => labOptions(y),
+    handler: async (args) => {
+      const { registryDown } = await operations();
+      const stopped = await registryDown({ out: args.out });
+      out(stopped.length > 0 ? `stopped ${stopped.join(', ')}` : 'nothing was running');
+    },
+  }),
+  command<LabArgs & { json: boolean }>({
+    command: 'status',
+    describe: 'Show what runs on the host for the lab, where it listens, and what it stores',
+    builder: (y) => labOptions(y).option('json', { type: 'boolean', default: false, describe: 'Print JSON for scripts' }) as Argv<LabArgs & { json: boolean }>,
+    handler: async (args) => {
+      const { registryStatus } = await operations();
+      const services = await registryStatus({ spec: args.spec, out: args.out });
+      out(args.json ? JSON.stringify(services, (_k, v: unknown) => (v === undefined ? null : v), 2) : formatServices(services).join('\n'));
+    },
+  }),
+  command<PruneArgs>({
+    command: 'prune',
+    describe: "Empty the stores every lab on this host shares (the registries and the package cache); stops this lab's services first",
+    builder: (y) =>
+      labOptions(y).option('only', {
+        type: 'string',
+        array: true,
+        choices: SERVICE_NAMES,
+        describe: 'Empty only these stores (default: all)',
+      }) as Argv<PruneArgs>,
+    handler: async (args) => {
+      const { registryPrune } = await operations();
+      const { stopped, pruned } = await registryPrune({ out: args.out, stores: args.only ?? SERVICE_NAMES });
+      if (stopped.length > 0) out(`stopped ${stopped.join(', ')}; \`kubelab registry up\` starts them again`);
+      for (const p of pruned) out(`${p.name}: freed ${formatBytes(p.freedBytes)} (${p.storage})`);
+    },
+  }),
+];
+
+export const registryCommand: CommandModule = {
+  command: 'registry',
+  describe: "The lab's registry, pull-through cache and package cache on the host: start, stop, show, empty",
+  builder: (y) => {
+    let withCommands = y;
+    for (const sub of subcommands) withCommands = withCommands.command(sub);
+    return withCommands
+      .demandCommand(1, 'Name a subcommand; `kubelab registry --help` lists them.')
+      .epilog(
+        [
+          "Each service listens only on the host's address in the lab's private network (its first address). `kubelab apply` starts them and `kubelab destroy` stops them.",
+          'What they store is shared by every lab on this host and outlives destroy: images in ~/.cache/kubelab/registry/local (pushed from the images folder) and registry/pull-through (fetched from the upstream), packages in ~/.cache/kubelab/apt-cacher-ng.',
+        ].join('\n\n'),
+      );
+  },
+  handler: () => undefined,
+};

@@ -1,0 +1,30 @@
+import os from 'node:os';
+import { KubelabError } from '../errors.js';
+import { pause } from '../run/processes.js';
+
+/** The host interface that has `address`, or undefined while there is none. */
+export function interfaceWith(address: string): string | undefined {
+  for (const [name, addresses] of Object.entries(os.networkInterfaces())) {
+    if (addresses?.some((a) => a.family === 'IPv4' && a.address === address)) return name;
+  }
+  return undefined;
+}
+
+/**
+ * Waits until the host has its address on the lab's private network. The provider creates that
+ * network (a Docker network, a host-only adapter, a libvirt network) as the first machine starts,
+ * so the services can only bind once it is there; `until` ends the wait (the machines are up).
+ */
+export async function waitForHostAddress(address: string, cidr: string, until: { done: () => boolean; signal: AbortSignal }): Promise<string> {
+  for (;;) {
+    const name = interfaceWith(address);
+    if (name !== undefined) return name;
+    if (until.signal.aborted) throw new KubelabError(`interrupted while waiting for the host's address ${address}`);
+    if (until.done()) {
+      throw new KubelabError(`the host has no address ${address} on the lab's private network ${cidr}, so the registry and caches cannot listen there`, {
+        hint: `the provider gives the host the network's first address when it creates the network; \`ip -4 addr\` shows which addresses the host has`,
+      });
+    }
+    await pause(250);
+  }
+}
