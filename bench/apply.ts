@@ -43,6 +43,10 @@ function spec(workers: number, images: 'kit' | 'rancher'): string {
     ...nodes,
     'images:',
     `  system: ${images}`,
+    // The pull-through cache's upstream is Docker Hub: nothing leaves the host here.
+    'registry:',
+    '  pullThrough:',
+    '    enabled: false',
     '',
   ].join('\n');
 }

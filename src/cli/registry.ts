@@ -6,8 +6,8 @@ import type { ServiceStatus } from '../host-services/lab-services.js';
 import { SERVICE_NAMES, type ServiceName } from '../vocabulary.js';
 import { formatTable } from '../table.js';
 import { formatBytes } from '../units.js';
+import { command, commandGroup } from './group.js';
 
-const command = <A>(module: CommandModule<object, A>): CommandModule => module as unknown as CommandModule;
 const operations = () => import('../commands/registry.js');
 
 export function formatServices(services: ServiceStatus[]): string[] {
@@ -82,20 +82,12 @@ const subcommands: CommandModule[] = [
   }),
 ];
 
-export const registryCommand: CommandModule = {
-  command: 'registry',
-  describe: "The lab's registry, pull-through cache and package cache on the host: start, stop, show, empty",
-  builder: (y) => {
-    let withCommands = y;
-    for (const sub of subcommands) withCommands = withCommands.command(sub);
-    return withCommands
-      .demandCommand(1, 'Name a subcommand; `kubelab registry --help` lists them.')
-      .epilog(
-        [
-          "Each service listens only on the host's address in the lab's private network (its first address). `kubelab apply` starts them and `kubelab destroy` stops them.",
-          'What they store is shared by every lab on this host and outlives destroy: images in ~/.cache/kubelab/registry/local (pushed from the images folder) and registry/pull-through (fetched from the upstream), packages in ~/.cache/kubelab/apt-cacher-ng.',
-        ].join('\n\n'),
-      );
-  },
-  handler: () => undefined,
-};
+export const registryCommand = commandGroup(
+  'registry',
+  "The lab's registry, pull-through cache and package cache on the host: start, stop, show, empty",
+  subcommands,
+  [
+    "Each service listens only on the host's address in the lab's private network (its first address). `kubelab apply` starts them and `kubelab destroy` stops them.",
+    'What they store is shared by every lab on this host and outlives destroy: images in ~/.cache/kubelab/registry/local (pushed from the images folder) and registry/pull-through (fetched from the upstream), packages in ~/.cache/kubelab/apt-cacher-ng.',
+  ],
+);

@@ -2,9 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { formatProblem } from '../errors.js';
 import { err, out } from '../commands/console.js';
 import { labOptions, type LabArgs } from '../commands/options.js';
-
-/** Erases a command's argument type, for the list of subcommands. */
-const command = <A>(module: CommandModule<object, A>): CommandModule => module as unknown as CommandModule;
+import { command, commandGroup } from './group.js';
 
 const catalogue = () => import('../scenario/catalogue.js');
 
@@ -65,20 +63,12 @@ const subcommands: CommandModule[] = [
   }),
 ];
 
-export const scenarioCommand: CommandModule = {
-  command: 'scenario',
-  describe: "Scripted experiments on the running lab: faults, waits and measured times, checked against the cluster's own settings",
-  builder: (y) => {
-    let withCommands = y;
-    for (const sub of subcommands) withCommands = withCommands.command(sub);
-    return withCommands
-      .demandCommand(1, 'Name a subcommand; `kubelab scenario --help` lists them.')
-      .epilog(
-        [
-          "A run writes OUT/scenarios/NAME-TIME/: report.md, report.json, timeline.svg and the observer's journal.jsonl; whatever happens, the faults it injected are undone and its namespace removed.",
-          'Exit codes of run: 0 every expectation held, 1 one did not or a step failed (the report says which), 2 a bad scenario file or a lab that lacks what it needs, 7 another kubelab command is changing the lab.',
-        ].join('\n\n'),
-      );
-  },
-  handler: () => undefined,
-};
+export const scenarioCommand = commandGroup(
+  'scenario',
+  "Scripted experiments on the running lab: faults, waits and measured times, checked against the cluster's own settings",
+  subcommands,
+  [
+    "A run writes OUT/scenarios/NAME-TIME/: report.md, report.json, timeline.svg and the observer's journal.jsonl; whatever happens, the faults it injected are undone and its namespace removed.",
+    'Exit codes of run: 0 every expectation held, 1 one did not or a step failed (the report says which), 2 a bad scenario file or a lab that lacks what it needs, 7 another kubelab command is changing the lab.',
+  ],
+);

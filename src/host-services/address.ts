@@ -22,7 +22,7 @@ export async function waitForHostAddress(address: string, cidr: string, until: {
     if (until.signal.aborted) throw new KubelabError(`interrupted while waiting for the host's address ${address}`);
     if (until.done()) {
       throw new KubelabError(`the host has no address ${address} on the lab's private network ${cidr}, so the registry and caches cannot listen there`, {
-        hint: `the provider gives the host the network's first address when it creates the network; \`ip -4 addr\` shows which addresses the host has`,
+        hint: `the provider creates the network, and gives the host its first address, with the lab's first machine: run \`kubelab apply\` (or \`apply --machines-only\`) first; \`ip -4 addr\` shows the host's addresses`,
       });
     }
     await pause(250);

@@ -61,6 +61,12 @@ export async function ensureService(plan: ServicePlan, outDir: string): Promise<
     await stopProcess(current);
     restarted = true;
   }
+  // Whatever answers there now is not ours, and would pass for the service about to start.
+  if (await answers(plan)) {
+    throw new KubelabError(`${plan.title} cannot listen on ${plan.address}:${plan.port}: another program answers there`, {
+      hint: `\`ss -ltnp\` names it: stop it, or give the service another port in the spec`,
+    });
+  }
   await fs.outputFile(plan.config.file, plan.config.content);
   await fs.mkdirp(plan.storage);
   if (plan.name === 'package-cache') await fs.mkdirp(path.join(path.dirname(plan.logFile), 'package-cache'));
@@ -102,7 +108,7 @@ export async function ensureService(plan: ServicePlan, outDir: string): Promise<
  */
 export function whyInLog(log: string): string[] {
   const lines = log.trim().split('\n');
-  const reasons = lines.filter((l) => /^panic: |level=(fatal|error)|^E\b|error/i.test(l) && !/^\s|^goroutine /.test(l));
+  const reasons = lines.filter((l) => /^panic: |level=(fatal|error)|\berror\b/i.test(l) && !/^\s|^goroutine /.test(l));
   return (reasons.length > 0 ? reasons : lines).slice(-4);
 }
 

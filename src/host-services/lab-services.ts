@@ -5,7 +5,7 @@ import { capture, TIMEOUTS } from '../run/exec.js';
 import { howToInstall } from '../run/install-hints.js';
 import { stillRunning } from '../run/processes.js';
 import { waitForHostAddress } from './address.js';
-import { answers, ensureService, readRunning, type RunningService } from './daemon.js';
+import { answers, ensureService, readRunning, stopServices, type RunningService } from './daemon.js';
 import { servicePlans } from './plan.js';
 import { archivesIn, pushArchives, type PushResult } from './push.js';
 import { diskUsage, storeDir, type ServiceName } from './storage.js';
@@ -43,6 +43,8 @@ export async function hostServicesUp(
   const plans = servicePlans(model, outDir);
   const warn = options.warn ?? options.log;
   const result: HostServicesUp = { services: [], unavailable: [], push: undefined };
+  const dropped = (await readRunning(outDir)).map((s) => s.name).filter((name) => !plans.some((p) => p.name === name));
+  for (const title of await stopServices(outDir, dropped)) options.log(`stopped ${title}: the spec no longer asks for it`);
   if (plans.length === 0) return result;
   const { address, registry } = model.hostServices;
   await waitForHostAddress(address, model.network.cidr, { done: options.machinesDone ?? (() => true), signal: options.signal });

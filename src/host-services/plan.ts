@@ -54,7 +54,7 @@ export function servicePlans(model: LabModel, outDir: string, env: NodeJS.Proces
     });
   }
   if (pullThrough) {
-    const storage = storeDir('pull-through', env);
+    const storage = storeDir('pull-through', env, pullThrough.upstream);
     plans.push({
       name: 'pull-through',
       title: 'the pull-through cache',

@@ -8,11 +8,16 @@ export type { ServiceName };
 
 /**
  * Where each service keeps what it caches: in kubelab's cache, shared by every lab on this host and
- * kept by `destroy`, so that a new lab starts warm. `kubelab registry prune` empties them.
+ * kept by `destroy`, so that a new lab starts warm. `kubelab registry prune` empties them. A
+ * pull-through cache keeps each upstream apart (by its host and port): the same repository name on
+ * two upstreams is two images.
  */
-export function storeDir(name: ServiceName, env: NodeJS.ProcessEnv = process.env): string {
+export function storeDir(name: ServiceName, env: NodeJS.ProcessEnv = process.env, upstream?: string): string {
   const root = cacheDir(env);
-  return name === 'package-cache' ? path.join(root, 'apt-cacher-ng') : path.join(root, 'registry', name === 'registry' ? 'local' : 'pull-through');
+  if (name === 'package-cache') return path.join(root, 'apt-cacher-ng');
+  if (name === 'registry') return path.join(root, 'registry', 'local');
+  const base = path.join(root, 'registry', 'pull-through');
+  return upstream === undefined ? base : path.join(base, new URL(upstream).host.replace(/[^A-Za-z0-9.-]/g, '_'));
 }
 
 /** Bytes under `dir` (0 when it does not exist); symlinks are not followed. */

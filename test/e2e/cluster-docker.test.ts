@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { destroyAndAssertClean, dockerLabUnavailable, ensureBox, kubelab } from '../support/docker-lab.js';
+import { destroyAndAssertClean, dockerLabUnavailable, ensureBox, kubelab, REGISTRY_WITHOUT_UPSTREAM } from '../support/docker-lab.js';
 import { eventually } from '../support/fault-lab.js';
 import { repoRoot } from '../support/paths.js';
 import { tempDir } from '../support/tmp.js';
@@ -39,7 +39,7 @@ nodes:
   - name: worker
     count: 2
     roles: [worker]
-`;
+${REGISTRY_WITHOUT_UPSTREAM}`;
 
 /** Two web pods, one per worker, that answer with their own name, and a Service in front. */
 const WORKLOAD = (['worker-1', 'worker-2'] as const)

@@ -23,7 +23,8 @@ const BOX = 'kubelab/debian-bookworm:latest';
 // A network the test creates for itself (through Vagrant); nothing else is ever addressed.
 const CIDR = '192.168.231.0/24';
 const NODES = { cp: '192.168.231.10', 'worker-1': '192.168.231.11', 'worker-2': '192.168.231.12' } as const;
-const SPEC = threeNodeDockerSpec('kle2e', CIDR, 'rancher');
+// The tarball path: every node loads the images folder itself.
+const SPEC = threeNodeDockerSpec('kle2e', CIDR, 'rancher', 'off');
 
 const unavailable = await dockerLabUnavailable();
 if (unavailable && process.env.CI) throw new Error(`the end-to-end test cannot run in CI: ${unavailable}`);

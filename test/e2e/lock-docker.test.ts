@@ -9,7 +9,7 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { childRunning, LAB_BUSY_EXIT_CODE, labLockPath, type LabLockRecord } from '../../src/run/lab-lock.js';
-import { destroyAndAssertClean, dockerLabUnavailable, ensureBox, kubelab } from '../support/docker-lab.js';
+import { destroyAndAssertClean, dockerLabUnavailable, ensureBox, kubelab, REGISTRY_WITHOUT_UPSTREAM } from '../support/docker-lab.js';
 import { cliPath } from '../support/paths.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -29,7 +29,7 @@ nodes:
     roles: [etcd, controlplane, worker]
 images:
   system: rancher
-`;
+${REGISTRY_WITHOUT_UPSTREAM}`;
 
 const unavailable = await dockerLabUnavailable();
 if (unavailable && process.env.CI) throw new Error(`the end-to-end test cannot run in CI: ${unavailable}`);

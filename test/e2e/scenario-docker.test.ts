@@ -10,7 +10,7 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ScenarioReport, SettingName, TimedObservation } from '../../src/scenario/types.js';
-import { dockerLabUnavailable, ensureBox, kubelab } from '../support/docker-lab.js';
+import { dockerLabUnavailable, ensureBox, kubelab, REGISTRY_WITHOUT_UPSTREAM } from '../support/docker-lab.js';
 import { repoRoot } from '../support/paths.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -39,7 +39,7 @@ nodes:
     count: 2
     roles: [worker]
     memory: 1536M
-`;
+${REGISTRY_WITHOUT_UPSTREAM}`;
 
 const unavailable = await dockerLabUnavailable();
 if (unavailable && process.env.CI) throw new Error(`the scenario end-to-end test cannot run in CI: ${unavailable}`);

@@ -85,11 +85,21 @@ export async function destroyAndAssertClean(dir: string, lab: string, machines: 
 }
 
 /**
+ * The lab registry without its pull-through cache, for the specs of labs the tests start: the
+ * cache's upstream is Docker Hub, and a test sends nothing beyond the lab's own network.
+ */
+export const REGISTRY_WITHOUT_UPSTREAM = `registry:
+  pullThrough:
+    enabled: false
+`;
+
+/**
  * The spec of a three-machine docker-provider lab: cp (etcd, controlplane), worker-1 and worker-2.
  * `images` is where its system images come from: the kit (the docker provider's default) or
- * RKE's published images, for labs whose tests stop before `rke up`.
+ * RKE's published images, for labs whose tests stop before `rke up`. `registry` 'off' makes every
+ * node load the images folder's tarballs, instead of pulling from the lab registry.
  */
-export function threeNodeDockerSpec(name: string, cidr: string, images: 'kit' | 'rancher'): string {
+export function threeNodeDockerSpec(name: string, cidr: string, images: 'kit' | 'rancher', registry: 'lab' | 'off' = 'lab'): string {
   return `
 name: ${name}
 provider:
@@ -107,5 +117,5 @@ nodes:
     roles: [worker]
 images:
   system: ${images}
-`;
+${registry === 'off' ? 'registry:\n  enabled: false\n' : REGISTRY_WITHOUT_UPSTREAM}`;
 }
