@@ -22,7 +22,6 @@ const GENERATED = [
   'kubelab.manifest.json',
   'provision/cni.sh',
   'provision/docker.sh',
-  'provision/images.sh',
   'provision/rke-access.sh',
   'provision/system.sh',
 ];
@@ -159,7 +158,7 @@ describe('kubelab generate: output and --check', { concurrency: true }, () => {
     );
     assert.equal(await fs.pathExists(out), false, '--check writes nothing');
     const first = await succeeds(dir, ['generate']);
-    assert.equal(first.stdout.split('\n')[0], 'out: 8 written, 0 unchanged');
+    assert.equal(first.stdout.split('\n')[0], 'out: 7 written, 0 unchanged');
     assert.deepEqual(await listFiles(out), GENERATED);
     for (const f of GENERATED) assert.equal(await isExecutable(path.join(out, f)), f.endsWith('.sh'), `${f} mode`);
 
@@ -167,7 +166,7 @@ describe('kubelab generate: output and --check', { concurrency: true }, () => {
     assert.equal(check.stdout, 'out is up to date with kubelab.yaml');
     const before = await snapshot(out);
     const again = await succeeds(dir, ['generate']);
-    assert.equal(again.stdout, 'out: 0 written, 8 unchanged');
+    assert.equal(again.stdout, 'out: 0 written, 7 unchanged');
     assert.deepEqual(await snapshot(out), before, 'an up-to-date folder is not rewritten');
   });
 
@@ -224,7 +223,7 @@ describe('kubelab generate: hand edits, stale output, removed files', { concurre
     assert.deepEqual(await snapshot(out), before, 'a refused generate writes nothing at all');
 
     const forced = await succeeds(dir, ['generate', '--force']);
-    assert.deepEqual(forced.stdout.split('\n'), ['out: 1 written, 7 unchanged', '  wrote cluster.yml']);
+    assert.deepEqual(forced.stdout.split('\n'), ['out: 1 written, 6 unchanged', '  wrote cluster.yml']);
     assert.doesNotMatch(await fs.readFile(file, 'utf8'), /my change/);
     await upToDate(dir);
   });
@@ -252,7 +251,7 @@ describe('kubelab generate: hand edits, stale output, removed files', { concurre
     ]);
     assert.match(check.stderr, /hint: run `kubelab generate` and commit the result/);
     const { stdout } = await succeeds(dir, ['generate']);
-    assert.deepEqual(stdout.split('\n'), ['out: 3 written, 5 unchanged', '  wrote Vagrantfile', '  wrote cluster.yml', '  wrote provision/system.sh']);
+    assert.deepEqual(stdout.split('\n'), ['out: 3 written, 4 unchanged', '  wrote Vagrantfile', '  wrote cluster.yml', '  wrote provision/system.sh']);
     assert.match(await fs.readFile(path.join(out, 'cluster.yml'), 'utf8'), /hostname_override: "worker-3"/);
     await upToDate(dir);
   });
@@ -276,7 +275,9 @@ describe('kubelab generate: hand edits, stale output, removed files', { concurre
   });
 
   test('a file the spec no longer generates is reported, then removed', async () => {
-    const { dir, out, spec } = await lab();
+    // With the lab registry off, the images are shared and loaded by images.sh: syncedFolder none drops both.
+    const { dir, out, spec } = await lab({ spec: `${EXAMPLE}registry:\n  enabled: false\n` });
+    assert.deepEqual(await listFiles(out), [...GENERATED, 'provision/images.sh'].sort());
     await editSpec(spec, (s) => s.replace('  type: virtualbox\n', '  type: virtualbox\n  syncedFolder: none\n'));
     const check = await fails(dir, ['generate', '--check'], 3);
     assert.deepEqual(driftLines(check.stderr), [
@@ -301,7 +302,7 @@ describe('kubelab generate: hand edits, stale output, removed files', { concurre
     manifest.files.push({ path: '../precious.txt', sha256, executable: false }, { path: victim, sha256, executable: false });
     await fs.writeJson(manifestFile, manifest);
     const { stdout } = await succeeds(dir, ['generate']);
-    assert.equal(stdout, 'out: 0 written, 8 unchanged');
+    assert.equal(stdout, 'out: 0 written, 7 unchanged');
     assert.equal(await fs.readFile(victim, 'utf8'), 'keep me\n');
     await upToDate(dir);
   });

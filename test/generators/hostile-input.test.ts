@@ -38,7 +38,10 @@ const PAYLOADS = [
   'sep\u2028next\u0085',
 ];
 
-/** A spec that reaches every template: docker provider, proxy, mirror, labels, taints, CNI options. */
+/**
+ * A spec that reaches every template: docker provider, proxy, mirror, labels, taints, CNI options,
+ * and the lab registry off, so that the images folder is shared and images.sh generated.
+ */
 function baseSpec(): Record<string, unknown> {
   return {
     name: 'lab',
@@ -59,6 +62,7 @@ function baseSpec(): Record<string, unknown> {
     ssh: { user: 'vagrant' },
     proxy: { http: 'http://proxy:3128', https: 'http://proxy:3128', noProxy: ['.example'] },
     registryMirror: { url: 'http://192.168.56.1:5000' },
+    registry: { enabled: false },
     images: { dir: '.images' },
   };
 }
@@ -169,7 +173,7 @@ describe("hostile input: the spec's file name", () => {
   });
 });
 
-/** Puts `value` into every string of the model that reaches a generated file (the proxy apart). */
+/** Puts `value` into every string of the model that reaches a generated file (the proxy and the host's address apart). */
 function poison(model: LabModel, value: string): LabModel {
   const m = structuredClone(model);
   m.name = `lab${value}`;
@@ -223,6 +227,59 @@ describe('hostile input: straight into the model (validation bypassed)', () => {
       assert.equal(await fs.pathExists(path.join(dir, 'ran')), false, 'a payload ran');
     });
   }
+
+  test("the host's address: refused where the format cannot hold it, otherwise read back exactly by Docker, apt and YAML", async (t) => {
+    const dir = await tempDir('host-address');
+    let refused = 0;
+    // docker: the kit's comment in cluster.yml names the lab registry; libvirt: apt goes through the package cache.
+    for (const provider of ['docker', 'libvirt'] as const) {
+      const { model } = await compileText(
+        stringify({
+          ...baseSpec(),
+          provider: { type: provider },
+          registry: undefined,
+          packageCache: { enabled: true },
+          images: { system: 'kit' },
+          cni: { plugin: 'flannel' },
+        }),
+      );
+      assert.equal(model.images.delivery, 'registry');
+      const clean = parse((await renderAll(model)).find((a) => a.path === 'cluster.yml')!.content) as unknown;
+      for (const raw of PAYLOADS) {
+        const poisoned = structuredClone(model);
+        poisoned.hostServices.address = `192.168.56.1${raw.replace(/MARK/g, path.join(dir, 'ran'))}`;
+        let artifacts: Artifact[];
+        try {
+          artifacts = await renderAll(poisoned);
+        } catch (err) {
+          assert.ok(err instanceof UnsafeValueError, String(err));
+          refused++;
+          continue;
+        }
+        const out = await assertInert(t, poisoned, dir, artifacts);
+        const address = poisoned.hostServices.address;
+        const docker = await fs.readFile(path.join(out, 'provision', 'docker.sh'), 'utf8');
+        const daemon = JSON.parse(/<< 'DAEMON'\n([\s\S]*?)\nDAEMON\n/.exec(docker)?.[1] ?? '') as Record<string, unknown>;
+        assert.deepEqual(daemon['registry-mirrors'], [`http://${address}:5000`, `http://${address}:5001`, poisoned.registryMirror!.url]);
+        assert.deepEqual(daemon['insecure-registries'], [`${address}:5000`, `${address}:5001`]);
+        // The address is in a comment of cluster.yml only: the document is the same as without it.
+        assert.deepEqual(parse(await fs.readFile(path.join(out, 'cluster.yml'), 'utf8')), clean);
+        const system = await fs.readFile(path.join(out, 'provision', 'system.sh'), 'utf8');
+        const apt = /<< 'APT'\n([\s\S]*?)\nAPT\n/.exec(system)?.[1];
+        assert.ok(apt !== undefined);
+        if (requireTool(t, 'apt-config', 'read the apt proxy file back')) {
+          const file = path.join(dir, 'apt.conf');
+          await fs.writeFile(file, apt + '\n');
+          // apt-config quotes for sh: sh reads the value back.
+          const read = await run('sh', ['-c', `eval "$(apt-config -c ${shellQuote(file)} shell P Acquire::http::Proxy)"; printf '%s' "$P"`]);
+          assert.equal(read.code, 0, read.stderr);
+          assert.equal(read.stdout, `http://${address}:3142`);
+        }
+      }
+    }
+    assert.ok(refused > 0, 'quotes cannot go into apt configuration');
+    assert.equal(await fs.pathExists(path.join(dir, 'ran')), false, 'a payload ran');
+  });
 
   test('proxy values: refused where the format cannot hold them, otherwise read back exactly by apt and sh', async (t) => {
     const { model } = await compileText(stringify(baseSpec()));
@@ -285,7 +342,8 @@ async function assertInert(t: TestContext, model: LabModel, dir: string, given?:
       assert.ok(strings.has(expected), `Vagrantfile passes ${JSON.stringify(expected)} on as it is`);
     if (model.provider.type === 'docker') assert.ok(strings.has(model.provider.docker.image));
     if (model.provider.type === 'libvirt') assert.ok(strings.has(model.provider.libvirt.storagePool));
-    if (model.images.hostDir !== undefined) assert.ok(strings.has(path.resolve(out, model.images.hostDir)), 'images folder');
+    if (model.images.delivery === 'tarballs') assert.ok(strings.has(path.resolve(out, model.images.hostDir)), 'images folder');
+    else assert.ok(!strings.has(path.resolve(out, model.images.hostDir)), 'images folder not shared');
     assert.ok(strings.has(path.resolve(out, model.ssh.publicKeyPath)), 'public key path');
   }
   // Scripts a payload did not change were checked already: each distinct script is checked once.

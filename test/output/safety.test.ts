@@ -161,7 +161,7 @@ describe('output folder: the spec itself', () => {
   });
 });
 
-describe('spec: the images folder is shared into every machine', () => {
+describe('spec: the images folder is shared into every machine when the lab registry is off', () => {
   const cases: [string, (dir: string) => string, RegExp][] = [
     ['/', () => '/', /the root of the file system/],
     ['the spec folder, which holds out/', () => '.', /a folder holding the output folder/],
@@ -175,7 +175,7 @@ describe('spec: the images folder is shared into every machine', () => {
   ];
   for (const [what, dir, message] of cases) {
     test(`${what} is refused, with what to write instead`, async () => {
-      const text = `ssh:\n  privateKey: keys/id\nimages:\n  dir: ${JSON.stringify(dir(''))}\n${ONE_NODE}`;
+      const text = `ssh:\n  privateKey: keys/id\nimages:\n  dir: ${JSON.stringify(dir(''))}\n${ONE_NODE}registry:\n  enabled: false\n`;
       const { problems } = await rejectedText(text);
       const p = problems.find((x) => x.path === 'images.dir');
       assert.ok(p, brief(problems).join('\n'));
@@ -186,8 +186,14 @@ describe('spec: the images folder is shared into every machine', () => {
   }
 
   test('a folder of its own, and no shared folder at all, are fine', async () => {
-    await compileText(`images:\n  dir: cache/images\n${ONE_NODE}`);
-    await compileText(`provider:\n  syncedFolder: none\nimages:\n  dir: /\n${ONE_NODE}`);
+    await compileText(`images:\n  dir: cache/images\n${ONE_NODE}registry:\n  enabled: false\n`);
+    await compileText(`provider:\n  syncedFolder: none\nimages:\n  dir: /\n${ONE_NODE}registry:\n  enabled: false\n`);
+  });
+
+  test('with the lab registry (the default) the folder is only read on the host, never shared', async () => {
+    const { model } = await compileText(`ssh:\n  privateKey: keys/id\nimages:\n  dir: keys\n${ONE_NODE}`);
+    assert.equal(model.images.delivery, 'registry');
+    await compileText(`images:\n  dir: /\n${ONE_NODE}`);
   });
 });
 

@@ -324,9 +324,73 @@ const badSpecs: BadSpec[] = [
   },
   {
     name: 'the kit without an images folder',
-    text: `provider:\n  type: docker\n  syncedFolder: none\n${ONE_NODE}`,
-    errors: ["error 3:17 provider.syncedFolder: syncedFolder none shares no images folder, so the offline kit's images never reach the nodes"],
-    hint: `use another provider.syncedFolder, or ${RANCHER}${BY_DEFAULT}`,
+    text: `provider:\n  type: docker\n  syncedFolder: none\nregistry:\n  enabled: false\n${ONE_NODE}`,
+    errors: [
+      "error 3:17 provider.syncedFolder: with the lab registry off, syncedFolder none shares no images folder, so the offline kit's images never reach the nodes",
+    ],
+    hint: `turn \`registry.enabled\` back on, use another provider.syncedFolder, or ${RANCHER}${BY_DEFAULT}`,
+  },
+
+  // services on the host: ports of their own, and addresses the nodes can reach
+  {
+    name: 'the lab registry on the package cache’s port',
+    text: `${ONE_NODE}registry:\n  port: 3142\npackageCache:\n  enabled: true\n`,
+    errors: ['error 7:3 packageCache.port: the package cache would listen on port 3142, which the lab registry has'],
+    hint: 'give each service on the host its own port',
+  },
+  {
+    name: 'the pull-through cache on the lab registry’s port',
+    text: `${ONE_NODE}registry:\n  pullThrough:\n    port: 5000\n`,
+    errors: ['error 6:11 registry.pullThrough.port: the pull-through cache would listen on port 5000, which the lab registry has'],
+    hint: 'give each service on the host its own port',
+  },
+  {
+    name: 'three services on one port: each later one is told',
+    text: `${ONE_NODE}registry:\n  port: 3142\n  pullThrough:\n    port: 3142\npackageCache:\n  port: 3142\n`,
+    errors: [
+      'error 7:11 registry.pullThrough.port: the pull-through cache would listen on port 3142, which the lab registry has',
+      'error 9:9 packageCache.port: the package cache would listen on port 3142, which the pull-through cache has',
+    ],
+  },
+  {
+    name: 'port 0',
+    text: `${ONE_NODE}registry:\n  port: 0\n`,
+    errors: ['error 5:9 registry.port: 0 is out of range: must be >= 1'],
+  },
+  {
+    name: 'a port over 65535',
+    text: `${ONE_NODE}packageCache:\n  port: 70000\n`,
+    errors: ['error 5:9 packageCache.port: 70000 is out of range: must be <= 65535'],
+  },
+  {
+    name: 'a port that is no number',
+    text: `${ONE_NODE}registry:\n  pullThrough:\n    port: http\n`,
+    errors: ['error 6:11 registry.pullThrough.port: expected a TCP port number, 1 to 65535, got "http"'],
+  },
+  {
+    name: 'a pull-through upstream without a scheme',
+    text: `${ONE_NODE}registry:\n  pullThrough:\n    upstream: registry-1.docker.io\n`,
+    errors: ['error 6:15 registry.pullThrough.upstream: expected an http:// or https:// URL, got "registry-1.docker.io"'],
+  },
+  {
+    name: 'a proxy on the host’s loopback',
+    text: `${ONE_NODE}proxy:\n  http: http://127.0.0.1:3128\n  https: http://localhost:3128\n`,
+    errors: [
+      'error 5:9 proxy.http: the nodes cannot reach 127.0.0.1: on a machine it is the machine itself, not the host',
+      'error 6:10 proxy.https: the nodes cannot reach localhost: on a machine it is the machine itself, not the host',
+    ],
+    hint: "use an address the machines reach, such as the host's address on the private network, 192.168.56.1",
+  },
+  {
+    name: 'a registry mirror on the host’s IPv6 loopback',
+    text: `${ONE_NODE}registryMirror:\n  url: http://[::1]:5000\n`,
+    errors: ['error 5:8 registryMirror.url: the nodes cannot reach [::1]: on a machine it is the machine itself, not the host'],
+  },
+  {
+    name: 'a registry mirror anywhere in 127.0.0.0/8, with the host’s address of this network in the hint',
+    text: `network:\n  cidr: 10.10.0.0/16\n${ONE_NODE}registryMirror:\n  url: http://127.1.2.3:5000\n`,
+    errors: ['error 7:8 registryMirror.url: the nodes cannot reach 127.1.2.3: on a machine it is the machine itself, not the host'],
+    hint: "use an address the machines reach, such as the host's address on the private network, 10.10.0.1",
   },
   {
     name: 'images.system neither kit nor rancher',
@@ -447,6 +511,22 @@ describe('warnings do not fail a spec', () => {
       ),
       [],
     );
+  });
+
+  test('with the lab registry, the kit needs no shared folder', async () => {
+    assert.deepEqual(await warned(`provider:\n  type: docker\n  syncedFolder: none\n${ONE_NODE}`), []);
+    assert.deepEqual(await warned(`provider:\n  syncedFolder: none\nimages:\n  system: kit\n${ONE_NODE}`), []);
+  });
+
+  test('only services that run need a port of their own', async () => {
+    // docker has no package cache by default; with the registry off, there is no pull-through cache either.
+    assert.deepEqual(await warned(`${DOCKER}registry:\n  port: 3142\n${ONE_NODE}`), []);
+    assert.deepEqual(await warned(`registry:\n  enabled: false\n  port: 3142\n  pullThrough:\n    port: 3142\n${ONE_NODE}`), []);
+    assert.deepEqual(await warned(`packageCache:\n  enabled: false\n  port: 5000\n${ONE_NODE}`), []);
+  });
+
+  test('the pull-through cache’s upstream may be on the host’s loopback: the host fetches it, not the nodes', async () => {
+    assert.deepEqual(await warned(`registry:\n  pullThrough:\n    upstream: http://127.0.0.1:5000\n${ONE_NODE}`), []);
   });
 
   test('the kit on virtualbox, with flannel or no CNI, is accepted', async () => {

@@ -201,7 +201,13 @@ describe('normalize: provider, box and paths', () => {
     const root = path.dirname(specFile);
     const { model } = await compileSpec(specFile, path.join(root, 'build', 'lab'));
     assert.equal(model.specPath, '../../lab.yaml');
-    assert.deepEqual(model.images, { hostDir: '../../cache/images', guestDir: '/kubelab/images', system: 'rancher', kitTarball: undefined });
+    assert.deepEqual(model.images, {
+      hostDir: '../../cache/images',
+      delivery: 'registry',
+      guestDir: '/kubelab/images',
+      system: 'rancher',
+      kitTarball: undefined,
+    });
   });
 
   test('an output folder that is the spec’s own folder gives plain relative paths', async () => {
@@ -212,8 +218,10 @@ describe('normalize: provider, box and paths', () => {
   });
 
   test('syncedFolder none turns image preloading off', async () => {
-    const { model } = await compileText(`provider:\n  syncedFolder: none\n${ONE_NODE}`);
-    assert.equal(model.images.hostDir, undefined);
+    const { model } = await compileText(`provider:\n  syncedFolder: none\nregistry:\n  enabled: false\n${ONE_NODE}`);
+    assert.equal(model.images.delivery, 'none');
+    // The folder is still where kubelab looks for tarballs on the host.
+    assert.equal(model.images.hostDir, '../.images');
   });
 
   test('the spec file is only read: compiling twice gives the same model', async () => {
@@ -222,5 +230,70 @@ describe('normalize: provider, box and paths', () => {
     const out = path.join(path.dirname(specFile), 'out');
     assert.deepEqual(await compileSpec(specFile, out), await compileSpec(specFile, out));
     assert.equal(await fs.readFile(specFile, 'utf8'), before);
+  });
+});
+
+describe('normalize: services on the host', () => {
+  const hostServices = async (text: string) => (await compileText(`${text}${ONE_NODE}`)).model.hostServices;
+  const delivery = async (text: string) => (await compileText(`${text}${ONE_NODE}`)).model.images.delivery;
+
+  test('VM providers get the lab registry, its pull-through cache and the package cache, at the network’s first address', async () => {
+    const all = {
+      address: '192.168.56.1',
+      registry: { port: 5000 },
+      pullThrough: { port: 5001, upstream: 'https://registry-1.docker.io' },
+      packageCache: { port: 3142 },
+    };
+    assert.deepEqual(await hostServices(''), all);
+    assert.deepEqual(await hostServices('provider:\n  type: virtualbox\n'), all);
+    assert.deepEqual(await hostServices('provider:\n  type: libvirt\n'), all);
+  });
+
+  test('docker gets the registries but no package cache, unless the spec asks for one', async () => {
+    assert.deepEqual(await hostServices('provider:\n  type: docker\n'), {
+      address: '192.168.56.1',
+      registry: { port: 5000 },
+      pullThrough: { port: 5001, upstream: 'https://registry-1.docker.io' },
+      packageCache: undefined,
+    });
+    assert.deepEqual((await hostServices('provider:\n  type: docker\npackageCache:\n  enabled: true\n')).packageCache, { port: 3142 });
+    assert.equal((await hostServices('packageCache:\n  enabled: false\n')).packageCache, undefined);
+  });
+
+  test('the address follows network.cidr; ports and upstream are taken from the spec', async () => {
+    assert.deepEqual(
+      await hostServices(
+        'network:\n  cidr: 10.10.0.0/16\nregistry:\n  port: 6000\n  pullThrough:\n    port: 6001\n    upstream: https://mirror.gcr.io\npackageCache:\n  port: 6002\n',
+      ),
+      {
+        address: '10.10.0.1',
+        registry: { port: 6000 },
+        pullThrough: { port: 6001, upstream: 'https://mirror.gcr.io' },
+        packageCache: { port: 6002 },
+      },
+    );
+  });
+
+  test('the lab registry off turns its pull-through cache off too; the cache can be turned off alone', async () => {
+    const off = await hostServices('registry:\n  enabled: false\n');
+    assert.equal(off.registry, undefined);
+    assert.equal(off.pullThrough, undefined, 'pullThrough.enabled defaults to true, but needs the registry');
+    assert.deepEqual(off.packageCache, { port: 3142 }, 'the package cache does not depend on the registry');
+    const explicit = await hostServices('registry:\n  enabled: false\n  pullThrough:\n    enabled: true\n');
+    assert.equal(explicit.pullThrough, undefined);
+    const noCache = await hostServices('registry:\n  pullThrough:\n    enabled: false\n');
+    assert.deepEqual([noCache.registry, noCache.pullThrough], [{ port: 5000 }, undefined]);
+  });
+
+  test('images reach the nodes through the registry, as shared tarballs with it off, or not at all without a shared folder', async () => {
+    assert.equal(await delivery(''), 'registry');
+    assert.equal(await delivery('provider:\n  type: docker\n'), 'registry');
+    // The registry needs no shared folder.
+    assert.equal(await delivery('provider:\n  syncedFolder: none\n'), 'registry');
+    assert.equal(await delivery('registry:\n  enabled: false\n'), 'tarballs');
+    assert.equal(await delivery('provider:\n  syncedFolder: rsync\nregistry:\n  enabled: false\n'), 'tarballs');
+    assert.equal(await delivery('provider:\n  syncedFolder: none\nregistry:\n  enabled: false\n'), 'none');
+    // The pull-through cache alone delivers nothing: the tarballs go to the lab registry.
+    assert.equal(await delivery('registry:\n  pullThrough:\n    enabled: false\n'), 'registry');
   });
 });

@@ -12,7 +12,7 @@ export interface GoldenCase {
 
 export const goldenCases: GoldenCase[] = [
   { name: 'example', spec: exampleSpec },
-  ...['single-node', 'ha', 'proxy-mirror', 'provider-virtualbox', 'provider-libvirt', 'provider-docker'].map((name) => ({
+  ...['single-node', 'ha', 'proxy-mirror', 'provider-virtualbox', 'provider-libvirt', 'provider-docker', 'registry-off'].map((name) => ({
     name,
     spec: path.join(fixturesDir, `${name}.yaml`),
   })),

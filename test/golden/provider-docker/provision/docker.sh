@@ -34,6 +34,14 @@ install_if_changed /etc/docker/daemon.json << 'DAEMON'
     "max-file": "3",
     "max-size": "10m"
   },
+  "registry-mirrors": [
+    "http://192.168.58.1:5000",
+    "http://192.168.58.1:5001"
+  ],
+  "insecure-registries": [
+    "192.168.58.1:5000",
+    "192.168.58.1:5001"
+  ],
   "runtimes": {
     "kubelab-runc": {
       "path": "/usr/local/bin/runc-drop-caps"

@@ -62,4 +62,5 @@ for setting in net.bridge.bridge-nf-call-ip6tables=1 net.bridge.bridge-nf-call-i
     log "warning: cannot set $setting here; set it on the host"
   fi
 done
+rm -f /etc/apt/apt.conf.d/90kubelab-proxy
 log "ready"

@@ -33,7 +33,15 @@ install_if_changed /etc/docker/daemon.json << 'DAEMON'
   "log-opts": {
     "max-file": "3",
     "max-size": "10m"
-  }
+  },
+  "registry-mirrors": [
+    "http://192.168.100.1:5000",
+    "http://192.168.100.1:5001"
+  ],
+  "insecure-registries": [
+    "192.168.100.1:5000",
+    "192.168.100.1:5001"
+  ]
 }
 DAEMON
 if [ -f /etc/systemd/system/docker.service.d/kubelab-proxy.conf ]; then

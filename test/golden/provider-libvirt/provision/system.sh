@@ -71,4 +71,9 @@ for setting in net.bridge.bridge-nf-call-ip6tables=1 net.bridge.bridge-nf-call-i
     exit 1
   fi
 done
+
+# apt's proxies: plain http through the package cache on the host when the lab has one.
+cat > /etc/apt/apt.conf.d/90kubelab-proxy << 'APT'
+Acquire::http::Proxy "http://192.168.100.1:3142";
+APT
 log "ready"

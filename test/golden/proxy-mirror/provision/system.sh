@@ -72,7 +72,7 @@ for setting in net.bridge.bridge-nf-call-ip6tables=1 net.bridge.bridge-nf-call-i
   fi
 done
 
-# Proxy for every login shell and for apt.
+# Proxy for every login shell.
 sed -i -E '/^(HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy)=/d' /etc/environment
 cat >> /etc/environment << 'ENVIRONMENT'
 HTTP_PROXY="http://proxy.corp.example:3128"
@@ -82,8 +82,10 @@ https_proxy="http://proxy.corp.example:3128"
 NO_PROXY=".corp.example,registry.lab,localhost,127.0.0.1,192.168.56.0/24,cp,192.168.56.10,worker-1,192.168.56.11,worker-2,192.168.56.12,10.42.0.0/16,10.43.0.0/16,.svc,.cluster.local"
 no_proxy=".corp.example,registry.lab,localhost,127.0.0.1,192.168.56.0/24,cp,192.168.56.10,worker-1,192.168.56.11,worker-2,192.168.56.12,10.42.0.0/16,10.43.0.0/16,.svc,.cluster.local"
 ENVIRONMENT
+
+# apt's proxies: plain http through the package cache on the host when the lab has one.
 cat > /etc/apt/apt.conf.d/90kubelab-proxy << 'APT'
-Acquire::http::Proxy "http://proxy.corp.example:3128";
+Acquire::http::Proxy "http://192.168.56.1:3142";
 Acquire::https::Proxy "http://proxy.corp.example:3128";
 APT
 log "ready"
