@@ -30,7 +30,9 @@ const cli = path.join(root, 'dist', 'src', 'cli.js');
 const VERSION = 'v1.32.5-rancher1-1';
 // A network of the benchmark's own, created by Vagrant for the lab and removed by destroy.
 const CIDR = '192.168.241.0/24';
-const MACHINES = 6;
+// KUBELAB_BENCH_NODES=6 measures one size only.
+const COUNTS = (process.env.KUBELAB_BENCH_NODES ?? '1,3,6').split(',').map(Number);
+const MACHINES = Math.max(...COUNTS);
 
 const SPEC = `name: klimages
 provider:
@@ -93,7 +95,7 @@ try {
     Promise.all(nodes.map((c) => onNode(c, `docker image rm -f ${images.join(' ')} > /dev/null 2>&1; docker image prune -f > /dev/null`)));
 
   const rows = [['nodes', 'tarballs: time', 'bytes read', 'registry cold: time', 'bytes', 'registry warm: time', 'bytes', 'speed-up (warm)']];
-  for (const count of [1, 3, 6]) {
+  for (const count of COUNTS) {
     const nodes = containers.slice(0, count);
 
     // Tarballs: the same bytes a shared folder gives docker load, one read per node.

@@ -73,7 +73,7 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
       );
     }
   }
-  if (spec.registry.pullThrough.enabled) url(['registry', 'pullThrough', 'upstream'], spec.registry.pullThrough.upstream);
+  if (spec.registry.enabled && spec.registry.pullThrough.enabled) url(['registry', 'pullThrough', 'upstream'], spec.registry.pullThrough.upstream);
   const system = systemImages(spec);
   const plugin = cniPlugin(spec, system);
   const hostServices = hostServicesModel(spec, cidr);

@@ -96,7 +96,7 @@ export function checkSemantics(spec: SpecDocument, model: LabModel, source: Sour
     );
   }
   checkImages(spec, model, report);
-  checkHostServices(model, report);
+  checkHostServices(model, source, report);
   checkReachableFromNodes(spec, model, report);
   if (CNI[model.cni.plugin].picksOwnAddress && model.images.system !== 'kit') {
     report(
@@ -163,10 +163,13 @@ function checkImages(spec: SpecDocument, model: LabModel, report: Report): void 
   }
 }
 
-/** The host services each need a port of their own on the host's address. */
-function checkHostServices(model: LabModel, report: Report): void {
+/**
+ * The host services each need a port of their own on the host's address. A clash is reported at
+ * the port the spec sets, not at one left at its default.
+ */
+function checkHostServices(model: LabModel, source: SourceSpec, report: Report): void {
   const { registry, pullThrough, packageCache } = model.hostServices;
-  const taken = new Map<number, string>();
+  const taken = new Map<number, { at: SpecPath; what: string; written: boolean }>();
   const services: [SpecPath, string, { port: number } | undefined][] = [
     [['registry', 'port'], 'the lab registry', registry],
     [['registry', 'pullThrough', 'port'], 'the pull-through cache', pullThrough],
@@ -174,11 +177,26 @@ function checkHostServices(model: LabModel, report: Report): void {
   ];
   for (const [at, what, service] of services) {
     if (!service) continue;
+    const written = valueAt(source.data, at) !== undefined;
     const owner = taken.get(service.port);
-    if (owner !== undefined)
-      report('error', at, `${what} would listen on port ${service.port}, which ${owner} has`, 'give each service on the host its own port');
-    taken.set(service.port, what);
+    if (owner !== undefined) {
+      const [blamed, other] = written || !owner.written ? [{ at, what }, { ...owner }] : [owner, { at, what, written }];
+      const byDefault = other.written ? '' : ' by default';
+      report(
+        'error',
+        blamed.at,
+        `${blamed.what} would listen on port ${service.port}, which ${other.what} has${byDefault}`,
+        'give each service on the host its own port',
+      );
+    }
+    taken.set(service.port, { at, what, written });
   }
+}
+
+function valueAt(data: unknown, at: SpecPath): unknown {
+  let value = data;
+  for (const key of at) value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[key] : undefined;
+  return value;
 }
 
 /**

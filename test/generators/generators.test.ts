@@ -201,7 +201,9 @@ describe('generator: provision scripts', () => {
     ]);
 
     const direct = await renderProvisionScripts(await model(`${ONE_NODE}packageCache:\n  enabled: false\n`));
-    assert.doesNotMatch(script(direct, 'system.sh'), /PROXY|Acquire::/);
+    assert.doesNotMatch(script(direct, 'system.sh'), /Acquire::|cat >> \/etc\/environment/);
+    // A proxy an earlier spec had leaves the login shells' environment too.
+    assert.match(script(direct, 'system.sh'), /^sed -i -E '\/\^\(HTTPS\?_PROXY\|https\?_proxy\|NO_PROXY\|no_proxy\)=\/d' \/etc\/environment$/m);
     // Without a proxy for apt, one left over from an earlier spec is removed too.
     assert.match(script(direct, 'system.sh'), /^rm -f \/etc\/apt\/apt\.conf\.d\/90kubelab-proxy$/m);
     // Without a proxy, one left over from an earlier spec is removed.
@@ -210,11 +212,11 @@ describe('generator: provision scripts', () => {
   });
 
   test("docker.sh: daemon.json is kubelab's decision, written verbatim", async () => {
-    const m = await model(`provider:\n  type: docker\n${ONE_NODE}registryMirror:\n  url: http://mirror.lab:5000\n  insecure: true\n`);
+    const m = await model(`provider:\n  type: docker\n${ONE_NODE}registryMirror:\n  url: http://mirror.lab:5001\n  insecure: true\n`);
     const config = dockerDaemonConfig(m);
     assert.equal(config['log-driver'], 'json-file');
-    assert.deepEqual(config['registry-mirrors'], ['http://192.168.56.1:5000', 'http://192.168.56.1:5001', 'http://mirror.lab:5000']);
-    assert.deepEqual(config['insecure-registries'], ['192.168.56.1:5000', '192.168.56.1:5001', 'mirror.lab:5000']);
+    assert.deepEqual(config['registry-mirrors'], ['http://192.168.56.1:5001', 'http://192.168.56.1:5002', 'http://mirror.lab:5001']);
+    assert.deepEqual(config['insecure-registries'], ['192.168.56.1:5001', '192.168.56.1:5002', 'mirror.lab:5001']);
     assert.equal(config['default-runtime'], 'kubelab-runc');
     assert.deepEqual(config.runtimes, { 'kubelab-runc': { path: '/usr/local/bin/runc-drop-caps' } });
     const docker = script(await renderProvisionScripts(m), 'docker.sh');
@@ -225,8 +227,8 @@ describe('generator: provision scripts', () => {
 
   test('docker.sh: a secure mirror is not listed as insecure, and VMs use the default runtime', async () => {
     const config = dockerDaemonConfig(await model(`${ONE_NODE}registryMirror:\n  url: https://mirror.lab\n`));
-    assert.deepEqual(config['registry-mirrors'], ['http://192.168.56.1:5000', 'http://192.168.56.1:5001', 'https://mirror.lab']);
-    assert.deepEqual(config['insecure-registries'], ['192.168.56.1:5000', '192.168.56.1:5001']);
+    assert.deepEqual(config['registry-mirrors'], ['http://192.168.56.1:5001', 'http://192.168.56.1:5002', 'https://mirror.lab']);
+    assert.deepEqual(config['insecure-registries'], ['192.168.56.1:5001', '192.168.56.1:5002']);
     assert.equal(config['default-runtime'], undefined);
     const alone = dockerDaemonConfig(await model(`${NO_REGISTRY}${ONE_NODE}registryMirror:\n  url: https://mirror.lab\n`));
     assert.deepEqual(alone['registry-mirrors'], ['https://mirror.lab']);
@@ -240,8 +242,8 @@ describe('generator: provision scripts', () => {
     };
     // The default: both on the host's address in the private network, its first address; plain HTTP.
     assert.deepEqual(await mirrors(''), [
-      ['http://192.168.56.1:5000', 'http://192.168.56.1:5001'],
-      ['192.168.56.1:5000', '192.168.56.1:5001'],
+      ['http://192.168.56.1:5001', 'http://192.168.56.1:5002'],
+      ['192.168.56.1:5001', '192.168.56.1:5002'],
     ]);
     // Another network moves the host's address; other ports are taken as they are.
     assert.deepEqual(await mirrors('network:\n  cidr: 10.10.0.0/16\nregistry:\n  port: 6000\n  pullThrough:\n    port: 6001\n'), [
@@ -249,20 +251,20 @@ describe('generator: provision scripts', () => {
       ['10.10.0.1:6000', '10.10.0.1:6001'],
     ]);
     // No pull-through cache: the lab registry alone, then the spec's mirror.
-    assert.deepEqual(await mirrors('registry:\n  pullThrough:\n    enabled: false\nregistryMirror:\n  url: http://mirror.lab:5000\n  insecure: true\n'), [
-      ['http://192.168.56.1:5000', 'http://mirror.lab:5000'],
-      ['192.168.56.1:5000', 'mirror.lab:5000'],
+    assert.deepEqual(await mirrors('registry:\n  pullThrough:\n    enabled: false\nregistryMirror:\n  url: http://mirror.lab:5001\n  insecure: true\n'), [
+      ['http://192.168.56.1:5001', 'http://mirror.lab:5001'],
+      ['192.168.56.1:5001', 'mirror.lab:5001'],
     ]);
     // The lab registry off takes its cache with it: only the spec's mirror is left, or no mirror at all.
-    assert.deepEqual(await mirrors(`${NO_REGISTRY}registryMirror:\n  url: http://mirror.lab:5000\n  insecure: true\n`), [
-      ['http://mirror.lab:5000'],
-      ['mirror.lab:5000'],
+    assert.deepEqual(await mirrors(`${NO_REGISTRY}registryMirror:\n  url: http://mirror.lab:5001\n  insecure: true\n`), [
+      ['http://mirror.lab:5001'],
+      ['mirror.lab:5001'],
     ]);
     assert.deepEqual(await mirrors(NO_REGISTRY), [undefined, undefined]);
     // The docker provider's nodes reach the same host services.
     assert.deepEqual(await mirrors('provider:\n  type: docker\n'), [
-      ['http://192.168.56.1:5000', 'http://192.168.56.1:5001'],
-      ['192.168.56.1:5000', '192.168.56.1:5001'],
+      ['http://192.168.56.1:5001', 'http://192.168.56.1:5002'],
+      ['192.168.56.1:5001', '192.168.56.1:5002'],
     ]);
   });
 
@@ -280,12 +282,12 @@ describe('generator: provision scripts', () => {
     const apt = async (text: string): Promise<string[]> =>
       lines(script(await renderProvisionScripts(await model(`${text}${ONE_NODE}`)), 'system.sh'), /^Acquire::/);
     // virtualbox and libvirt install packages as they provision: apt's http goes to the cache.
-    assert.deepEqual(await apt(''), ['Acquire::http::Proxy "http://192.168.56.1:3142";']);
-    assert.deepEqual(await apt('provider:\n  type: libvirt\n'), ['Acquire::http::Proxy "http://192.168.56.1:3142";']);
+    assert.deepEqual(await apt(''), ['Acquire::http::Proxy "http://192.168.56.1:3143";']);
+    assert.deepEqual(await apt('provider:\n  type: libvirt\n'), ['Acquire::http::Proxy "http://192.168.56.1:3143";']);
     assert.deepEqual(await apt('network:\n  cidr: 10.10.0.0/16\npackageCache:\n  port: 3000\n'), ['Acquire::http::Proxy "http://10.10.0.1:3000";']);
     // The docker provider's image has its packages: no cache unless asked for.
     assert.deepEqual(await apt('provider:\n  type: docker\n'), []);
-    assert.deepEqual(await apt('provider:\n  type: docker\npackageCache:\n  enabled: true\n'), ['Acquire::http::Proxy "http://192.168.56.1:3142";']);
+    assert.deepEqual(await apt('provider:\n  type: docker\npackageCache:\n  enabled: true\n'), ['Acquire::http::Proxy "http://192.168.56.1:3143";']);
     assert.deepEqual(await apt('packageCache:\n  enabled: false\n'), []);
   });
 
@@ -293,13 +295,13 @@ describe('generator: provision scripts', () => {
     const proxy = 'proxy:\n  http: http://p.example:3128\n  https: https://p.example:3129\n';
     const system = script(await renderProvisionScripts(await model(`${ONE_NODE}${proxy}`)), 'system.sh');
     // The cache fetches through proxy.http itself; it cannot look inside https, which goes to the proxy.
-    assert.deepEqual(lines(system, /^Acquire::/), ['Acquire::http::Proxy "http://192.168.56.1:3142";', 'Acquire::https::Proxy "https://p.example:3129";']);
+    assert.deepEqual(lines(system, /^Acquire::/), ['Acquire::http::Proxy "http://192.168.56.1:3143";', 'Acquire::https::Proxy "https://p.example:3129";']);
     // The shell still gets the corporate proxy, not the cache.
     assert.deepEqual(lines(system, /^https?_proxy=/), ['http_proxy="http://p.example:3128"', 'https_proxy="https://p.example:3129"']);
     assert.doesNotMatch(system, /^rm -f \/etc\/apt/m);
     // Only proxy.http: apt's https is left alone.
     const httpOnly = script(await renderProvisionScripts(await model(`${ONE_NODE}proxy:\n  http: http://p.example:3128\n`)), 'system.sh');
-    assert.deepEqual(lines(httpOnly, /^Acquire::/), ['Acquire::http::Proxy "http://192.168.56.1:3142";']);
+    assert.deepEqual(lines(httpOnly, /^Acquire::/), ['Acquire::http::Proxy "http://192.168.56.1:3143";']);
   });
 
   test("dns.sh on the docker provider only: DNS relayed on the node's private address, and the kubelet told to use it", async () => {
@@ -406,7 +408,7 @@ describe('generator: cluster.yml with the offline kit', () => {
     assert.deepEqual(keys, [...keys].sort());
     assert.match(
       content,
-      /^# images\.system kit: kubelab's offline images \(`kubelab kit build`, kubelab-kit-v1\.32\.3-rancher1-1\.tar\.gz in the\n# images folder\), pushed to the lab registry on the host \(192\.168\.56\.1:5000\), from which each node\n# pulls the ones it runs\.$/m,
+      /^# images\.system kit: kubelab's offline images \(`kubelab kit build`, kubelab-kit-v1\.32\.3-rancher1-1\.tar\.gz in the\n# images folder\), pushed to the lab registry on the host \(192\.168\.56\.1:5001\), from which each node\n# pulls the ones it runs\.$/m,
     );
     assert.deepEqual(doc.ingress, { provider: 'none' });
     assert.match(content, /^ {2}# The offline kit has no ingress controller: ingress-nginx cannot be built offline\.\n {2}provider: none$/m);

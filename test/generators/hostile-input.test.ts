@@ -61,7 +61,7 @@ function baseSpec(): Record<string, unknown> {
     cni: { options: { flannel_backend_type: 'vxlan' } },
     ssh: { user: 'vagrant' },
     proxy: { http: 'http://proxy:3128', https: 'http://proxy:3128', noProxy: ['.example'] },
-    registryMirror: { url: 'http://192.168.56.1:5000' },
+    registryMirror: { url: 'http://192.168.56.1:5001' },
     registry: { enabled: false },
     images: { dir: '.images' },
   };
@@ -108,7 +108,7 @@ const FIELDS: Record<string, Setter> = {
   'proxy.http': (spec, v) => at('proxy', 'http')(spec, `http://proxy:3128/${v}`),
   'proxy.https': (spec, v) => at('proxy', 'https')(spec, `http://proxy:3128/${v}`),
   'proxy.noProxy[]': at('proxy', 'noProxy', 0),
-  'registryMirror.url': (spec, v) => at('registryMirror', 'url')(spec, `http://mirror:5000/${v}`),
+  'registryMirror.url': (spec, v) => at('registryMirror', 'url')(spec, `http://mirror:5001/${v}`),
   'cni.options value': at('cni', 'options', 'flannel_backend_type'),
   'ssh.privateKey': at('ssh', 'privateKey'),
   'images.dir': at('images', 'dir'),
@@ -260,8 +260,8 @@ describe('hostile input: straight into the model (validation bypassed)', () => {
         const address = poisoned.hostServices.address;
         const docker = await fs.readFile(path.join(out, 'provision', 'docker.sh'), 'utf8');
         const daemon = JSON.parse(/<< 'DAEMON'\n([\s\S]*?)\nDAEMON\n/.exec(docker)?.[1] ?? '') as Record<string, unknown>;
-        assert.deepEqual(daemon['registry-mirrors'], [`http://${address}:5000`, `http://${address}:5001`, poisoned.registryMirror!.url]);
-        assert.deepEqual(daemon['insecure-registries'], [`${address}:5000`, `${address}:5001`]);
+        assert.deepEqual(daemon['registry-mirrors'], [`http://${address}:5001`, `http://${address}:5002`, poisoned.registryMirror!.url]);
+        assert.deepEqual(daemon['insecure-registries'], [`${address}:5001`, `${address}:5002`]);
         // The address is in a comment of cluster.yml only: the document is the same as without it.
         assert.deepEqual(parse(await fs.readFile(path.join(out, 'cluster.yml'), 'utf8')), clean);
         const system = await fs.readFile(path.join(out, 'provision', 'system.sh'), 'utf8');
@@ -273,7 +273,7 @@ describe('hostile input: straight into the model (validation bypassed)', () => {
           // apt-config quotes for sh: sh reads the value back.
           const read = await run('sh', ['-c', `eval "$(apt-config -c ${shellQuote(file)} shell P Acquire::http::Proxy)"; printf '%s' "$P"`]);
           assert.equal(read.code, 0, read.stderr);
-          assert.equal(read.stdout, `http://${address}:3142`);
+          assert.equal(read.stdout, `http://${address}:3143`);
         }
       }
     }

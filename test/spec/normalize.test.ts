@@ -164,8 +164,8 @@ describe('normalize: proxy and registry mirror', () => {
   });
 
   test('the registry mirror’s host (with port) is what Docker’s insecure-registries needs', async () => {
-    const { model } = await compileText(`${ONE_NODE}registryMirror:\n  url: http://registry.lab:5000/\n  insecure: true\n`);
-    assert.deepEqual(model.registryMirror, { url: 'http://registry.lab:5000/', host: 'registry.lab:5000', insecure: true });
+    const { model } = await compileText(`${ONE_NODE}registryMirror:\n  url: http://registry.lab:5001/\n  insecure: true\n`);
+    assert.deepEqual(model.registryMirror, { url: 'http://registry.lab:5001/', host: 'registry.lab:5001', insecure: true });
   });
 });
 
@@ -240,9 +240,9 @@ describe('normalize: services on the host', () => {
   test('VM providers get the lab registry, its pull-through cache and the package cache, at the network’s first address', async () => {
     const all = {
       address: '192.168.56.1',
-      registry: { port: 5000 },
-      pullThrough: { port: 5001, upstream: 'https://registry-1.docker.io' },
-      packageCache: { port: 3142 },
+      registry: { port: 5001 },
+      pullThrough: { port: 5002, upstream: 'https://registry-1.docker.io' },
+      packageCache: { port: 3143 },
     };
     assert.deepEqual(await hostServices(''), all);
     assert.deepEqual(await hostServices('provider:\n  type: virtualbox\n'), all);
@@ -252,11 +252,11 @@ describe('normalize: services on the host', () => {
   test('docker gets the registries but no package cache, unless the spec asks for one', async () => {
     assert.deepEqual(await hostServices('provider:\n  type: docker\n'), {
       address: '192.168.56.1',
-      registry: { port: 5000 },
-      pullThrough: { port: 5001, upstream: 'https://registry-1.docker.io' },
+      registry: { port: 5001 },
+      pullThrough: { port: 5002, upstream: 'https://registry-1.docker.io' },
       packageCache: undefined,
     });
-    assert.deepEqual((await hostServices('provider:\n  type: docker\npackageCache:\n  enabled: true\n')).packageCache, { port: 3142 });
+    assert.deepEqual((await hostServices('provider:\n  type: docker\npackageCache:\n  enabled: true\n')).packageCache, { port: 3143 });
     assert.equal((await hostServices('packageCache:\n  enabled: false\n')).packageCache, undefined);
   });
 
@@ -278,11 +278,11 @@ describe('normalize: services on the host', () => {
     const off = await hostServices('registry:\n  enabled: false\n');
     assert.equal(off.registry, undefined);
     assert.equal(off.pullThrough, undefined, 'pullThrough.enabled defaults to true, but needs the registry');
-    assert.deepEqual(off.packageCache, { port: 3142 }, 'the package cache does not depend on the registry');
+    assert.deepEqual(off.packageCache, { port: 3143 }, 'the package cache does not depend on the registry');
     const explicit = await hostServices('registry:\n  enabled: false\n  pullThrough:\n    enabled: true\n');
     assert.equal(explicit.pullThrough, undefined);
     const noCache = await hostServices('registry:\n  pullThrough:\n    enabled: false\n');
-    assert.deepEqual([noCache.registry, noCache.pullThrough], [{ port: 5000 }, undefined]);
+    assert.deepEqual([noCache.registry, noCache.pullThrough], [{ port: 5001 }, undefined]);
   });
 
   test('images reach the nodes through the registry, as shared tarballs with it off, or not at all without a shared folder', async () => {

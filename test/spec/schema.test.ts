@@ -32,9 +32,9 @@ describe('schema: defaults', () => {
       // cni.plugin and images.system have no schema default: normalize resolves them from the provider.
       cni: { options: {} },
       ssh: { user: 'vagrant' },
-      registry: { enabled: true, port: 5000, pullThrough: { enabled: true, port: 5001, upstream: 'https://registry-1.docker.io' } },
+      registry: { enabled: true, port: 5001, pullThrough: { enabled: true, port: 5002, upstream: 'https://registry-1.docker.io' } },
       // packageCache.enabled has no schema default: normalize resolves it from the provider.
-      packageCache: { port: 3142 },
+      packageCache: { port: 3143 },
       images: { dir: '.images' },
     });
   });

@@ -35,12 +35,12 @@ install_if_changed /etc/docker/daemon.json << 'DAEMON'
     "max-size": "10m"
   },
   "registry-mirrors": [
-    "http://192.168.58.1:5000",
-    "http://192.168.58.1:5001"
+    "http://192.168.58.1:5001",
+    "http://192.168.58.1:5002"
   ],
   "insecure-registries": [
-    "192.168.58.1:5000",
-    "192.168.58.1:5001"
+    "192.168.58.1:5001",
+    "192.168.58.1:5002"
   ],
   "runtimes": {
     "kubelab-runc": {

@@ -62,5 +62,10 @@ for setting in net.bridge.bridge-nf-call-ip6tables=1 net.bridge.bridge-nf-call-i
     log "warning: cannot set $setting here; set it on the host"
   fi
 done
+
+# Proxy for every login shell; a proxy the spec no longer has goes.
+sed -i -E '/^(HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy)=/d' /etc/environment
+
+# apt's proxies: plain http through the package cache on the host when the lab has one.
 rm -f /etc/apt/apt.conf.d/90kubelab-proxy
 log "ready"

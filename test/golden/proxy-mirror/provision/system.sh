@@ -72,7 +72,7 @@ for setting in net.bridge.bridge-nf-call-ip6tables=1 net.bridge.bridge-nf-call-i
   fi
 done
 
-# Proxy for every login shell.
+# Proxy for every login shell; a proxy the spec no longer has goes.
 sed -i -E '/^(HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy)=/d' /etc/environment
 cat >> /etc/environment << 'ENVIRONMENT'
 HTTP_PROXY="http://proxy.corp.example:3128"
@@ -85,7 +85,7 @@ ENVIRONMENT
 
 # apt's proxies: plain http through the package cache on the host when the lab has one.
 cat > /etc/apt/apt.conf.d/90kubelab-proxy << 'APT'
-Acquire::http::Proxy "http://192.168.56.1:3142";
+Acquire::http::Proxy "http://192.168.56.1:3143";
 Acquire::https::Proxy "http://proxy.corp.example:3128";
 APT
 log "ready"

@@ -62,7 +62,7 @@ for setting in net.bridge.bridge-nf-call-ip6tables=1 net.bridge.bridge-nf-call-i
   fi
 done
 
-# Proxy for every login shell.
+# Proxy for every login shell; a proxy the spec no longer has goes.
 sed -i -E '/^(HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy)=/d' /etc/environment
 cat >> /etc/environment << 'ENVIRONMENT'
 HTTP_PROXY="http://proxy.corp.example:3128"

@@ -70,8 +70,11 @@ for setting in net.bridge.bridge-nf-call-ip6tables=1 net.bridge.bridge-nf-call-i
   fi
 done
 
+# Proxy for every login shell; a proxy the spec no longer has goes.
+sed -i -E '/^(HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy)=/d' /etc/environment
+
 # apt's proxies: plain http through the package cache on the host when the lab has one.
 cat > /etc/apt/apt.conf.d/90kubelab-proxy << 'APT'
-Acquire::http::Proxy "http://192.168.56.1:3142";
+Acquire::http::Proxy "http://192.168.56.1:3143";
 APT
 log "ready"
