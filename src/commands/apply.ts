@@ -3,7 +3,7 @@ import path from 'node:path';
 import { KubelabError, PrerequisiteError } from '../errors.js';
 import { LAB_FILES, logFile } from '../lab-files.js';
 import type { LabModel, NodeModel } from '../model.js';
-import { CommandFailedError, InterruptedError, runStreamed } from '../run/exec.js';
+import { CommandFailedError, InterruptedError, quoteLines, runStreamed } from '../run/exec.js';
 import { runBounded } from '../run/pool.js';
 import { checkMachinePrerequisites, rkeHowToGet, type Missing, type Tool } from '../run/prerequisites.js';
 import { KIT_RKE_VERSION } from '../kit/components.js';
@@ -116,12 +116,9 @@ async function applyLocked(options: ApplyOptions, outDir: string, lock: LabLock)
   } catch (error) {
     progress.set('rke', 'failed');
     if (error instanceof CommandFailedError) {
-      throw new KubelabError(
-        `rke up failed (exit code ${error.exitCode_ ?? '?'}); the last lines of its log:\n${error.tail.map((l) => `  | ${l}`).join('\n')}`,
-        {
-          hint: `the whole log is ${error.logFile}; \`kubelab apply\` again carries on from where rke stopped`,
-        },
-      );
+      throw new KubelabError(`rke up failed (exit code ${error.exitCode_ ?? '?'}); the last lines of its log:\n${quoteLines(error.tail)}`, {
+        hint: `the whole log is ${error.logFile}; \`kubelab apply\` again carries on from where rke stopped`,
+      });
     }
     throw error;
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { hashOf } from '../cache.js';
 import { KubelabError } from '../errors.js';
 import { LAB_FILES } from '../lab-files.js';
-import { startDetached } from '../run/exec.js';
+import { quoteLines, startDetached } from '../run/exec.js';
 import { pause, processAlive, refOf, stillRunning, type ProcessRef } from '../run/processes.js';
 import type { ServicePlan } from './plan.js';
 import type { ServiceName } from './storage.js';
@@ -91,7 +91,7 @@ export async function ensureService(plan: ServicePlan, outDir: string): Promise<
       if (processAlive(pid)) await stopProcess(refOf(pid));
       await record(outDir, plan.name, undefined);
       const said = whyInLog(await fs.readFile(plan.logFile, 'utf8').catch(() => ''));
-      throw new KubelabError(`${plan.title} (${plan.program}) ${why}; its log says:\n${said.map((l) => `  | ${l}`).join('\n')}`, {
+      throw new KubelabError(`${plan.title} (${plan.program}) ${why}; its log says:\n${quoteLines(said)}`, {
         hint: /address already in use/i.test(said.join('\n'))
           ? `another program listens on ${plan.address}:${plan.port} (\`ss -ltnp\` names it): stop it, or give the service another port in the spec`
           : `the whole log is ${plan.logFile}`,

@@ -2,7 +2,7 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { cacheDir, hashOf } from '../cache.js';
 import { KubelabError } from '../errors.js';
-import { capture, run, TIMEOUTS } from '../run/exec.js';
+import { capture, quoteLines, run, TIMEOUTS } from '../run/exec.js';
 
 /** One image of a `docker save` archive, as its manifest.json lists it. */
 export interface ArchivedImage {
@@ -192,11 +192,7 @@ async function withPlainArchive(archive: string, env: NodeJS.ProcessEnv | undefi
   }
 }
 
+/** The end of a program's error output, quoted. */
 function indent(text: string): string {
-  return text
-    .trim()
-    .split('\n')
-    .slice(-8)
-    .map((l) => `  | ${l}`)
-    .join('\n');
+  return quoteLines(text.trim().split('\n').slice(-8));
 }

@@ -40,6 +40,11 @@ export class ToolMissingError extends KubelabError {
   }
 }
 
+/** A program's own lines inside a message, each set off as "  | line". */
+export function quoteLines(lines: readonly string[]): string {
+  return lines.map((l) => `  | ${l}`).join('\n');
+}
+
 export class CommandFailedError extends KubelabError {
   constructor(
     readonly command: string,
@@ -47,7 +52,7 @@ export class CommandFailedError extends KubelabError {
     readonly logFile: string,
     readonly tail: string[],
   ) {
-    super(`\`${command}\` failed${exitCode_ === undefined ? '' : ` with exit code ${exitCode_}`}; last lines:\n` + tail.map((l) => `  | ${l}`).join('\n'), {
+    super(`\`${command}\` failed${exitCode_ === undefined ? '' : ` with exit code ${exitCode_}`}; last lines:\n` + quoteLines(tail), {
       hint: `the whole output is in ${logFile}`,
     });
   }
