@@ -1,4 +1,5 @@
 import type { LabModel } from '../src/model.js';
+import { SERVICE_CIDR } from '../src/lab-network.js';
 import { PROVIDERS } from '../src/providers/index.js';
 import { proxyVariables } from '../src/proxy-env.js';
 import { renderTemplate } from '../src/render.js';
@@ -99,6 +100,7 @@ export async function renderProvisionScripts(model: LabModel): Promise<Artifact[
     'system.sh': {
       ...common,
       interface: model.network.interface,
+      serviceCidr: SERVICE_CIDR,
       hosts: model.nodes.map((n) => ({ ip: n.ip, name: n.name })),
       manageSwap: !isContainer,
       // A built-in module has no /sys/module entry; what it provides is the reliable sign it is there.

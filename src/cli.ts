@@ -19,6 +19,7 @@ import { kitCommand } from './cli/kit.js';
 import { kubectlCommand } from './cli/kubectl.js';
 import { registryCommand } from './cli/registry.js';
 import { scenarioCommand } from './cli/scenario.js';
+import { snapshotCommand } from './cli/snapshot.js';
 import { statusCommand } from './cli/status.js';
 import { validateCommand } from './cli/validate.js';
 import type { CommandModule } from 'yargs';
@@ -34,6 +35,7 @@ async function main(argv: string[]): Promise<void> {
     statusCommand,
     faultCommand,
     scenarioCommand,
+    snapshotCommand,
     registryCommand,
     boxCommand,
     kitCommand,

@@ -21,6 +21,8 @@ export const LAB_FILES = {
   /** Configuration of the services kubelab runs on the host for the lab (registry, caches), and what runs. */
   hostServicesDir: '.kubelab/host-services',
   hostServicesState: '.kubelab/host-services/running.json',
+  /** `kubelab snapshot save`: one folder per snapshot with the host's files; the machines' state is the provider's. */
+  snapshotsDir: '.kubelab/snapshots',
   /** One folder per `kubelab scenario run`: its report and journal; kept by destroy, like the fault journal. */
   scenarioReports: 'scenarios',
 } as const;

@@ -37,7 +37,7 @@ CACHE_DIR="${KUBELAB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kubelab}"
 INCLUDE=(
   systemd systemd-sysv dbus libpam-systemd openssh-server sudo
   iproute2 iputils-ping iptables netbase ca-certificates curl gnupg
-  kmod procps jq less libcap2-bin dnsmasq-base
+  kmod procps jq less libcap2-bin dnsmasq-base rsync
 )
 # Units that make no sense in a container (no ttys, no udev, no kernel
 # modules, host-global sysctls, no fstab, no periodic apt runs racing with

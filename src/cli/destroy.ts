@@ -6,7 +6,7 @@ import { busyOptions, busyPolicy, type BusyArgs } from './busy.js';
 
 export const destroyCommand: CommandModule<object, LabArgs & BusyArgs> = {
   command: 'destroy',
-  describe: 'Remove every machine of the lab and every file the runner wrote (keys, state, kubeconfig, logs), and stop its services on the host',
+  describe: 'Remove every machine of the lab, its snapshots and every file the runner wrote (keys, state, kubeconfig, logs), and stop its services on the host',
   builder: (y) => busyOptions(labOptions(y)) as Argv<LabArgs & BusyArgs>,
   handler: async (args) => {
     const { destroy } = await import('../commands/destroy.js');

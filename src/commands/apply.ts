@@ -16,6 +16,7 @@ import { withLabLock, type BusyPolicy, type LabLock } from '../run/lab-lock.js';
 import { PROVIDERS } from '../providers/index.js';
 import { checkHostServicePrerequisites, hostServicesUp, type HostServicesUp } from '../host-services/lab-services.js';
 import { servicePlans } from '../host-services/plan.js';
+import { refuseUnfinishedRestore } from '../snapshot/record.js';
 import { generate } from './generate.js';
 
 export interface ApplyOptions {
@@ -64,6 +65,7 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
 
 async function applyLocked(options: ApplyOptions, outDir: string, lock: LabLock): Promise<ApplyResult> {
   const { progress, signal } = options;
+  await refuseUnfinishedRestore(outDir);
   const { model, result } = await generate({ spec: options.spec, out: options.out, log: (l) => progress.note(l) });
   if (result.written.length > 0) progress.note(`regenerated ${result.written.join(', ')}`);
   if (!model.ssh.managed) await requireSshKey(outDir, model.ssh.privateKeyPath);

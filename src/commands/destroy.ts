@@ -5,6 +5,7 @@ import { DRIVERS } from '../providers/drivers.js';
 import { stopServices } from '../host-services/daemon.js';
 import { runStreamed } from '../run/exec.js';
 import { dropFaultsForDestroy } from '../fault/engine.js';
+import { removeSnapshotsForDestroy } from './snapshot.js';
 import { withLabLock, type BusyPolicy, type LabLock } from '../run/lab-lock.js';
 
 export interface DestroyOptions {
@@ -39,6 +40,9 @@ async function destroyLocked(options: DestroyOptions, outDir: string, lock: LabL
   const stopped = await stopServices(outDir);
   if (stopped.length > 0)
     options.log(`stopped ${stopped.join(', ')} on the host; what they stored stays for the next lab (\`kubelab registry prune\` empties it)`);
+  // Snapshots fit these machines only, so they go with them.
+  const snapshots = await removeSnapshotsForDestroy(outDir);
+  if (snapshots.length > 0) options.log(`removed ${snapshots.join(', ')}`);
   const hasMachines = await fs.pathExists(path.join(outDir, LAB_FILES.vagrantDir, 'machines'));
   const removedLeftovers: string[] = [];
   if (hasMachines && (await fs.pathExists(path.join(outDir, 'Vagrantfile')))) {

@@ -7,6 +7,7 @@ import type { LabModel } from '../model.js';
 import { readNodes } from '../run/kube.js';
 import { labKubectl } from '../kit/tools.js';
 import { vagrantStatus } from '../run/vagrant.js';
+import { unfinishedRestore } from '../snapshot/record.js';
 import { hostServicesStatus, type ServiceStatus } from '../host-services/lab-services.js';
 
 export interface NodeStatus {
@@ -53,6 +54,10 @@ export async function labStatus(model: LabModel, outDir: string): Promise<LabSta
     else kubernetesNote = `the API server did not answer: ${result.error}`;
   }
   const hostServices = await hostServicesStatus(model, outDir);
+  const restoring = await unfinishedRestore(outDir);
+  if (restoring !== undefined) {
+    kubernetesNote = `the restore of snapshot ${restoring} did not finish; \`kubelab snapshot restore ${restoring}\` finishes it${kubernetesNote ? `; ${kubernetesNote}` : ''}`;
+  }
   return {
     lab: model.name,
     hostServices,

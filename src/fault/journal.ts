@@ -7,15 +7,16 @@ import type { FaultKind, FaultParams, FaultRecord } from './types.js';
 /**
  * One line of out/faults.journal.jsonl. `inject` and `undo` are a person's commands, `expire` an
  * undo at the end of --for, `clear` an undo by `fault clear` or `destroy`, `recover` a resume or
- * start of a machine that had no recorded fault.
+ * start of a machine that had no recorded fault; `snapshot-save` and `snapshot-restore` mark where
+ * the lab's timeline was cut and where it jumped back.
  */
 export interface JournalEntry {
   ts: string;
-  action: 'inject' | 'undo' | 'expire' | 'clear' | 'recover';
+  action: 'inject' | 'undo' | 'expire' | 'clear' | 'recover' | 'snapshot-save' | 'snapshot-restore';
   id: string | null;
-  kind: FaultKind | RecoveryName | 'sweep';
+  kind: FaultKind | RecoveryName | 'sweep' | 'snapshot';
   targets: string[];
-  params: Omit<FaultParams, 'kind'> | Record<string, never>;
+  params: Omit<FaultParams, 'kind'> | { snapshot: string } | Record<string, never>;
   result: 'ok' | 'error';
   message?: string;
 }

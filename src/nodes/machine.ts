@@ -10,13 +10,22 @@ import { FaultActionError } from '../fault/errors.js';
 
 export type { MachineOp, MachineRef, MachineState } from '../providers/driver.js';
 
+const idFile = (outDir: string, provider: ProviderType, node: string): string => path.join(outDir, LAB_FILES.vagrantDir, 'machines', node, provider, 'id');
+
+/** Vagrant's record of a node's machine id (container id, VM UUID); undefined when it has none. */
+export async function recordedMachineId(outDir: string, provider: ProviderType, node: string): Promise<string | undefined> {
+  return (await fs.readFile(idFile(outDir, provider, node), 'utf8').catch(() => '')).trim() || undefined;
+}
+
 /** Vagrant's id of a node's machine, or the machine's name when Vagrant has no record of it. */
 export async function machineRef(outDir: string, provider: ProviderType, node: NodeRef): Promise<MachineRef> {
-  const idFile = path.join(outDir, LAB_FILES.vagrantDir, 'machines', node.name, provider, 'id');
-  const id = (await fs.readFile(idFile, 'utf8').catch(() => '')).trim();
+  const id = await recordedMachineId(outDir, provider, node.name);
   if (id) return { node: node.name, id, outDir };
   if (!DRIVERS[provider].nameReachesMachine) {
-    throw new FaultActionError(`node ${node.name} has no machine: ${idFile} is missing`, 'bring the lab up with `kubelab apply` first');
+    throw new FaultActionError(
+      `node ${node.name} has no machine: ${idFile(outDir, provider, node.name)} is missing`,
+      'bring the lab up with `kubelab apply` first',
+    );
   }
   return { node: node.name, id: node.machineName, outDir };
 }

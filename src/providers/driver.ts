@@ -15,6 +15,8 @@ export interface ProviderDriver {
    * names domains after the folder (out_cp), so without the record there is no name to use.
    */
   nameReachesMachine: boolean;
+  /** Cold snapshots of every machine of a lab; src/snapshot/cut.ts decides the order of the calls. */
+  snapshots: MachineSnapshots;
   /** What `vagrant destroy` may leave: found before it runs (it needs the machines), removed after. */
   leftovers?: {
     find(outDir: string): Promise<string[]>;
@@ -67,3 +69,31 @@ export const stateFrom =
   (table: Record<string, MachineState>) =>
   (output: string): MachineState =>
     table[output.trim()] ?? 'unknown';
+
+/** Every machine of one lab, for the snapshot calls: each call acts on all of them. */
+export interface SnapshotTarget {
+  outDir: string;
+  machines: MachineRef[];
+}
+
+/**
+ * A provider's half of `kubelab snapshot`. Each call acts on every machine and returns when all are
+ * done; the caller guarantees that save and restore run only while every machine is stopped.
+ */
+export interface MachineSnapshots {
+  /** Whether destroying the machines removes their snapshots too (VMs' snapshots live in their disks). */
+  diesWithMachines: boolean;
+  /** Why snapshots cannot be taken here (a missing plugin, another storage driver); empty when they can. */
+  check(target: SnapshotTarget): Promise<string[]>;
+  /** Every machine down. A save waits for a clean halt; a restore discards the state, so it need not. */
+  stopAll(target: SnapshotTarget, purpose: 'save' | 'restore'): Promise<void>;
+  /** Saves every (stopped) machine's state as NAME, replacing an older NAME; what it takes, when known. */
+  save(target: SnapshotTarget, name: string): Promise<{ bytes: number | undefined }>;
+  /** Puts every (stopped) machine's state of NAME back; leaves the machines stopped. */
+  restore(target: SnapshotTarget, name: string): Promise<void>;
+  startAll(target: SnapshotTarget): Promise<void>;
+  /** Whether every machine's state of NAME is there. */
+  has(target: SnapshotTarget, name: string): Promise<boolean>;
+  /** Removes NAME's machine state; what is already gone is no error. */
+  remove(target: SnapshotTarget, name: string): Promise<void>;
+}

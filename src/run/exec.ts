@@ -138,6 +138,19 @@ export async function run(file: string, args: readonly string[], options: RunOpt
 }
 
 /**
+ * Runs a program that must succeed, for work whose failure ends the command: a non-zero exit is a
+ * KubelabError quoting the program's last lines. Returns its stdout.
+ */
+export async function runOrFail(file: string, args: readonly string[], options: RunOptions & { what: string; hint?: string }): Promise<string> {
+  const result = await run(file, args, options);
+  if (result.ok) return result.stdout;
+  const why = result.timedOut ? 'timed out' : `failed (exit code ${result.exitCode ?? '?'})`;
+  throw new KubelabError(`${options.what}: \`${[file, ...args].join(' ')}\` ${why}\n${quoteLines(result.all.trim().split('\n').slice(-10))}`, {
+    ...(options.hint === undefined ? {} : { hint: options.hint }),
+  });
+}
+
+/**
  * Runs a short command and returns its stdout; for queries, not for long work. A missing program
  * is an answer here (ok: false, missing: true), as it is for the checks that ask.
  */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { LAB_FILES } from '../../lab-files.js';
 import { capture } from '../../run/exec.js';
 import { howToInstall } from '../../run/install-hints.js';
+import { dockerSnapshots } from './snapshots.js';
 import { stateFrom, type Missing, type ProviderDriver } from '../driver.js';
 
 /**
@@ -62,6 +63,7 @@ export const dockerDriver: ProviderDriver = {
     state: { file: 'docker', args: ['inspect', '--format', '{{.State.Status}}', m.id] },
     parse: stateFrom({ running: 'running', paused: 'paused', exited: 'off', created: 'off', dead: 'off' }),
   }),
+  snapshots: dockerSnapshots,
   nameReachesMachine: true,
   leftovers: { find: labNetworks, remove: removeUnusedNetworks },
 };

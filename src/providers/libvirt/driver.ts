@@ -1,3 +1,4 @@
+import { vagrantSnapshots } from '../vagrant-snapshots.js';
 import { howToInstall } from '../../run/install-hints.js';
 import { stateFrom, type Invocation, type ProviderDriver } from '../driver.js';
 
@@ -18,5 +19,6 @@ export const libvirtDriver: ProviderDriver = {
       settle: { stop: { until: 'off', timeoutMs: 180_000 } },
     };
   },
+  snapshots: vagrantSnapshots({ plugin: 'vagrant-libvirt', version: [0, 10, 0] }),
   nameReachesMachine: false,
 };

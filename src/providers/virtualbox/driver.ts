@@ -1,3 +1,4 @@
+import { vagrantSnapshots } from '../vagrant-snapshots.js';
 import { howToInstall } from '../../run/install-hints.js';
 import { stateFrom, vagrantOn, type ProviderDriver } from '../driver.js';
 
@@ -18,5 +19,6 @@ export const virtualboxDriver: ProviderDriver = {
     parse: (output) =>
       stateFrom({ running: 'running', paused: 'paused', poweroff: 'off', aborted: 'off', saved: 'off' })(/^VMState="([^"]*)"/m.exec(output)?.[1] ?? ''),
   }),
+  snapshots: vagrantSnapshots(),
   nameReachesMachine: true,
 };

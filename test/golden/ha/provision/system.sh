@@ -79,6 +79,30 @@ for setting in net.bridge.bridge-nf-call-ip6tables=1 net.bridge.bridge-nf-call-i
   fi
 done
 
+# The service network has no route: kube-proxy's rules turn its addresses into pods'. Until they
+# are in place (after every boot), a connection to a service would leave the lab by the default
+# route, and a component can keep that connection for good (the API server to an aggregated API).
+# On the private interface it stays in the lab, where nobody answers until kube-proxy is there.
+cat > /etc/systemd/system/kubelab-service-route.service << UNIT
+[Unit]
+Description=kubelab: the service network 10.43.0.0/16 stays on the private network
+Wants=network-online.target
+After=network-online.target
+Before=docker.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/sbin/ip route replace 10.43.0.0/16 dev $iface
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+systemctl daemon-reload
+systemctl enable kubelab-service-route.service 2> /dev/null
+systemctl restart kubelab-service-route.service
+log "the service network 10.43.0.0/16 is routed on $iface until kube-proxy takes it over"
+
 # Proxy for every login shell; a proxy the spec no longer has goes.
 sed -i -E '/^(HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy)=/d' /etc/environment
 

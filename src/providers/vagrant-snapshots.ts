@@ -1,0 +1,63 @@
+import { capture, runOrFail, TIMEOUTS } from '../run/exec.js';
+import type { MachineRef, MachineSnapshots, SnapshotTarget } from './driver.js';
+
+/**
+ * Snapshots of VMs through Vagrant (VirtualBox in core, vagrant-libvirt from 0.10), taken and put
+ * back one machine at a time by Vagrant but only ever while every machine is off: the cut is the
+ * halt of all of them, and no machine boots before all are reverted. Halted machines give
+ * disk-only snapshots, which are small and quick; the boot afterwards is the cost.
+ */
+const vagrantName = (name: string): string => `kubelab-${name}`;
+
+function onEach(target: SnapshotTarget, what: string, args: (m: MachineRef) => string[]): Promise<string[]> {
+  return Promise.all(
+    target.machines.map((m) => runOrFail('vagrant', args(m), { cwd: target.outDir, timeoutMs: TIMEOUTS.none, what: `${what} node ${m.node}` })),
+  );
+}
+
+/** `minimum`: the plugin that brings snapshots (vagrant-libvirt) and the first version with them. */
+export function vagrantSnapshots(minimum?: { plugin: string; version: [number, number, number] }): MachineSnapshots {
+  return {
+    diesWithMachines: true,
+    async check() {
+      if (!minimum) return [];
+      const plugins = await capture('vagrant', ['plugin', 'list']);
+      const found = new RegExp(`^${minimum.plugin} \\((\\d+)\\.(\\d+)\\.(\\d+)`, 'm').exec(plugins.stdout);
+      const version = found ? [Number(found[1]), Number(found[2]), Number(found[3])] : undefined;
+      const atLeast = version !== undefined && version.join('.').localeCompare(minimum.version.join('.'), undefined, { numeric: true }) >= 0;
+      return atLeast ? [] : [`snapshots need ${minimum.plugin} ${minimum.version.join('.')} or later; found ${version ? version.join('.') : 'none'}`];
+    },
+    async stopAll(target, purpose) {
+      await onEach(target, 'halting', (m) => ['halt', ...(purpose === 'restore' ? ['--force'] : []), m.node]);
+    },
+    async save(target, name) {
+      // VirtualBox keeps two snapshots of one name side by side: the older one goes first.
+      await this.remove(target, name);
+      await onEach(target, 'saving', (m) => ['snapshot', 'save', m.node, vagrantName(name)]);
+      return { bytes: undefined };
+    },
+    async restore(target, name) {
+      // --no-start: Vagrant would boot each machine as soon as it is reverted, next to machines that are not yet.
+      await onEach(target, 'restoring', (m) => ['snapshot', 'restore', '--no-start', '--no-provision', m.node, vagrantName(name)]);
+    },
+    async startAll(target) {
+      await onEach(target, 'starting', (m) => ['up', '--no-provision', m.node]);
+    },
+    async has(target, name) {
+      const lists = await Promise.all(target.machines.map((m) => capture('vagrant', ['snapshot', 'list', m.node], { cwd: target.outDir })));
+      return lists.every((l) => l.ok && l.stdout.split('\n').some((line) => line.trim() === vagrantName(name)));
+    },
+    async remove(target, name) {
+      for (const m of target.machines) {
+        const listed = await capture('vagrant', ['snapshot', 'list', m.node], { cwd: target.outDir });
+        if (!listed.stdout.split('\n').some((line) => line.trim() === vagrantName(name))) continue;
+        await runOrFail('vagrant', ['snapshot', 'delete', m.node, vagrantName(name)], {
+          cwd: target.outDir,
+          timeoutMs: TIMEOUTS.none,
+          what: `deleting the snapshot of node ${m.node}`,
+          hint: 'VirtualBox deletes a snapshot faster while its machine is halted',
+        });
+      }
+    },
+  };
+}
