@@ -6,7 +6,7 @@
  *
  * Order: apply → save → break (a namespace, one etcd member's data wiped) → restore → restore
  * again with nothing changed → destroy → apply. Every restore returns once etcd has its members
- * healthy and every node renewed its Lease. Needs the kit built (`kubelab kit build`).
+ * healthy and every node renewed its Lease. Builds the kit into its folder first (seconds when cached).
  */
 import fs from 'fs-extra';
 import os from 'node:os';
@@ -20,6 +20,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const cli = path.join(root, 'dist', 'src', 'cli.js');
 // A network of the benchmark's own, created by Vagrant for the lab and removed by destroy.
 const CIDR = '192.168.242.0/24';
+const SOURCES = process.env.KUBELAB_KIT_SOURCES ?? path.resolve(root, '..', 'shared', 'third_party');
 
 const SPEC = `name: klsnapbench
 provider:
@@ -54,6 +55,8 @@ async function kubelab(...args: string[]): Promise<{ seconds: number; stdout: st
 
 try {
   await fs.writeFile(path.join(dir, 'kubelab.yaml'), SPEC);
+  // Into the lab's own images folder; seconds when the kit is cached (~/.cache/kubelab).
+  await kubelab('kit', 'build', '--sources', SOURCES);
   await kubelab('apply', '--jobs', '3');
   const save = await kubelab('snapshot', 'save', 'base');
   const [listed] = JSON.parse((await kubelab('snapshot', 'list', '--json')).stdout) as { bytes: number }[];

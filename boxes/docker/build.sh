@@ -27,6 +27,8 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "$SCRIPT_DIR/../.." && pwd)"
+# shellcheck source-path=SCRIPTDIR source=../lib/debian-rootfs.sh
+source "$SCRIPT_DIR/../lib/debian-rootfs.sh"
 
 IMAGE="${KUBELAB_BOX_IMAGE:-kubelab/debian-bookworm:latest}"
 SUITE=bookworm
@@ -58,29 +60,9 @@ MASK_UNITS=(
   apt-daily-upgrade.service e2scrub_all.timer e2scrub_reap.service
   fstrim.timer
 )
-# Vagrant's well-known insecure public key (used if Vagrant's copy is not
-# found on this machine).
-VAGRANT_INSECURE_PUBKEY='ssh-rsa AAAAB3NzaC1yc2EAAAABIwAAAQEA6NF8iallvQVp22WDkTkyrtvp9eWW6A8YVr+kz4TjGYe7gHzIw+niNltGEFHzD8+v1I2YJ6oXevct1YeS0o9HZyN1Q9qgCgzUFtdOKLv6IedplqoPkcmF0aYet2PkEDo3MlTBckFXPITAMzF8dJSIFo9D8HfdOV0IAdx4O7PtixWKn5y2hMNG0zQPyUecp4pzC6kivAIhyfHilFR61RGL+GPXQ2MWZWFYbAGjyiYJnAmCP3NOTd0jMZEnDkbUvxhMmBYSdETk1rRgm+R4LOzFUGaHqHDLKLX+FIPKcF96hrucXzcWyLbIbEgE98OHlnVYCzRdK8jlqm8tehUc9c9WhQ== vagrant insecure public key'
 
-FORCE=0
-USE_CACHE=1
-
-usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
-
-while (($#)); do
-  case "$1" in
-    --force | -f) FORCE=1 ;;
-    --no-cache) USE_CACHE=0 ;;
-    -h | --help) usage; exit 0 ;;
-    -*) echo "build.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
-    *) IMAGE="$1" ;;
-  esac
-  shift
-done
-
-START=$SECONDS
-step() { printf '==> [%3ds] %s\n' "$((SECONDS - START))" "$*"; }
-die() { echo "build.sh: ERROR: $*" >&2; exit 1; }
+parse_box_args "$@"
+IMAGE="${BOX_NAME:-$IMAGE}"
 
 [[ "$(id -u)" == 0 ]] || die "must run as root (debootstrap, chroot)"
 
@@ -92,7 +74,7 @@ fi
 # The box carries files of this repository (kubelab-init, the runc wrapper): an image built from
 # other versions of them is stale, and is rebuilt.
 INPUTS_LABEL=org.kubelab.box.inputs
-INPUTS="$(cat "$0" "$SCRIPT_DIR/kubelab-init" "$REPO_DIR/scripts/runc-drop-caps" | sha256sum | cut -c1-16)"
+INPUTS="$(cat "$0" "$SCRIPT_DIR/../lib/debian-rootfs.sh" "$SCRIPT_DIR/kubelab-init" "$REPO_DIR/scripts/runc-drop-caps" | sha256sum | cut -c1-16)"
 if [[ "$FORCE" == 0 ]] && docker image inspect "$IMAGE" >/dev/null 2>&1; then
   built_from="$(docker image inspect --format "{{index .Config.Labels \"$INPUTS_LABEL\"}}" "$IMAGE")"
   if [[ "$built_from" == "$INPUTS" ]]; then
@@ -102,129 +84,20 @@ if [[ "$FORCE" == 0 ]] && docker image inspect "$IMAGE" >/dev/null 2>&1; then
   step "image $IMAGE was built from other versions of its files; rebuilding"
 fi
 
-if ! command -v debootstrap >/dev/null 2>&1; then
-  step "installing debootstrap"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null
-fi
-
 ARCH="$(dpkg --print-architecture)"
-WORK="$(mktemp -d "${TMPDIR:-/var/tmp}/kubelab-box.XXXXXX")"
+start_work kubelab-box
 ROOT="$WORK/rootfs"
-mkdir -p "$ROOT"
-
-cleanup() {
-  local rc=$? m
-  # Unmount anything debootstrap or a failed step left mounted below WORK,
-  # deepest first, before deleting it.
-  if [[ -d "$WORK" ]]; then
-    while read -r m; do
-      umount -l "$m" 2>/dev/null || true
-    done < <(awk -v w="$WORK" 'index($2, w) == 1 {print $2}' /proc/self/mounts | sort -r)
-    rm -rf --one-file-system "$WORK"
-  fi
-  if ((rc != 0)); then echo "build.sh: failed (exit $rc)" >&2; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # --- 1. debootstrap (or reuse the cached rootfs) -----------------------------
-cache_key="$(printf '%s\n' "$SUITE" "$VARIANT" "$ARCH" "$MIRROR" "${INCLUDE[@]}" | sha256sum | cut -c1-12)"
-CACHE_TAR="$CACHE_DIR/debootstrap-$SUITE-$VARIANT-$ARCH-$cache_key.tar"
-
-if [[ "$USE_CACHE" == 1 && -s "$CACHE_TAR" ]]; then
-  step "unpacking cached debootstrap rootfs $CACHE_TAR"
-  tar -C "$ROOT" --numeric-owner --xattrs --xattrs-include='*' -xpf "$CACHE_TAR"
-else
-  step "debootstrap $SUITE ($VARIANT, $ARCH) from $MIRROR into $ROOT"
-  include_csv="$(IFS=,; echo "${INCLUDE[*]}")"
-  debootstrap --variant="$VARIANT" --arch="$ARCH" --include="$include_csv" \
-    "$SUITE" "$ROOT" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 || {
-    tail -n 30 "$WORK/debootstrap.log" >&2
-    die "debootstrap failed"
-  }
-  # debootstrap may leave /proc etc. mounted in the target.
-  awk -v r="$ROOT" 'index($2, r) == 1 {print $2}' /proc/self/mounts | sort -r |
-    while read -r m; do umount -l "$m" || true; done
-  chroot "$ROOT" apt-get clean
-  step "caching rootfs as $CACHE_TAR"
-  mkdir -p "$CACHE_DIR"
-  tar -C "$ROOT" --numeric-owner --xattrs --xattrs-include='*' -cpf "$CACHE_TAR.tmp" .
-  mv -f "$CACHE_TAR.tmp" "$CACHE_TAR"
-fi
+debootstrap_rootfs "$ROOT"
 
 # --- 2. customise -------------------------------------------------------------
-step "configuring apt sources"
-cat >"$ROOT/etc/apt/sources.list" <<EOF
-deb $MIRROR $SUITE main
-deb $MIRROR $SUITE-updates main
-deb $SECURITY_MIRROR $SUITE-security main
-EOF
-# Smaller, faster package installs: no man pages, docs or translations.
-cat >"$ROOT/etc/dpkg/dpkg.cfg.d/01-kubelab-nodoc" <<'EOF'
-path-exclude /usr/share/doc/*
-path-include /usr/share/doc/*/copyright
-path-exclude /usr/share/man/*
-path-exclude /usr/share/info/*
-path-exclude /usr/share/locale/*
-path-include /usr/share/locale/locale.alias
-EOF
-cat >"$ROOT/etc/apt/apt.conf.d/90-kubelab" <<'EOF'
-APT::Install-Recommends "false";
-APT::Install-Suggests "false";
-Acquire::Languages "none";
-EOF
-echo 'LANG=C.UTF-8' >"$ROOT/etc/default/locale"
-
-step "creating user vagrant (passwordless sudo, insecure key)"
-if ! chroot "$ROOT" id vagrant >/dev/null 2>&1; then
-  chroot "$ROOT" useradd --create-home --shell /bin/bash --groups sudo --user-group vagrant
-fi
-echo 'vagrant:vagrant' | chroot "$ROOT" chpasswd
-echo 'root:vagrant' | chroot "$ROOT" chpasswd
-cat >"$ROOT/etc/sudoers.d/vagrant" <<'EOF'
-Defaults:vagrant !requiretty
-Defaults:vagrant env_keep += "SSH_AUTH_SOCK"
-vagrant ALL=(ALL) NOPASSWD: ALL
-EOF
-chmod 0440 "$ROOT/etc/sudoers.d/vagrant"
-
-pubkey=""
-for f in /usr/share/rubygems-integration/all/gems/vagrant-*/keys/vagrant.pub \
-  /usr/share/vagrant/keys/vagrant.pub /opt/vagrant/embedded/gems/gems/vagrant-*/keys/vagrant.pub \
-  /opt/vagrant/embedded/gems/*/gems/vagrant-*/keys/vagrant.pub; do
-  if [[ -s "$f" ]] && grep -q '^ssh-rsa ' "$f"; then
-    pubkey="$(grep '^ssh-rsa ' "$f" | head -n1)"
-    step "  using Vagrant's public key from $f"
-    break
-  fi
-done
-[[ -n "$pubkey" ]] || pubkey="$VAGRANT_INSECURE_PUBKEY"
-install -d -m 0700 "$ROOT/home/vagrant/.ssh"
-echo "$pubkey" >"$ROOT/home/vagrant/.ssh/authorized_keys"
-chmod 0600 "$ROOT/home/vagrant/.ssh/authorized_keys"
-chroot "$ROOT" chown -R vagrant:vagrant /home/vagrant/.ssh
-
-step "configuring sshd"
-mkdir -p "$ROOT/etc/ssh/sshd_config.d"
-cat >"$ROOT/etc/ssh/sshd_config.d/10-vagrant.conf" <<'EOF'
-# kubelab box: what Vagrant needs
-UseDNS no
-PubkeyAuthentication yes
-PasswordAuthentication yes
-PermitRootLogin prohibit-password
-GSSAPIAuthentication no
-EOF
-# Each box generates its own host keys at first boot (kubelab-init).
-rm -f "$ROOT"/etc/ssh/ssh_host_*
-chroot "$ROOT" systemctl enable ssh.service >/dev/null 2>&1 || true
+configure_apt "$ROOT"
+add_vagrant_user "$ROOT"
+configure_sshd "$ROOT"
 
 step "systemd: machine-id, default target, masking container-irrelevant units"
-: >"$ROOT/etc/machine-id"
-rm -f "$ROOT/var/lib/dbus/machine-id"
-mkdir -p "$ROOT/var/lib/dbus"
-ln -s /etc/machine-id "$ROOT/var/lib/dbus/machine-id"
-chroot "$ROOT" systemctl set-default multi-user.target >/dev/null 2>&1
+reset_machine_id "$ROOT"
 chroot "$ROOT" systemctl mask "${MASK_UNITS[@]}" >/dev/null 2>&1 ||
   for u in "${MASK_UNITS[@]}"; do chroot "$ROOT" systemctl mask "$u" >/dev/null 2>&1 || true; done
 : >"$ROOT/etc/hostname"
@@ -253,18 +126,9 @@ cat >"$ROOT/etc/docker/daemon.json" <<'EOF'
 }
 EOF
 
-cat >"$ROOT/etc/kubelab-box-release" <<EOF
-KUBELAB_BOX_SUITE=$SUITE
-KUBELAB_BOX_BUILT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-KUBELAB_BOX_PROVIDER=docker
-EOF
+write_box_release "$ROOT" docker
 
-step "cleaning up the rootfs"
-rm -rf "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/cache/apt/*.bin "$ROOT"/var/cache/apt/archives/*.deb \
-  "$ROOT"/var/log/*.log "$ROOT"/var/log/apt/* "$ROOT"/tmp/* "$ROOT"/var/tmp/* \
-  "$ROOT"/root/.bash_history
-find "$ROOT/usr/share/doc" -mindepth 2 ! -name copyright ! -type d -delete 2>/dev/null || true
-rm -rf "$ROOT"/usr/share/man/* "$ROOT"/usr/share/info/*
+clean_rootfs "$ROOT"
 
 # --- 3. import ------------------------------------------------------------------
 # `docker import --change STOPSIGNAL` is refused by Docker < 23, so import the

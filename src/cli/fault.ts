@@ -170,6 +170,33 @@ const subcommands: CommandModule[] = [
       out(`undone: ${undone.join(', ') || 'nothing (already expired)'}`);
     },
   }),
+  command<LabArgs & { json: boolean }>({
+    command: 'support',
+    describe: "Show which kinds of fault work on this lab's provider, and why not",
+    builder: (y) => labOptions(y).option('json', { type: 'boolean', default: false, describe: 'Print JSON for scripts' }),
+    handler: async (args: LabArgs & { json: boolean }) => {
+      const [{ compileSpec }, { faultSupport, readHostKernelConfig }, { PROVIDERS }, { formatTable }] = await Promise.all([
+        import('../spec/index.js'),
+        import('../fault/support.js'),
+        import('../providers/index.js'),
+        import('../table.js'),
+      ]);
+      const { model } = await compileSpec(args.spec, args.out);
+      const facts = PROVIDERS[model.provider.type];
+      const rows = faultSupport(facts, facts.sharesHostKernel ? await readHostKernelConfig() : undefined);
+      if (args.json) {
+        out(JSON.stringify({ provider: model.provider.type, kinds: rows }, null, 2));
+        return;
+      }
+      out(`fault kinds on the ${model.provider.type} provider (lab ${model.name}):`);
+      out(
+        formatTable(
+          ['KIND', 'FAMILY', 'WORKS', 'WHY'],
+          rows.map((r) => [r.kind, r.family, r.works, r.why]),
+        ).join('\n'),
+      );
+    },
+  }),
   command<LabArgs>({
     command: 'clear',
     describe: 'Undo every active fault, and remove anything a fault left on the nodes',
@@ -193,6 +220,7 @@ const subcommands: CommandModule[] = [
 ];
 
 const EPILOG = [
+  "`kubelab fault support` says which kinds work on the lab's provider: a VM has its own kernel, the docker provider's nodes share the host's (delay needs its sch_netem).",
   'SEL, where nodes are named: a node (cp), a role (etcd, controlplane, worker), a group made by `count` (worker for worker-1, worker-2), all, or a comma list (cp,worker-1).',
   ...(FAMILIES as readonly AnyFamily[]).flatMap((family) => family.notes ?? []),
   'Active faults are kept in OUT/.kubelab/faults.json (kubelab fault list); every injection and undo is appended to OUT/faults.journal.jsonl; kubelab destroy clears the faults first.',

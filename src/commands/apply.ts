@@ -5,7 +5,7 @@ import { LAB_FILES, logFile } from '../lab-files.js';
 import type { LabModel, NodeModel } from '../model.js';
 import { CommandFailedError, InterruptedError, quoteLines, runStreamed } from '../run/exec.js';
 import { runBounded } from '../run/pool.js';
-import { checkMachinePrerequisites, rkeHowToGet, type Missing, type Tool } from '../run/prerequisites.js';
+import { checkMachinePrerequisites, providerNotes, rkeHowToGet, type Missing, type Tool } from '../run/prerequisites.js';
 import { KIT_RKE_VERSION } from '../kit/components.js';
 import { labKubectl, labRke } from '../kit/tools.js';
 import { waitForReady } from '../run/kube.js';
@@ -17,6 +17,7 @@ import { PROVIDERS } from '../providers/index.js';
 import { checkHostServicePrerequisites, hostServicesUp, type HostServicesUp } from '../host-services/lab-services.js';
 import { servicePlans } from '../host-services/plan.js';
 import { refuseUnfinishedRestore } from '../snapshot/record.js';
+import { recordedMachineId } from '../nodes/machine.js';
 import { generate } from './generate.js';
 
 export interface ApplyOptions {
@@ -70,6 +71,7 @@ async function applyLocked(options: ApplyOptions, outDir: string, lock: LabLock)
   if (result.written.length > 0) progress.note(`regenerated ${result.written.join(', ')}`);
   if (!model.ssh.managed) await requireSshKey(outDir, model.ssh.privateKeyPath);
   await checkMachinePrerequisites(model);
+  for (const note of await providerNotes(model)) progress.note(note);
   await checkHostServicePrerequisites(model, outDir);
   const rke = options.machinesOnly ? undefined : await findClusterTools(model, outDir, options.rke);
   if (!options.machinesOnly && !rke) {
@@ -219,18 +221,29 @@ async function upMachines(model: LabModel, outDir: string, options: ApplyOptions
     async (node: NodeModel) => {
       progress.set(node.name, 'starting');
       try {
-        // --provision: provisioning is idempotent, so a second apply converges a running machine too.
-        const args = ['up', node.name, '--provision', `--provider=${model.provider.type}`];
-        await runStreamed('vagrant', args, {
-          cwd: outDir,
-          logFile: logFile(outDir, `vagrant-up-${node.name}`),
-          signal,
-          ...lock.track(`vagrant up for node ${node.name}`, ['vagrant', ...args].join(' ')),
-          onLine: (line) => {
-            const phase = phaseOf(line);
-            if (phase) progress.set(node.name, phase);
-          },
-        });
+        // Provisioning is idempotent, so a second apply converges an existing machine too. It is
+        // brought up first and provisioned after: given a running machine, `vagrant up --provision`
+        // runs every provisioner twice on vagrant-libvirt.
+        const provider = `--provider=${model.provider.type}`;
+        const exists = (await recordedMachineId(outDir, model.provider.type, node.name)) !== undefined;
+        const calls = exists
+          ? [
+              ['up', node.name, '--no-provision', provider],
+              ['provision', node.name],
+            ]
+          : [['up', node.name, '--provision', provider]];
+        for (const args of calls) {
+          await runStreamed('vagrant', args, {
+            cwd: outDir,
+            logFile: logFile(outDir, `vagrant-${args[0]!}-${node.name}`),
+            signal,
+            ...lock.track(`vagrant ${args[0]!} for node ${node.name}`, ['vagrant', ...args].join(' ')),
+            onLine: (line) => {
+              const phase = phaseOf(line);
+              if (phase) progress.set(node.name, phase);
+            },
+          });
+        }
         progress.set(node.name, `ready (${node.ip})`);
       } catch (error) {
         progress.set(node.name, error instanceof InterruptedError ? 'interrupted' : 'failed');

@@ -2,19 +2,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { boxesDir } from '../paths.js';
 import { runStreamed } from '../run/exec.js';
+import type { BoxProvider } from '../vocabulary.js';
 
 export interface BoxBuildOptions {
+  provider: BoxProvider;
   force: boolean;
-  /** The image to build; build.sh's default when undefined. */
-  image: string | undefined;
+  /** The docker image or Vagrant box to build; build.sh's default when undefined. */
+  name: string | undefined;
   onLine: (line: string) => void;
   signal: AbortSignal;
 }
 
-/** Builds the docker provider's box image with boxes/docker/build.sh; returns its log file. */
+/** Builds a provider's box with boxes/<provider>/build.sh; returns its log file. */
 export async function buildBox(options: BoxBuildOptions): Promise<string> {
-  const logFile = path.join(os.tmpdir(), 'kubelab-box-build.log');
-  const args = [path.join(boxesDir, 'docker', 'build.sh'), ...(options.force ? ['--force'] : []), ...(options.image ? [options.image] : [])];
+  const logFile = path.join(os.tmpdir(), `kubelab-box-build-${options.provider}.log`);
+  const script = path.join(boxesDir, options.provider, 'build.sh');
+  const args = [script, ...(options.force ? ['--force'] : []), ...(options.name ? [options.name] : [])];
   await runStreamed('bash', args, { cwd: process.cwd(), logFile, signal: options.signal, onLine: options.onLine });
   return logFile;
 }

@@ -82,6 +82,11 @@ export interface FaultFamily<P extends KindParams, R extends string = never> {
   recoveries?: readonly Recovery<P['kind'], R>[];
   /** Paragraphs for the help of `kubelab fault`. */
   notes?: readonly string[];
+  /**
+   * Kernel options (CONFIG_… without the prefix) a kind needs in the node's kernel: the host's on a
+   * provider whose machines share it, where `kubelab fault support` checks them.
+   */
+  kernelNeeds?: Readonly<Partial<Record<P['kind'], readonly string[]>>>;
   targets(params: P, lab: LabSnapshot): Targets;
   /** How a fault is done and undone on each node: text and data only, no I/O, so that tests can read it. */
   plan(fault: FaultRecord<P>, context: PlanContext): Step[];

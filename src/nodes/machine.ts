@@ -45,7 +45,7 @@ export async function machineState(provider: ProviderType, ref: MachineRef): Pro
   return result.exitCode === 0 ? driver.parse(result.stdout) : 'unknown';
 }
 
-/** Runs one machine-level op and waits until it has taken effect. */
+/** Runs one machine-level op; each returns once it has taken effect (Vagrant's halt waits for the guest). */
 export async function runMachineOp(provider: ProviderType, ref: MachineRef, op: MachineOp): Promise<void> {
   const driver = DRIVERS[provider].machine(ref);
   const call = driver.ops[op];
@@ -56,17 +56,5 @@ export async function runMachineOp(provider: ProviderType, ref: MachineRef, op: 
       `\`${call.file} ${call.args.join(' ')}\` failed for node ${ref.node}: ${output || `exit ${String(result.exitCode)}`}`,
       'kubelab status shows the state of each machine',
     );
-  }
-  const settle = driver.settle?.[op];
-  if (!settle) return;
-  const deadline = Date.now() + settle.timeoutMs;
-  while ((await machineState(provider, ref)) !== settle.until) {
-    if (Date.now() > deadline) {
-      throw new FaultActionError(
-        `node ${ref.node} did not finish its ${op} within ${settle.timeoutMs / 1000}s`,
-        `its machine may be hung; \`kubelab fault crash ${ref.node}\` powers it off`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }

@@ -8,6 +8,8 @@ import type { LabModel } from '../model.js';
 export interface ProviderDriver {
   /** What the provider needs besides Vagrant before any machine is touched; empty when all is there. */
   prerequisites(model: LabModel, probe: Probe): Promise<Missing[]>;
+  /** What a person should know before the machines start (they will be slow, a faster setting works). */
+  notes?(model: LabModel): Promise<string[]>;
   /** How to act on one machine from outside it (the machine-level faults, status). */
   machine(ref: MachineRef): MachineControl;
   /**
@@ -59,11 +61,26 @@ export interface MachineControl {
   /** Asks for the machine's state; `parse` reads the answer. */
   state: Invocation;
   parse: (output: string) => MachineState;
-  /** Ops that return before they have taken effect, and the state that says they have. */
-  settle?: Partial<Record<MachineOp, { until: MachineState; timeoutMs: number }>>;
 }
 
 export const vagrantOn = (m: MachineRef, ...args: string[]): Invocation => ({ file: 'vagrant', args: [...args, m.node], cwd: m.outDir });
+
+/**
+ * A VM's control, whatever its hypervisor: Vagrant halts it (waiting for the guest's own shutdown)
+ * and boots it (networks configured again, no provisioning); the hypervisor's tool does what
+ * Vagrant cannot: power cut, pause, resume, and reading the state. VirtualBox and libvirt share
+ * this, so the libvirt tests run the VirtualBox path too, all but its VBoxManage commands.
+ */
+export function vagrantVm(
+  m: MachineRef,
+  own: Pick<MachineControl, 'state' | 'parse'> & { kill: Invocation; pause: Invocation; resume: Invocation },
+): MachineControl {
+  return {
+    ops: { stop: vagrantOn(m, 'halt'), kill: own.kill, pause: own.pause, resume: own.resume, start: vagrantOn(m, 'up', '--no-provision') },
+    state: own.state,
+    parse: own.parse,
+  };
+}
 
 export const stateFrom =
   (table: Record<string, MachineState>) =>

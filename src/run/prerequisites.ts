@@ -44,6 +44,11 @@ export async function checkMachinePrerequisites(model: LabModel): Promise<void> 
   if (missing.length > 0) throw new PrerequisiteError(missing);
 }
 
+/** What the provider wants said before the machines start. */
+export async function providerNotes(model: LabModel): Promise<string[]> {
+  return (await DRIVERS[model.provider.type].notes?.(model)) ?? [];
+}
+
 /** Finds RKE: --rke wins, then `rke` on PATH. Undefined when there is none. */
 export async function findRke(explicit: string | undefined): Promise<Tool | undefined> {
   const file = explicit ? path.resolve(explicit) : 'rke';

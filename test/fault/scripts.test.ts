@@ -195,9 +195,16 @@ describe('fault scripts', () => {
       ],
     );
     const uri = process.env.LIBVIRT_DEFAULT_URI ?? 'qemu:///system';
+    // VMs share Vagrant's halt and boot; the hypervisor's tool does the rest.
     assert.deepEqual(
       (['stop', 'kill', 'pause', 'resume', 'start'] as const).map((op) => line('libvirt', op)),
-      ['shutdown', 'destroy', 'suspend', 'resume', 'start'].map((verb) => `virsh -c ${uri} ${verb} ID`),
+      [
+        'vagrant halt cp (in /lab/out)',
+        `virsh -c ${uri} destroy ID`,
+        `virsh -c ${uri} suspend ID`,
+        `virsh -c ${uri} resume ID`,
+        'vagrant up --no-provision cp (in /lab/out)',
+      ],
     );
   });
 

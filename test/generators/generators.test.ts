@@ -63,10 +63,16 @@ describe('generator: Vagrantfile', () => {
     ]);
   });
 
-  test('libvirt: its box, driver and storage pool, and no other provider block', async () => {
+  test('libvirt: the box kubelab builds, domains named <lab>-<node>, driver and storage pool, and no other provider block', async () => {
     const { content } = await renderVagrantfile(await model(`provider:\n  type: libvirt\n  libvirt:\n    driver: qemu\n    storagePool: labs\n${ONE_NODE}`));
-    assert.deepEqual(lines(content, /config\.vm\.box|vm\.provider/), ['config.vm.box = "generic/debian12"', 'node.vm.provider "libvirt" do |lv|']);
-    assert.deepEqual(lines(content, /^\s+lv\./), ['lv.cpus = n[:cpus]', 'lv.memory = n[:memory]', 'lv.driver = "qemu"', 'lv.storage_pool_name = "labs"']);
+    assert.deepEqual(lines(content, /config\.vm\.box|vm\.provider/), ['config.vm.box = "kubelab/debian-bookworm"', 'node.vm.provider "libvirt" do |lv|']);
+    assert.deepEqual(lines(content, /^\s+lv\./), [
+      'lv.default_prefix = "kubelab-"',
+      'lv.cpus = n[:cpus]',
+      'lv.memory = n[:memory]',
+      'lv.driver = "qemu"',
+      'lv.storage_pool_name = "labs"',
+    ]);
   });
 
   test('docker: an image instead of a box, and every node name mapped to its private address', async () => {

@@ -175,7 +175,7 @@ describe('normalize: provider, box and paths', () => {
   test('virtualbox and libvirt get a default box per architecture; docker gets none', async () => {
     assert.equal((await provider('')).box, 'bento/debian-12');
     assert.equal((await provider('arch: arm64\n')).box, 'bento/debian-12-arm64');
-    assert.equal((await provider('provider:\n  type: libvirt\n')).box, 'generic/debian12');
+    assert.equal((await provider('provider:\n  type: libvirt\n')).box, 'kubelab/debian-bookworm');
     assert.equal((await provider('provider:\n  type: docker\n')).box, undefined);
     assert.equal((await provider('box: my/box\nprovider:\n  type: libvirt\n')).box, 'my/box');
   });

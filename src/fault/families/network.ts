@@ -126,7 +126,7 @@ function leaf(params: NetworkParams): { args: string; module: string; missing: s
       args: `netem delay ${params.ms}ms`,
       module: 'sch_netem',
       missing: 'this kernel has no netem (sch_netem), which delay needs; nothing was changed',
-      hint: "use kubelab fault loss or kubelab fault bandwidth instead (iptables and tbf only); on the docker provider the nodes run on the host's kernel, on a VM try 'modprobe sch_netem' in the node",
+      hint: "use kubelab fault loss or kubelab fault bandwidth instead (iptables and tbf only); on the docker provider the nodes run on the host's kernel (kubelab fault support says what it has), a VM's own kernel has netem: the libvirt provider runs delay",
     };
   }
   throw new Error(`${params.kind} is no tc fault`);
@@ -247,6 +247,7 @@ export const networkFamily: FaultFamily<NetworkParams> = {
   name: 'network',
   summary: 'cut or slow the network',
   kinds: ['partition', 'loss', 'bandwidth', 'delay'],
+  kernelNeeds: { bandwidth: ['NET_SCH_HTB', 'NET_SCH_TBF'], delay: ['NET_SCH_HTB', 'NET_SCH_NETEM'] },
   scope: 'node',
   holdsNodeDown: false,
   commands: [
@@ -261,7 +262,7 @@ export const networkFamily: FaultFamily<NetworkParams> = {
       describe: 'The rate allowed, in bits per second: 1mbit, 500kbit, 2gbit',
       read: (text) => ({ rateBits: read(parseRate, text, 'bandwidth', 'a rate of at least 8kbit such as 1mbit or 500kbit (bit, kbit, mbit, gbit)') }),
     }),
-    command('delay', 'Delay the packets from --from to --to by MS milliseconds (tc netem; needs sch_netem)', {
+    command('delay', "Delay the packets from --from to --to by MS milliseconds (tc netem; needs sch_netem in the node's kernel)", {
       name: 'ms',
       describe: 'The added delay, in milliseconds',
       read: (text) => ({ ms: read(parseMilliseconds, text, 'delay', 'a delay in milliseconds such as 100 or 250ms') }),

@@ -1,11 +1,14 @@
 import type { ProviderFacts } from '../facts.js';
 
+/** The box `kubelab box build --provider libvirt` makes (boxes/libvirt/build.sh), offline. */
+export const KUBELAB_LIBVIRT_BOX = 'kubelab/debian-bookworm';
+
 export const libvirt: ProviderFacts = {
   type: 'libvirt',
   natCidr: '192.168.121.0/24',
   natName: "vagrant-libvirt's management network",
   usesBox: true,
-  defaultBox: { amd64: 'generic/debian12', arm64: undefined },
+  defaultBox: { amd64: KUBELAB_LIBVIRT_BOX, arm64: undefined },
   installsPackages: true,
   sharesHostKernel: false,
   loopbackResolver: false,
@@ -14,5 +17,7 @@ export const libvirt: ProviderFacts = {
   // works everywhere.
   defaultSyncedFolder: 'rsync',
   defaultSystemImages: 'rancher',
-  vagrantSettings: (model) => ({ ...model.provider.libvirt }),
+  // Domains are named <lab>-<node> (the nodes' machineName), not after the output folder (out_cp),
+  // which every lab's would share.
+  vagrantSettings: (model) => ({ ...model.provider.libvirt, domainPrefix: `${model.name}-` }),
 };

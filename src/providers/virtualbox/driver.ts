@@ -1,24 +1,21 @@
 import { vagrantSnapshots } from '../vagrant-snapshots.js';
 import { howToInstall } from '../../run/install-hints.js';
-import { stateFrom, vagrantOn, type ProviderDriver } from '../driver.js';
+import { stateFrom, vagrantVm, type ProviderDriver } from '../driver.js';
 
 export const virtualboxDriver: ProviderDriver = {
   async prerequisites(_model, probe) {
     if ((await probe('VBoxManage', ['--version'])).ok) return [];
     return [{ name: 'VirtualBox (VBoxManage)', howToGet: howToInstall('VBoxManage') }];
   },
-  machine: (m) => ({
-    ops: {
-      stop: vagrantOn(m, 'halt'),
+  machine: (m) =>
+    vagrantVm(m, {
       kill: { file: 'VBoxManage', args: ['controlvm', m.id, 'poweroff'] },
       pause: { file: 'VBoxManage', args: ['controlvm', m.id, 'pause'] },
       resume: { file: 'VBoxManage', args: ['controlvm', m.id, 'resume'] },
-      start: vagrantOn(m, 'up', '--no-provision'),
-    },
-    state: { file: 'VBoxManage', args: ['showvminfo', m.id, '--machinereadable'] },
-    parse: (output) =>
-      stateFrom({ running: 'running', paused: 'paused', poweroff: 'off', aborted: 'off', saved: 'off' })(/^VMState="([^"]*)"/m.exec(output)?.[1] ?? ''),
-  }),
+      state: { file: 'VBoxManage', args: ['showvminfo', m.id, '--machinereadable'] },
+      parse: (output) =>
+        stateFrom({ running: 'running', paused: 'paused', poweroff: 'off', aborted: 'off', saved: 'off' })(/^VMState="([^"]*)"/m.exec(output)?.[1] ?? ''),
+    }),
   snapshots: vagrantSnapshots(),
   nameReachesMachine: true,
 };

@@ -8,12 +8,6 @@ set -euo pipefail
 log() { echo "kubelab[$(hostname)] docker: $*"; }
 export DEBIAN_FRONTEND=noninteractive
 
-if ! command -v dockerd > /dev/null; then
-  log "installing docker.io"
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends docker.io iptables
-fi
-
 changed=no
 install_if_changed() {
   local target="$1" tmp
@@ -26,6 +20,20 @@ install_if_changed() {
   fi
   rm -f "$tmp"
 }
+
+# Where the kernel enforces AppArmor, dockerd loads its docker-default profile with apparmor_parser,
+# which docker.io only recommends: without it no container starts.
+packages=()
+command -v dockerd > /dev/null || packages+=(docker.io iptables)
+if [ "$(cat /sys/module/apparmor/parameters/enabled 2> /dev/null)" = Y ] && ! command -v apparmor_parser > /dev/null; then
+  packages+=(apparmor)
+  changed=yes
+fi
+if [ "${#packages[@]}" -gt 0 ]; then
+  log "installing ${packages[*]}"
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${packages[@]}"
+fi
 
 install_if_changed /etc/docker/daemon.json << 'DAEMON'
 {
@@ -64,12 +72,29 @@ if [ "$changed" = yes ] || ! systemctl is-active --quiet docker.service; then
   systemctl restart docker.service
 fi
 
+answers=no
 for _ in $(seq 1 60); do
   if docker info > /dev/null 2>&1; then
-    log "ready"
-    exit 0
+    answers=yes
+    break
   fi
   sleep 1
 done
-echo "kubelab[$(hostname)]: docker did not start; see journalctl -u docker" >&2
-exit 1
+if [ "$answers" = no ]; then
+  echo "kubelab[$(hostname)]: docker did not start; see journalctl -u docker" >&2
+  exit 1
+fi
+
+# A daemon that answers may still start no container (no AppArmor parser, no cgroup, a broken
+# runtime): ready means a container ran. Its image is made here from the node's own /usr/bin/true
+# and the libraries it needs, so nothing is pulled.
+probe=kubelab/docker-probe:1
+if ! docker image inspect "$probe" > /dev/null 2>&1; then
+  mapfile -t files < <(ldd /usr/bin/true | grep -o '/[^ ]*')
+  tar -ch /usr/bin/true "${files[@]}" 2> /dev/null | docker import - "$probe" > /dev/null
+fi
+if ! out=$(docker run --rm --network none "$probe" /usr/bin/true 2>&1); then
+  echo "kubelab[$(hostname)]: docker runs, but cannot start a container: $out" >&2
+  exit 1
+fi
+log "ready (a container ran)"

@@ -1,0 +1,243 @@
+/**
+ * The libvirt provider end to end, with real VMs under QEMU's software emulation (TCG): the box
+ * built offline by `kubelab box build --provider libvirt`, a 2-node lab brought up with
+ * `kubelab apply --machines-only`, looked at from inside, broken with `kubelab fault` and
+ * destroyed. Runs where libvirtd answers and vagrant-libvirt is installed; in CI (CI=true) their
+ * absence is a failure. Traffic stays on the lab's own networks, made by vagrant-libvirt; the VMs
+ * install Docker through the lab's package cache.
+ */
+import assert from 'node:assert/strict';
+import fs from 'fs-extra';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { kvmVerdict, readKvmFacts } from '../../src/providers/libvirt/kvm.js';
+import { run } from '../../src/run/exec.js';
+import { kubelab } from '../support/docker-lab.js';
+import { LabNodes, recordedFaults } from '../support/fault-lab.js';
+import { cliPath } from '../support/paths.js';
+import { tempDir } from '../support/tmp.js';
+
+const URI = 'qemu:///system';
+// A network of this test's own (made by vagrant-libvirt); nothing outside it is ever addressed.
+const CIDR = '192.168.237.0/24';
+const IPS = { cp: '192.168.237.10', worker: '192.168.237.11' };
+const LAB = 'kltcg';
+const spec = (driver: 'qemu' | 'kvm'): string => `name: ${LAB}
+provider:
+  type: libvirt
+  libvirt:
+    driver: ${driver}
+network:
+  cidr: ${CIDR}
+defaults:
+  cpus: 1
+  memory: 1G
+nodes:
+  - name: cp
+    roles: [etcd, controlplane]
+  - name: worker
+    roles: [worker]
+images:
+  system: rancher
+registry:
+  enabled: false
+`;
+
+async function libvirtUnavailable(): Promise<string | undefined> {
+  const works = async (file: string, args: string[]) => (await run(file, args).catch(() => undefined))?.ok === true;
+  if (!(await works('virsh', ['-c', URI, 'version']))) return `libvirtd does not answer on ${URI} (scripts/ensure-libvirtd.sh starts it)`;
+  if (!(await works('qemu-system-x86_64', ['--version']))) return 'qemu-system-x86_64 is not installed';
+  const plugins = await run('vagrant', ['plugin', 'list']).catch(() => undefined);
+  if (!plugins?.ok || !/vagrant-libvirt/.test(plugins.stdout)) return 'the vagrant-libvirt plugin is not installed';
+  return undefined;
+}
+
+const virshLines = async (...args: string[]): Promise<string[]> => {
+  const result = await run('virsh', ['-c', URI, ...args]);
+  assert.ok(result.ok, `virsh ${args.join(' ')}: ${result.all}`);
+  return result.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+};
+
+/** The networks libvirt has whose definition mentions this test's subnet. */
+async function labNetworks(): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of await virshLines('net-list', '--all', '--name')) {
+    const xml = await run('virsh', ['-c', URI, 'net-dumpxml', name]);
+    if (xml.stdout.includes(CIDR.replace('0/24', ''))) found.push(name);
+  }
+  return found;
+}
+
+const count = (text: string, what: RegExp): number => text.match(new RegExp(what.source, 'g'))?.length ?? 0;
+
+const unavailable = await libvirtUnavailable();
+if (unavailable && process.env.CI) throw new Error(`the libvirt end-to-end test cannot run in CI: ${unavailable}`);
+
+describe('a 2-node libvirt lab of real VMs under software emulation (TCG)', { skip: unavailable, timeout: 45 * 60_000 }, () => {
+  let dir = '';
+  let outDir = '';
+  let nodes: LabNodes;
+  const timings: string[] = [];
+  const since = (start: number): string => `${((Date.now() - start) / 1000).toFixed(0)}s`;
+  const fault = async (...args: string[]) => kubelab(dir, ['fault', ...args]);
+  const domain = (node: string) => `${LAB}-${node}`;
+  const domstate = async (node: string) => (await virshLines('domstate', domain(node)))[0];
+  const rtt = async (from: string, to: string): Promise<number> => {
+    const summary = await nodes.must(from, `ping -q -n -c 5 -i 0.3 ${nodes.node(to).ip} | tail -n 1`);
+    const average = Number(summary.split('/')[4]);
+    assert.ok(Number.isFinite(average), summary);
+    return average;
+  };
+
+  before(async () => {
+    let start = Date.now();
+    const box = await run(process.execPath, [cliPath, 'box', 'build', '--provider', 'libvirt'], { stdio: 'inherit', timeoutMs: 0 });
+    assert.ok(box.ok, `kubelab box build --provider libvirt failed (exit ${String(box.exitCode)})`);
+    timings.push(`box ${since(start)}`);
+    dir = await tempDir('libvirt-e2e');
+    outDir = path.join(dir, 'out');
+    await fs.writeFile(path.join(dir, 'kubelab.yaml'), spec('qemu'));
+    nodes = await LabNodes.fromSpec(path.join(dir, 'kubelab.yaml'), outDir);
+    assert.deepEqual(nodes.ips, IPS, 'the spec puts the nodes at the addresses this test expects');
+    start = Date.now();
+    const up = await kubelab(dir, ['apply', '--machines-only', '--jobs', '2']);
+    assert.equal(up.exitCode, 0, up.all);
+    assert.match(up.all, /the VMs run under software emulation \(provider\.libvirt\.driver: qemu/);
+    timings.push(`apply ${since(start)}`);
+  });
+
+  after(async () => {
+    const start = Date.now();
+    if (outDir && (await fs.pathExists(path.join(outDir, '.vagrant')))) await kubelab(dir, ['destroy']);
+    timings.push(`destroy ${since(start)}`);
+    process.stderr.write(`libvirt e2e timings: ${timings.join(', ')}\n`);
+  });
+
+  test('driver kvm is refused before any machine starts where KVM does not really work', async (t) => {
+    const kvm = kvmVerdict(await readKvmFacts());
+    if (kvm.usable) {
+      t.skip('KVM works on this machine: there is nothing to refuse');
+      return;
+    }
+    const other = await tempDir('libvirt-kvm');
+    await fs.writeFile(path.join(other, 'kubelab.yaml'), spec('kvm').replace(`name: ${LAB}`, 'name: kltcgkvm'));
+    const refused = await kubelab(other, ['apply', '--machines-only']);
+    assert.equal(refused.exitCode, 4, refused.all);
+    assert.match(refused.all, /working KVM \(provider\.libvirt\.driver is kvm\): .*set provider\.libvirt\.driver: qemu in the spec/);
+    assert.ok(!(await virshLines('list', '--all', '--name')).some((d) => d.startsWith('kltcgkvm')), 'no domain was made');
+  });
+
+  test('both VMs run, as <lab>-<node> domains, with their private addresses on eth1, and reach each other there', async () => {
+    for (const [node, ip] of Object.entries(IPS)) {
+      assert.equal(await domstate(node), 'running');
+      assert.match(await nodes.must(node, 'ip -4 -o addr show dev eth1'), new RegExp(`inet ${ip.replace(/\./g, '\\.')}/24 `));
+      assert.equal(await nodes.must(node, 'uname -r'), (await nodes.must(node, 'ls /lib/modules')).trim(), 'the VM runs its own kernel');
+    }
+    assert.equal(await nodes.pingLoss('cp', 'worker', 10), 0);
+    assert.equal(await nodes.pingLoss('worker', 'cp', 10), 0);
+  });
+
+  test('provisioning did what it reports: Docker runs a container, swap is off, modules and sysctls are set', async () => {
+    const log = await fs.readFile(path.join(outDir, '.kubelab/logs/vagrant-up-cp.log'), 'utf8');
+    assert.match(log, /kubelab\[cp\] docker: ready \(a container ran\)/);
+    for (const node of Object.keys(IPS)) {
+      assert.equal(await nodes.must(node, 'docker run --rm --network none kubelab/docker-probe:1 /usr/bin/true && echo ran'), 'ran');
+      // The box comes with a swap partition, as the usual Vagrant boxes do: provisioning turned it off for good.
+      assert.equal(await nodes.must(node, 'tail -n +2 /proc/swaps | wc -l'), '0');
+      assert.match(await nodes.must(node, 'grep swap /etc/fstab'), /^# kubelab: swap off # LABEL=swap none swap/);
+      assert.match(await nodes.must(node, 'lsmod'), /^br_netfilter /m);
+      assert.equal(await nodes.must(node, 'cat /proc/sys/net/bridge/bridge-nf-call-iptables'), '1');
+      assert.equal(await nodes.must(node, 'cat /proc/sys/net/ipv4/ip_forward'), '1');
+    }
+  });
+
+  test('a second apply provisions each running machine once, not twice', async () => {
+    const start = Date.now();
+    const again = await kubelab(dir, ['apply', '--machines-only', '--jobs', '2']);
+    assert.equal(again.exitCode, 0, again.all);
+    timings.push(`second apply ${since(start)}`);
+    for (const node of Object.keys(IPS)) {
+      const log = await fs.readFile(path.join(outDir, `.kubelab/logs/vagrant-provision-${node}.log`), 'utf8');
+      assert.equal(count(log, new RegExp(`kubelab\\[${node}\\] docker: ready`)), 1, log);
+      assert.equal(count(log, /Running provisioner: system/), 1, log);
+    }
+  });
+
+  test('fault support says what works on VMs: delay included', async () => {
+    const support = await kubelab(dir, ['fault', 'support', '--json']);
+    assert.equal(support.exitCode, 0, support.all);
+    const { provider, kinds } = JSON.parse(support.stdout) as { provider: string; kinds: { kind: string; works: string }[] };
+    assert.equal(provider, 'libvirt');
+    assert.deepEqual(
+      kinds.filter((k) => k.works !== 'yes'),
+      [],
+    );
+  });
+
+  test("delay adds the asked milliseconds on a VM's own kernel (netem), measured by ping, and undo takes them away", async () => {
+    const before = await rtt('cp', 'worker');
+    const injected = await fault('delay', '300', '--from', 'cp', '--to', 'worker', '--one-way');
+    assert.equal(injected.exitCode, 0, injected.all);
+    const id = /^(f[0-9]+): /.exec(injected.stdout)?.[1];
+    assert.ok(id, injected.stdout);
+    const delayed = await rtt('cp', 'worker');
+    assert.ok(delayed >= 300 && delayed < before + 600, `rtt ${before} ms before, ${delayed} ms with a 300 ms delay`);
+    assert.match(await nodes.must('cp', 'tc qdisc show dev eth1'), /qdisc netem .* delay 300ms/);
+    assert.equal((await fault('undo', id)).exitCode, 0);
+    assert.ok((await rtt('cp', 'worker')) < before + 100, 'the delay is gone');
+    assert.equal(await nodes.traces('cp'), '');
+  });
+
+  test('partition cuts both directions and clear restores them', async () => {
+    const injected = await fault('partition', '--from', 'cp', '--to', 'worker');
+    assert.equal(injected.exitCode, 0, injected.all);
+    assert.equal(await nodes.udpArrivals('cp', 'worker'), 0);
+    assert.equal(await nodes.udpArrivals('worker', 'cp'), 0);
+    assert.ok(await nodes.answers('worker'), 'the host still reaches the node');
+    assert.equal((await fault('clear')).exitCode, 0);
+    assert.equal(await nodes.udpArrivals('cp', 'worker'), 20);
+    assert.equal(await nodes.udpArrivals('worker', 'cp'), 20);
+    assert.deepEqual(await recordedFaults(outDir), []);
+  });
+
+  test('stop halts the VM, status shows it, and start boots it again with its address', async () => {
+    const stopped = await fault('stop', 'worker');
+    assert.equal(stopped.exitCode, 0, stopped.all);
+    assert.equal(await domstate('worker'), 'shut off');
+    const status = await kubelab(dir, ['status', '--json']);
+    assert.equal(status.exitCode, 0, status.all);
+    const machines = (JSON.parse(status.stdout) as { nodes: { name: string; machine: string; state: string; ip: string }[] }).nodes;
+    assert.deepEqual(
+      machines.map((m) => [m.name, m.machine, m.state === 'running' ? 'running' : 'down', m.ip]),
+      [
+        ['cp', domain('cp'), 'running', IPS.cp],
+        ['worker', domain('worker'), 'down', IPS.worker],
+      ],
+    );
+    const started = await fault('start', 'worker');
+    assert.equal(started.exitCode, 0, started.all);
+    assert.equal(await domstate('worker'), 'running');
+    assert.ok(await nodes.answers('worker'));
+    assert.equal(await nodes.pingLoss('cp', 'worker', 5), 0);
+    assert.deepEqual(await recordedFaults(outDir), []);
+  });
+
+  test('destroy leaves no domain, volume or network of the lab behind', async () => {
+    const destroyed = await kubelab(dir, ['destroy']);
+    assert.equal(destroyed.exitCode, 0, destroyed.all);
+    assert.deepEqual(
+      (await virshLines('list', '--all', '--name')).filter((d) => d.startsWith(`${LAB}-`)),
+      [],
+    );
+    const pools = await virshLines('pool-list', '--all', '--name');
+    for (const pool of pools) {
+      const volumes = await run('virsh', ['-c', URI, 'vol-list', pool]);
+      assert.doesNotMatch(volumes.stdout, new RegExp(`${LAB}-`), `pool ${pool}`);
+    }
+    assert.deepEqual(await labNetworks(), []);
+    assert.ok(!(await fs.pathExists(path.join(outDir, '.vagrant'))));
+  });
+});
