@@ -14,6 +14,7 @@ import { ensureSshKey, requireSshKey } from '../run/ssh-key.js';
 import { phaseOf } from '../run/vagrant-phases.js';
 import { withLabLock, type BusyPolicy, type LabLock } from '../run/lab-lock.js';
 import { PROVIDERS } from '../providers/index.js';
+import { DRIVERS } from '../providers/drivers.js';
 import { checkHostServicePrerequisites, hostServicesUp, type HostServicesUp } from '../host-services/lab-services.js';
 import { servicePlans } from '../host-services/plan.js';
 import { refuseUnfinishedRestore } from '../snapshot/record.js';
@@ -214,41 +215,54 @@ async function upMachinesAndServices(model: LabModel, outDir: string, options: A
 
 async function upMachines(model: LabModel, outDir: string, options: ApplyOptions, lock: LabLock): Promise<void> {
   const { progress, signal } = options;
+  const provider = `--provider=${model.provider.type}`;
+  /** One vagrant call for a node: its own log, tracked in the lab lock, its phases shown. */
+  const vagrant = (node: NodeModel, args: string[]): Promise<unknown> =>
+    runStreamed('vagrant', args, {
+      cwd: outDir,
+      logFile: logFile(outDir, `vagrant-${args[0]!}-${node.name}`),
+      signal,
+      ...lock.track(`vagrant ${args[0]!} for node ${node.name}`, ['vagrant', ...args].join(' ')),
+      onLine: (line) => {
+        const phase = phaseOf(line);
+        if (phase) progress.set(node.name, phase);
+      },
+    });
+  const exists = async (node: NodeModel): Promise<boolean> => (await recordedMachineId(outDir, model.provider.type, node.name)) !== undefined;
+  /** Runs `work` for the node, showing failed or interrupted when it throws. */
+  const showing = async (node: NodeModel, work: () => Promise<void>): Promise<void> => {
+    try {
+      await work();
+    } catch (error) {
+      progress.set(node.name, error instanceof InterruptedError ? 'interrupted' : 'failed');
+      throw error;
+    }
+  };
+
   for (const node of model.nodes) progress.set(node.name, 'waiting');
+  const first = model.nodes[0]!;
+  if (options.jobs > 1 && model.nodes.length > 1 && !(await exists(first)) && (await DRIVERS[model.provider.type].createOneFirst?.(model))) {
+    progress.set(first.name, 'creating it before the others (the provider sets up what they share)');
+    await showing(first, () => vagrant(first, ['up', first.name, '--no-provision', provider]).then(() => undefined));
+  }
   const failures = await runBounded(
     model.nodes,
     options.jobs,
     async (node: NodeModel) => {
       progress.set(node.name, 'starting');
-      try {
+      await showing(node, async () => {
         // Provisioning is idempotent, so a second apply converges an existing machine too. It is
         // brought up first and provisioned after: given a running machine, `vagrant up --provision`
         // runs every provisioner twice on vagrant-libvirt.
-        const provider = `--provider=${model.provider.type}`;
-        const exists = (await recordedMachineId(outDir, model.provider.type, node.name)) !== undefined;
-        const calls = exists
+        const calls = (await exists(node))
           ? [
               ['up', node.name, '--no-provision', provider],
               ['provision', node.name],
             ]
           : [['up', node.name, '--provision', provider]];
-        for (const args of calls) {
-          await runStreamed('vagrant', args, {
-            cwd: outDir,
-            logFile: logFile(outDir, `vagrant-${args[0]!}-${node.name}`),
-            signal,
-            ...lock.track(`vagrant ${args[0]!} for node ${node.name}`, ['vagrant', ...args].join(' ')),
-            onLine: (line) => {
-              const phase = phaseOf(line);
-              if (phase) progress.set(node.name, phase);
-            },
-          });
-        }
+        for (const args of calls) await vagrant(node, args);
         progress.set(node.name, `ready (${node.ip})`);
-      } catch (error) {
-        progress.set(node.name, error instanceof InterruptedError ? 'interrupted' : 'failed');
-        throw error;
-      }
+      });
     },
     () => !signal.aborted,
   );

@@ -10,6 +10,12 @@ export interface ProviderDriver {
   prerequisites(model: LabModel, probe: Probe): Promise<Missing[]>;
   /** What a person should know before the machines start (they will be slow, a faster setting works). */
   notes?(model: LabModel): Promise<string[]>;
+  /**
+   * Whether one machine must be created before the others start: a provider that sets up shared
+   * things at a machine's first `vagrant up` (vagrant-libvirt copies the box into the storage pool)
+   * and guards that only within one process, so separate `vagrant up`s race.
+   */
+  createOneFirst?(model: LabModel): Promise<boolean>;
   /** How to act on one machine from outside it (the machine-level faults, status). */
   machine(ref: MachineRef): MachineControl;
   /**

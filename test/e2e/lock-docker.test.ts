@@ -116,12 +116,13 @@ describe('a runner that survives its own death (docker provider)', { skip: unava
     assert.equal(stopped.exitCode, 0, stopped.all);
     assert.match(
       stopped.all ?? '',
-      new RegExp(`stopping the previous run's vagrant up for node cp \\(process group ${vagrant.pid}\\): SIGINT, as Ctrl-C would`),
+      // The machine exists since the first test: apply brings it up, then provisions it apart.
+      new RegExp(`stopping the previous run's vagrant provision for node cp \\(process group ${vagrant.pid}\\): SIGINT, as Ctrl-C would`),
     );
     assert.match(stopped.all ?? '', /the previous `kubelab apply` .* has stopped; going on/);
     assert.match(stopped.all ?? '', /\[cp\] ready \(192\.168\.235\.10\)/);
     assert.ok(!childRunning(vagrant));
-    const log = await fs.readFile(path.join(outDir, '.kubelab/logs/vagrant-up-cp.log'), 'utf8');
+    const log = await fs.readFile(path.join(outDir, '.kubelab/logs/vagrant-provision-cp.log'), 'utf8');
     assert.match(log, /Vagrant exited after cleanup due to external interrupt/);
   });
 
@@ -145,7 +146,7 @@ describe('a runner that survives its own death (docker provider)', { skip: unava
     assert.match(result.all, /interrupted while starting the machines/);
     assert.ok(!childRunning(vagrant), 'its vagrant up stopped');
     assert.match(
-      await fs.readFile(path.join(outDir, '.kubelab/logs/vagrant-up-cp.log'), 'utf8'),
+      await fs.readFile(path.join(outDir, '.kubelab/logs/vagrant-provision-cp.log'), 'utf8'),
       /Vagrant exited after cleanup due to external interrupt\.\n# exit/,
     );
     assert.ok(!(await fs.pathExists(labLockPath(outDir))), 'the lab lock is released');

@@ -1,4 +1,5 @@
 import { vagrantSnapshots } from '../vagrant-snapshots.js';
+import { capture } from '../../run/exec.js';
 import { howToInstall } from '../../run/install-hints.js';
 import { stateFrom, vagrantVm, type Invocation, type Missing, type ProviderDriver } from '../driver.js';
 import { KUBELAB_LIBVIRT_BOX } from './facts.js';
@@ -51,6 +52,14 @@ export const libvirtDriver: ProviderDriver = {
         ? 'provider.libvirt.driver is qemu, but KVM works here: driver kvm would run the VMs several times faster'
         : 'the VMs run under software emulation (provider.libvirt.driver: qemu, no working KVM here): several times slower than with KVM, so give them time',
     ];
+  },
+  async createOneFirst(model) {
+    // vagrant-libvirt names the pool's copy of a box <box with / as -VAGRANTSLASH->_vagrant_box_image_…;
+    // should that naming change, the first machine is merely created alone every time.
+    const box = model.provider.box;
+    if (!box) return false;
+    const volumes = await capture('virsh', ['-c', libvirtUri(), 'vol-list', model.provider.libvirt.storagePool]);
+    return !volumes.ok || !volumes.stdout.includes(`${box.replace(/\//g, '-VAGRANTSLASH-')}_vagrant_box_image_`);
   },
   machine: (m) => {
     const virsh = (...args: string[]): Invocation => ({ file: 'virsh', args: ['-c', libvirtUri(), ...args, m.id] });
