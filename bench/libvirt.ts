@@ -69,6 +69,7 @@ for (const nodes of [1, 2]) {
       const down = await kubelab(dir, ['destroy']);
       const label = provider === 'libvirt' ? `libvirt (${driver === 'qemu' ? 'TCG' : 'KVM'})` : 'docker';
       rows.push([String(nodes), label, s(up), s(again), s(down)]);
+      process.stderr.write(`${rows.at(-1)!.join(', ')}\n`);
     } finally {
       await run('node', [cli, 'destroy'], { cwd: dir, timeoutMs: TIMEOUTS.none });
       await fs.remove(dir);
