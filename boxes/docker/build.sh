@@ -31,16 +31,7 @@ REPO_DIR="$(cd "$SCRIPT_DIR/../.." && pwd)"
 source "$SCRIPT_DIR/../lib/debian-rootfs.sh"
 
 IMAGE="${KUBELAB_BOX_IMAGE:-kubelab/debian-bookworm:latest}"
-SUITE=bookworm
-VARIANT=minbase
-MIRROR="${KUBELAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-SECURITY_MIRROR="${KUBELAB_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
-CACHE_DIR="${KUBELAB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kubelab}"
-INCLUDE=(
-  systemd systemd-sysv dbus libpam-systemd openssh-server sudo
-  iproute2 iputils-ping iptables netbase ca-certificates curl gnupg
-  kmod procps jq less libcap2-bin dnsmasq-base rsync
-)
+INCLUDE=("${BOX_PACKAGES[@]}")
 # Units that make no sense in a container (no ttys, no udev, no kernel
 # modules, host-global sysctls, no fstab, no periodic apt runs racing with
 # provisioning).

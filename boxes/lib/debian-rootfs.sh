@@ -2,8 +2,21 @@
 # debian-rootfs.sh: what every kubelab box shares, sourced by boxes/<provider>/build.sh: a Debian
 # rootfs from debootstrap (cached as a tarball), turned into what Vagrant expects of a box.
 #
-# The caller sets SUITE, VARIANT, ARCH, MIRROR, SECURITY_MIRROR, CACHE_DIR and INCLUDE (array),
-# reads its arguments with parse_box_args and makes its scratch folder with start_work.
+# The caller sets ARCH and INCLUDE (array: BOX_PACKAGES and its own), reads its arguments with
+# parse_box_args and makes its scratch folder with start_work.
+
+# What every box is made of, and from where (the mirrors and the cache can be set from outside).
+SUITE=bookworm
+VARIANT=minbase
+MIRROR="${KUBELAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+SECURITY_MIRROR="${KUBELAB_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
+CACHE_DIR="${KUBELAB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kubelab}"
+# shellcheck disable=SC2034 # read by the calling script, into its INCLUDE
+BOX_PACKAGES=(
+  systemd systemd-sysv dbus libpam-systemd openssh-server sudo
+  iproute2 iputils-ping iptables netbase ca-certificates curl gnupg
+  kmod procps jq less libcap2-bin dnsmasq-base rsync
+)
 
 START=$SECONDS
 step() { printf '==> [%3ds] %s\n' "$((SECONDS - START))" "$*"; }

@@ -30,15 +30,8 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$SCRIPT_DIR/../lib/debian-rootfs.sh"
 
 BOX="${KUBELAB_LIBVIRT_BOX:-kubelab/debian-bookworm}"
-SUITE=bookworm
-VARIANT=minbase
-MIRROR="${KUBELAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-SECURITY_MIRROR="${KUBELAB_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
-CACHE_DIR="${KUBELAB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kubelab}"
 INCLUDE=(
-  systemd systemd-sysv dbus libpam-systemd openssh-server sudo
-  iproute2 iputils-ping iptables netbase ca-certificates curl gnupg
-  kmod procps jq less libcap2-bin dnsmasq-base rsync
+  "${BOX_PACKAGES[@]}"
   linux-image-amd64 grub-pc-bin udev e2fsprogs ifupdown isc-dhcp-client
 )
 DISK_GIB=20

@@ -110,13 +110,12 @@ tc_undo() {
 }
 
 /** The leaf qdisc that makes the effect, and what to say when this kernel does not have it. */
-function leaf(params: NetworkParams): { args: string; module: string; missing: string; hint: string } {
+function leaf(params: NetworkParams): { args: string; missing: string; hint: string } {
   if (params.kind === 'bandwidth') {
     // Burst: 10 ms at the rate, and never less than a few full-size packets.
     const burst = Math.max(16_384, Math.ceil(params.rateBits / 8 / 100));
     return {
       args: `tbf rate ${params.rateBits}bit burst ${burst} latency 100ms`,
-      module: 'sch_tbf',
       missing: 'this kernel has no tbf (sch_tbf), which bandwidth needs; nothing was changed',
       hint: 'use kubelab fault loss, which needs only iptables',
     };
@@ -124,7 +123,6 @@ function leaf(params: NetworkParams): { args: string; module: string; missing: s
   if (params.kind === 'delay') {
     return {
       args: `netem delay ${params.ms}ms`,
-      module: 'sch_netem',
       missing: 'this kernel has no netem (sch_netem), which delay needs; nothing was changed',
       hint: "use kubelab fault loss or kubelab fault bandwidth instead (iptables and tbf only); on the docker provider the nodes run on the host's kernel (kubelab fault support says what it has), a VM's own kernel has netem: the libvirt provider runs delay",
     };
