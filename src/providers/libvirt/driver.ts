@@ -1,7 +1,7 @@
 import { vagrantSnapshots } from '../vagrant-snapshots.js';
 import { capture } from '../../run/exec.js';
 import { howToInstall } from '../../run/install-hints.js';
-import { stateFrom, vagrantVm, type Invocation, type Missing, type ProviderDriver } from '../driver.js';
+import { stateFrom, vagrantVm, type Invocation, type MachineControl, type MachineRef, type Missing, type ProviderDriver } from '../driver.js';
 import { KUBELAB_LIBVIRT_BOX } from './facts.js';
 import { kvmVerdict, readKvmFacts } from './kvm.js';
 
@@ -61,19 +61,22 @@ export const libvirtDriver: ProviderDriver = {
     const volumes = await capture('virsh', ['-c', libvirtUri(), 'vol-list', model.provider.libvirt.storagePool]);
     return !volumes.ok || !volumes.stdout.includes(`${box.replace(/\//g, '-VAGRANTSLASH-')}_vagrant_box_image_`);
   },
-  machine: (m) => {
-    const virsh = (...args: string[]): Invocation => ({ file: 'virsh', args: ['-c', libvirtUri(), ...args, m.id] });
-    return vagrantVm(m, {
-      kill: virsh('destroy'),
-      pause: virsh('suspend'),
-      resume: virsh('resume'),
-      state: virsh('domstate'),
-      parse: stateFrom({ running: 'running', paused: 'paused', 'shut off': 'off', crashed: 'off' }),
-    });
-  },
-  snapshots: vagrantSnapshots({ plugin: 'vagrant-libvirt', version: [0, 10, 0] }),
+  machine: libvirtMachine,
+  snapshots: vagrantSnapshots(libvirtMachine, { plugin: 'vagrant-libvirt', version: [0, 10, 0] }),
   nameReachesMachine: false,
 };
+
+/** The hypervisor's hand on one domain (by its UUID, which Vagrant records); Vagrant halts and boots it. */
+function libvirtMachine(m: MachineRef): MachineControl {
+  const virsh = (...args: string[]): Invocation => ({ file: 'virsh', args: ['-c', libvirtUri(), ...args, m.id] });
+  return vagrantVm(m, {
+    kill: virsh('destroy'),
+    pause: virsh('suspend'),
+    resume: virsh('resume'),
+    state: virsh('domstate'),
+    parse: stateFrom({ running: 'running', paused: 'paused', 'shut off': 'off', crashed: 'off' }),
+  });
+}
 
 /** Whether `vagrant box list --machine-readable` lists the box NAME for PROVIDER. */
 export function listsBox(listing: string, name: string, provider: string): boolean {

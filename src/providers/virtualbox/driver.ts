@@ -1,21 +1,24 @@
 import { vagrantSnapshots } from '../vagrant-snapshots.js';
 import { howToInstall } from '../../run/install-hints.js';
-import { stateFrom, vagrantVm, type ProviderDriver } from '../driver.js';
+import { stateFrom, vagrantVm, type MachineControl, type MachineRef, type ProviderDriver } from '../driver.js';
 
 export const virtualboxDriver: ProviderDriver = {
   async prerequisites(_model, probe) {
     if ((await probe('VBoxManage', ['--version'])).ok) return [];
     return [{ name: 'VirtualBox (VBoxManage)', howToGet: howToInstall('VBoxManage') }];
   },
-  machine: (m) =>
-    vagrantVm(m, {
-      kill: { file: 'VBoxManage', args: ['controlvm', m.id, 'poweroff'] },
-      pause: { file: 'VBoxManage', args: ['controlvm', m.id, 'pause'] },
-      resume: { file: 'VBoxManage', args: ['controlvm', m.id, 'resume'] },
-      state: { file: 'VBoxManage', args: ['showvminfo', m.id, '--machinereadable'] },
-      parse: (output) =>
-        stateFrom({ running: 'running', paused: 'paused', poweroff: 'off', aborted: 'off', saved: 'off' })(/^VMState="([^"]*)"/m.exec(output)?.[1] ?? ''),
-    }),
-  snapshots: vagrantSnapshots(),
+  machine: virtualboxMachine,
+  snapshots: vagrantSnapshots(virtualboxMachine),
   nameReachesMachine: true,
 };
+
+function virtualboxMachine(m: MachineRef): MachineControl {
+  return vagrantVm(m, {
+    kill: { file: 'VBoxManage', args: ['controlvm', m.id, 'poweroff'] },
+    pause: { file: 'VBoxManage', args: ['controlvm', m.id, 'pause'] },
+    resume: { file: 'VBoxManage', args: ['controlvm', m.id, 'resume'] },
+    state: { file: 'VBoxManage', args: ['showvminfo', m.id, '--machinereadable'] },
+    parse: (output) =>
+      stateFrom({ running: 'running', paused: 'paused', poweroff: 'off', aborted: 'off', saved: 'off' })(/^VMState="([^"]*)"/m.exec(output)?.[1] ?? ''),
+  });
+}

@@ -32,6 +32,10 @@ usermod -aG docker "$user"
 mkdir -p /etc/ssh/sshd_config.d
 if ! grep -qx 'AllowTcpForwarding yes' /etc/ssh/sshd_config.d/kubelab.conf 2> /dev/null; then
   echo 'AllowTcpForwarding yes' > /etc/ssh/sshd_config.d/kubelab.conf
-  systemctl reload ssh.service 2> /dev/null || systemctl reload sshd.service 2> /dev/null || true
+  # Restart, not reload: a reload returns once sshd has its SIGHUP, and sshd then re-executes and
+  # listens again a moment later, on a slow (emulated) VM after rke up has already been refused.
+  # sshd's unit is Type=notify, so a restart returns when it listens; KillMode=process keeps the
+  # open sessions, this provisioner's among them.
+  systemctl restart ssh.service 2> /dev/null || systemctl restart sshd.service 2> /dev/null || true
 fi
 log "ready for $user"
