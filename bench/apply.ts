@@ -16,7 +16,7 @@ import fs from 'fs-extra';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, TIMEOUTS } from '../src/run/exec.js';
+import { run, TIMEOUTS } from '../src/exec/run.js';
 import { formatTable } from '../src/table.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

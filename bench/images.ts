@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kitSystemImages } from '../src/kit/components.js';
 import { cacheDir } from '../src/cache.js';
-import { run, TIMEOUTS } from '../src/run/exec.js';
+import { run, TIMEOUTS } from '../src/exec/run.js';
 import { formatTable } from '../src/table.js';
 import { formatBytes } from '../src/units.js';
 

@@ -12,7 +12,7 @@ import fs from 'fs-extra';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, TIMEOUTS } from '../src/run/exec.js';
+import { run, TIMEOUTS } from '../src/exec/run.js';
 import { formatTable } from '../src/table.js';
 import { formatBytes } from '../src/units.js';
 

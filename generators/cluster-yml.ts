@@ -3,7 +3,7 @@ import type { LabModel } from '../src/model.js';
 import { CLUSTER_CIDR, SERVICE_CIDR } from '../src/lab-network.js';
 import { PROVIDERS } from '../src/providers/index.js';
 import { renderTemplate } from '../src/render.js';
-import type { Artifact } from './artifact.js';
+import type { Artifact } from '../src/output/artifact.js';
 import { NODE_DNS_RESOLV_CONF, NODE_KUBELET_CONFIG } from './provision.js';
 
 /** Tenth address of the service network: RKE's convention for the cluster DNS service. */

@@ -3,7 +3,7 @@ import { SERVICE_CIDR } from '../src/lab-network.js';
 import { PROVIDERS } from '../src/providers/index.js';
 import { proxyVariables } from '../src/proxy-env.js';
 import { renderTemplate } from '../src/render.js';
-import type { Artifact } from './artifact.js';
+import type { Artifact } from '../src/output/artifact.js';
 
 /**
  * The resolv.conf provision/dns.sh writes on docker-provider nodes, where the kubelet reads it: RKE

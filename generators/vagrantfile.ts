@@ -1,7 +1,7 @@
 import type { LabModel } from '../src/model.js';
 import { PROVIDERS } from '../src/providers/index.js';
 import { renderTemplate } from '../src/render.js';
-import type { Artifact } from './artifact.js';
+import type { Artifact } from '../src/output/artifact.js';
 import { provisionSteps, type ProvisionStep } from './provision.js';
 
 /** Ruby expressions, inside the Vagrantfile's per-node loop, for each kind of provisioner argument. */

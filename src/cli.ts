@@ -6,7 +6,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { err } from './commands/console.js';
+import { err } from './cli/console.js';
 import { KubelabError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { applyCommand } from './cli/apply.js';
@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<void> {
       if (error) throw error;
       err(`kubelab: ${message}`);
       err('Run `kubelab --help` for usage.');
-      process.exit(EXIT.failed);
+      process.exit(EXIT.badInput);
     })
     .parseAsync();
 }

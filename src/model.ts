@@ -1,6 +1,5 @@
-import type { SpecPath } from './spec/load.js';
-import type { Arch, CniPlugin, ProviderType, Role, SpecTaint, SystemImages } from './spec/types.js';
-import { ROLES } from './vocabulary.js';
+import type { SourcePath } from './input/source.js';
+import { ROLES, type Arch, type CniPlugin, type ProviderType, type Role, type SystemImages, type Taint } from './vocabulary.js';
 
 /** The lab after validation and normalization: every default resolved, every decision made. */
 export interface LabModel {
@@ -65,9 +64,9 @@ export interface NodeModel {
   memoryMiB: number;
   ip: string;
   labels: Record<string, string>;
-  taints: SpecTaint[];
+  taints: Taint[];
   /** Where in the spec this node was declared, for messages. */
-  source: SpecPath;
+  source: SourcePath;
 }
 
 export interface ProxyModel {

@@ -17,6 +17,13 @@ export type SystemImages = (typeof SYSTEM_IMAGES)[number];
 export type Arch = (typeof ARCHES)[number];
 export type SyncedFolder = (typeof SYNCED_FOLDERS)[number];
 
+export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: (typeof TAINT_EFFECTS)[number];
+}
+
 /** The services kubelab runs on the host for a lab (`kubelab registry`), each with a store of its own. */
 export const SERVICE_NAMES = ['registry', 'pull-through', 'package-cache'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { out } from '../commands/console.js';
-import { interruptible } from '../commands/interrupt.js';
-import { labOptions, type LabArgs } from '../commands/options.js';
+import { out } from './console.js';
+import { interruptible } from './interrupt.js';
+import { labOptions, type LabArgs } from './options.js';
 import { busyOptions, busyPolicy, usageError, type BusyArgs } from './busy.js';
 
 type ApplyArgs = LabArgs & BusyArgs & { jobs: number; rke: string | undefined; 'machines-only': boolean };
@@ -20,7 +20,7 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
         return true;
       }) as Argv<ApplyArgs>,
   handler: async (args) => {
-    const [{ apply }, { Progress }] = await Promise.all([import('../commands/apply.js'), import('../run/progress.js')]);
+    const [{ apply }, { Progress }] = await Promise.all([import('../commands/apply.js'), import('./progress.js')]);
     const progress = new Progress(process.stderr);
     const { signal, dispose } = interruptible((l) => progress.note(l));
     try {

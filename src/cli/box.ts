@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import { err, out } from '../commands/console.js';
-import { interruptible } from '../commands/interrupt.js';
+import { err, out } from './console.js';
+import { interruptible } from './interrupt.js';
 import { BOX_PROVIDERS, type BoxProvider } from '../vocabulary.js';
 
 type BoxArgs = { provider: BoxProvider; force: boolean; name: string | undefined };

@@ -1,10 +1,11 @@
 import type { Argv } from 'yargs';
 import { KubelabError } from '../errors.js';
-import type { BusyPolicy } from '../run/lab-lock.js';
+import { EXIT } from '../exit-codes.js';
+import type { BusyPolicy } from '../lab/lock.js';
 
 /** A bad option: thrown as a KubelabError, yargs' own errors would surface as a crash with a stack. */
 export function usageError(message: string): KubelabError {
-  return new KubelabError(message, { hint: 'run `kubelab --help` for usage' });
+  return new KubelabError(message, { hint: 'run `kubelab --help` for usage', exitCode: EXIT.badInput });
 }
 
 export interface BusyArgs {

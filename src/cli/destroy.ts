@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
-import { err, out } from '../commands/console.js';
-import { interruptible } from '../commands/interrupt.js';
-import { labOptions, type LabArgs } from '../commands/options.js';
+import { err, out } from './console.js';
+import { interruptible } from './interrupt.js';
+import { labOptions, type LabArgs } from './options.js';
 import { busyOptions, busyPolicy, type BusyArgs } from './busy.js';
 
 export const destroyCommand: CommandModule<object, LabArgs & BusyArgs> = {

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { out } from '../commands/console.js';
+import { out } from './console.js';
 
 type DocsArgs = { check: boolean; readme: string | undefined };
 

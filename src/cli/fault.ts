@@ -3,16 +3,17 @@ import path from 'node:path';
 import type { Argv, CommandModule, Options } from 'yargs';
 import { KubelabError } from '../errors.js';
 import type { FaultEnv } from '../fault/engine.js';
-import type { BusyPolicy } from '../run/lab-lock.js';
+import type { BusyPolicy } from '../lab/lock.js';
 import { read } from '../fault/cli-values.js';
 import { FaultInputError } from '../fault/errors.js';
 import { FAMILIES, type AnyFamily, type RecoveryName } from '../fault/families/index.js';
 import type { CliOption, CliValues, KindCommand, Recovery } from '../fault/family.js';
 import { resolveSelectors } from '../fault/selectors.js';
-import type { FaultKind, FaultParams, LabSnapshot } from '../fault/types.js';
+import type { FaultKind, FaultParams, LabAccess } from '../fault/types.js';
 import { formatDuration, parseDuration } from '../units.js';
-import { err, out } from '../commands/console.js';
-import { labOptions, type LabArgs } from '../commands/options.js';
+import { err, out } from './console.js';
+import { labOptions, type LabArgs } from './options.js';
+import { command } from './group.js';
 
 /** The engine and the spec compiler load only when a fault command runs, not for `kubelab --help`. */
 const engine = () => import('../fault/engine.js');
@@ -30,13 +31,13 @@ const env = (args: LabArgs): FaultEnv => {
  * another fault command (a timer's undo) is short and waited for.
  */
 async function changingLab<T>(args: LabArgs, command: string, work: () => Promise<T>, busy: BusyPolicy = 'fail'): Promise<T> {
-  const { withLabLock } = await import('../run/lab-lock.js');
+  const { withLabLock } = await import('../lab/lock.js');
   return withLabLock(path.resolve(args.out), { command: `fault ${command}`, busy, note: err, waitsFor: (holder) => holder.command.startsWith('fault ') }, work);
 }
 
 /** The lab as the spec describes it, checked to be up: faults act on running machines. */
-async function runningLab(args: LabArgs): Promise<LabSnapshot> {
-  const [{ compileSpec }, { labSnapshot }] = await Promise.all([import('../spec/index.js'), import('../nodes/lab.js')]);
+async function runningLab(args: LabArgs): Promise<LabAccess> {
+  const [{ compileSpec }, { labAccess }] = await Promise.all([import('../spec/index.js'), import('../lab/access.js')]);
   const { model } = await compileSpec(args.spec, args.out);
   const key = path.join(path.resolve(args.out), model.ssh.privateKeyPath);
   if (!fs.existsSync(key)) {
@@ -44,7 +45,7 @@ async function runningLab(args: LabArgs): Promise<LabSnapshot> {
       hint: 'bring it up with `kubelab apply` (--machines-only is enough for most faults)',
     });
   }
-  return labSnapshot(model);
+  return labAccess(model);
 }
 
 type InjectArgs = LabArgs & { for: string | undefined };
@@ -57,7 +58,7 @@ function injectOptions<T>(y: Argv<T>): Argv<T & InjectArgs> {
 }
 
 /** Resolves the selectors, injects, and prints the new fault's id and what it does. */
-async function inject(args: InjectArgs, build: (lab: LabSnapshot) => FaultParams): Promise<void> {
+async function inject(args: InjectArgs, build: (lab: LabAccess) => FaultParams): Promise<void> {
   const forMs = args.for === undefined ? undefined : read(parseDuration, args.for, '--for', 'a duration such as 30s, 5m or 1h');
   const lab = await runningLab(args);
   const [{ injectFault }, { describeFault }] = await Promise.all([engine(), descriptions()]);
@@ -112,9 +113,6 @@ function recoverCommand({ name, describe, done }: Recovery<FaultKind, RecoveryNa
     },
   };
 }
-
-/** Erases a command's argument type, for the list of subcommands. */
-const command = <A>(module: CommandModule<object, A>): CommandModule => module as unknown as CommandModule;
 
 /** Each family's kinds, then its recoveries (stop, crash, freeze, resume, start, partition, …). */
 const familyCommands = (family: AnyFamily): CommandModule[] => [
@@ -223,7 +221,7 @@ const EPILOG = [
   "`kubelab fault support` says which kinds work on the lab's provider: a VM has its own kernel, the docker provider's nodes share the host's (delay needs its sch_netem).",
   'SEL, where nodes are named: a node (cp), a role (etcd, controlplane, worker), a group made by `count` (worker for worker-1, worker-2), all, or a comma list (cp,worker-1).',
   ...(FAMILIES as readonly AnyFamily[]).flatMap((family) => family.notes ?? []),
-  'Active faults are kept in OUT/.kubelab/faults.json (kubelab fault list); every injection and undo is appended to OUT/faults.journal.jsonl; kubelab destroy clears the faults first.',
+  'Active faults are kept in OUT/.kubelab/faults.json (kubelab fault list); every injection and undo is appended to OUT/lab.journal.jsonl; kubelab destroy clears the faults first.',
   'Exit codes: 2 bad input, 4 a program kubelab needs (ssh, docker, …) is not installed, 5 the fault clashes with an active one, 6 a node or machine refused or failed (a failed injection is rolled back: nothing is left changed), 7 another kubelab command is changing the lab.',
 ].join('\n\n');
 

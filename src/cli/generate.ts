@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { err, out } from '../commands/console.js';
-import { labOptions, type LabArgs } from '../commands/options.js';
+import { err, out } from './console.js';
+import { labOptions, type LabArgs } from './options.js';
 
 type GenerateArgs = LabArgs & { check: boolean; force: boolean };
 
@@ -13,7 +13,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       .option('check', { type: 'boolean', default: false, describe: 'Write nothing; fail if the output folder is stale or was edited by hand' })
       .option('force', { type: 'boolean', default: false, describe: 'Overwrite files that were edited by hand' }) as Argv<GenerateArgs>,
   handler: async (args) => {
-    const [{ checkGenerated, generate }, { withLabLock }] = await Promise.all([import('../commands/generate.js'), import('../run/lab-lock.js')]);
+    const [{ checkGenerated, generate }, { withLabLock }] = await Promise.all([import('../commands/generate.js'), import('../lab/lock.js')]);
     if (args.check) {
       await checkGenerated({ spec: args.spec, out: args.out, log: err });
       out(`${args.out} is up to date with ${args.spec}`);

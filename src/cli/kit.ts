@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { err, out } from '../commands/console.js';
-import { interruptible } from '../commands/interrupt.js';
-import { labOptions, type LabArgs } from '../commands/options.js';
+import { err, out } from './console.js';
+import { interruptible } from './interrupt.js';
+import { labOptions, type LabArgs } from './options.js';
 
 interface KitBuildArgs extends LabArgs {
   sources: string | undefined;

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
-import { err, out } from '../commands/console.js';
-import { interruptible } from '../commands/interrupt.js';
-import { labOptions, type LabArgs } from '../commands/options.js';
+import { err, out } from './console.js';
+import { interruptible } from './interrupt.js';
+import { labOptions, type LabArgs } from './options.js';
 import type { ServiceStatus } from '../host-services/lab-services.js';
 import { SERVICE_NAMES, type ServiceName } from '../vocabulary.js';
 import { formatTable } from '../table.js';

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { formatProblem } from '../errors.js';
-import { err, out } from '../commands/console.js';
-import { labOptions, type LabArgs } from '../commands/options.js';
+import { err, out } from './console.js';
+import { labOptions, type LabArgs } from './options.js';
 import { command, commandGroup } from './group.js';
 
 const catalogue = () => import('../scenario/catalogue.js');
@@ -52,8 +52,8 @@ const subcommands: CommandModule[] = [
           describe: "The test workload's image: bash and socat, on every node already (default: the offline kit's tools image)",
         }) as Argv<RunArgs>,
     handler: async (args) => {
-      const { runScenario } = await import('../commands/scenario-run.js');
-      process.exitCode = await runScenario({
+      const { scenarioRun } = await import('../commands/scenario.js');
+      process.exitCode = await scenarioRun({
         spec: args.spec,
         out: args.out,
         scenario: args.scenario,

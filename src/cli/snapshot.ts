@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
-import { err, out } from '../commands/console.js';
-import { interruptible } from '../commands/interrupt.js';
-import { labOptions, type LabArgs } from '../commands/options.js';
+import { err, out } from './console.js';
+import { interruptible } from './interrupt.js';
+import { labOptions, type LabArgs } from './options.js';
 import type { SnapshotListing } from '../commands/snapshot.js';
 import { formatTable } from '../table.js';
 import { formatBytes } from '../units.js';

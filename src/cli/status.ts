@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { out } from '../commands/console.js';
-import { labOptions, type LabArgs } from '../commands/options.js';
+import { out } from './console.js';
+import { labOptions, type LabArgs } from './options.js';
 import type { LabStatus } from '../commands/status.js';
 import { formatTable } from '../table.js';
 import { formatServices } from './registry.js';

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { formatProblem } from '../errors.js';
-import { err, out } from '../commands/console.js';
-import { labOptions, type LabArgs } from '../commands/options.js';
+import { err, out } from './console.js';
+import { labOptions, type LabArgs } from './options.js';
 
 export const validateCommand: CommandModule<object, LabArgs> = {
   command: 'validate',

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { boxesDir } from '../paths.js';
-import { runStreamed } from '../run/exec.js';
+import { runStreamed } from '../exec/run.js';
 import type { BoxProvider } from '../vocabulary.js';
 
 export interface BoxBuildOptions {

@@ -1,12 +1,12 @@
 import fs from 'fs-extra';
 import path from 'node:path';
-import { LAB_FILES, logFile } from '../lab-files.js';
+import { LAB_FILES, logFile } from '../lab/files.js';
 import { DRIVERS } from '../providers/drivers.js';
 import { stopServices } from '../host-services/daemon.js';
-import { runStreamed } from '../run/exec.js';
+import { runStreamed } from '../exec/run.js';
 import { dropFaultsForDestroy } from '../fault/engine.js';
 import { removeSnapshotsForDestroy } from './snapshot.js';
-import { withLabLock, type BusyPolicy, type LabLock } from '../run/lab-lock.js';
+import { withLabLock, type BusyPolicy, type LabLock } from '../lab/lock.js';
 
 export interface DestroyOptions {
   out: string;
@@ -36,7 +36,7 @@ async function destroyLocked(options: DestroyOptions, outDir: string, lock: LabL
     options.log(`warning: could not clear the active faults: ${error instanceof Error ? error.message : String(error)}`);
     return [];
   });
-  if (dropped.length > 0) options.log(`cleared the active faults ${dropped.join(', ')} (journal: ${LAB_FILES.faultJournal})`);
+  if (dropped.length > 0) options.log(`cleared the active faults ${dropped.join(', ')} (journal: ${LAB_FILES.journal})`);
   const stopped = await stopServices(outDir);
   if (stopped.length > 0)
     options.log(`stopped ${stopped.join(', ')} on the host; what they stored stays for the next lab (\`kubelab registry prune\` empties it)`);

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { KubelabError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { labKubectl } from '../kit/tools.js';
-import { LAB_FILES } from '../lab-files.js';
-import { run, TIMEOUTS } from '../run/exec.js';
+import { LAB_FILES } from '../lab/files.js';
+import { run, TIMEOUTS } from '../exec/run.js';
 import { compileSpec } from '../spec/index.js';
 
 /** kubectl on the lab's kubeconfig, its terminal its own; returns kubectl's exit code. */

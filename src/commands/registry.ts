@@ -3,7 +3,7 @@ import { stopServices } from '../host-services/daemon.js';
 import { checkHostServicePrerequisites, hostServicesStatus, hostServicesUp, type HostServicesUp, type ServiceStatus } from '../host-services/lab-services.js';
 import { pruneStores } from '../host-services/prune.js';
 import type { ServiceName } from '../host-services/storage.js';
-import { withLabLock } from '../run/lab-lock.js';
+import { withLabLock } from '../lab/lock.js';
 import { compileSpec } from '../spec/index.js';
 
 /**

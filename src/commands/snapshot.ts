@@ -2,18 +2,18 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { KubelabError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { appendJournal } from '../fault/journal.js';
-import { readState, updateState } from '../fault/state.js';
+import { appendJournal } from '../lab/journal.js';
+import { readState, updateState } from '../lab/state.js';
 import { labKubectl, labRke } from '../kit/tools.js';
-import { LAB_FILES } from '../lab-files.js';
+import { LAB_FILES } from '../lab/files.js';
 import type { LabModel } from '../model.js';
-import { labSnapshot } from '../nodes/lab.js';
+import { labAccess } from '../lab/access.js';
 import { recordedMachineId } from '../nodes/machine.js';
 import { labNodes, type LabNode } from '../nodes/node.js';
 import type { SnapshotTarget } from '../providers/driver.js';
 import { DRIVERS } from '../providers/drivers.js';
-import { InterruptedError } from '../run/exec.js';
-import { withLabLock, type BusyPolicy } from '../run/lab-lock.js';
+import { InterruptedError } from '../exec/run.js';
+import { withLabLock, type BusyPolicy } from '../lab/lock.js';
 import { restoreCut, saveCut } from '../snapshot/cut.js';
 import { saveEtcdArchive } from '../snapshot/etcd-archive.js';
 import { etcdView, waitForHealth } from '../snapshot/health.js';
@@ -67,7 +67,7 @@ interface Lab {
 async function loadLab(options: { spec: string; out: string }): Promise<Lab> {
   const outDir = path.resolve(options.out);
   const { model } = await compileSpec(options.spec, options.out);
-  const lab = labSnapshot(model);
+  const lab = labAccess(model);
   const nodes = labNodes(outDir, lab);
   const machineIds = new Map(await Promise.all(model.nodes.map(async (n) => [n.name, await recordedMachineId(outDir, model.provider.type, n.name)] as const)));
   const machines = model.nodes.flatMap((n) => {

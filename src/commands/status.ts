@@ -1,12 +1,12 @@
 import fs from 'fs-extra';
 import path from 'node:path';
 import { KubelabError } from '../errors.js';
-import { readState } from '../fault/state.js';
-import { LAB_FILES } from '../lab-files.js';
+import { readState } from '../lab/state.js';
+import { LAB_FILES } from '../lab/files.js';
 import type { LabModel } from '../model.js';
-import { readNodes } from '../run/kube.js';
+import { readNodes } from '../cluster/kube.js';
 import { labKubectl } from '../kit/tools.js';
-import { vagrantStatus } from '../run/vagrant.js';
+import { vagrantStatus } from '../providers/vagrant-status.js';
 import { unfinishedRestore } from '../snapshot/record.js';
 import { hostServicesStatus, type ServiceStatus } from '../host-services/lab-services.js';
 

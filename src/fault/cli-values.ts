@@ -1,4 +1,4 @@
-import type { LabSnapshot } from '../nodes/lab.js';
+import type { LabAccess } from '../lab/access.js';
 import { FaultInputError } from './errors.js';
 import type { CliOption, CliValues } from './family.js';
 import { resolveSelector, resolveSelectors } from './selectors.js';
@@ -29,8 +29,8 @@ export const NODE_OPTION: Readonly<Record<string, CliOption>> = {
 };
 
 /** The nodes --node names, in the lab's order. */
-export const nodesOption = (values: CliValues, lab: LabSnapshot): string[] => resolveSelector(lab.nodes, textOf(values, 'node'), '--node');
+export const nodesOption = (values: CliValues, lab: LabAccess): string[] => resolveSelector(lab.nodes, textOf(values, 'node'), '--node');
 
 /** The nodes a variadic positional names, in the lab's order. */
-export const nodesPositional = (values: CliValues, name: string, lab: LabSnapshot, what: string): string[] =>
+export const nodesPositional = (values: CliValues, name: string, lab: LabAccess, what: string): string[] =>
   resolveSelectors(lab.nodes, wordsOf(values, name), what);

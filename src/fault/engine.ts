@@ -3,13 +3,13 @@ import { findConflicts } from './conflicts.js';
 import { describeFault } from './describe.js';
 import { FaultActionError, FaultConflictError, FaultInputError } from './errors.js';
 import { InjectionFailed, injectSteps, runAction, undoSteps, type ExecContext } from './execute.js';
-import { appendJournal, entryFor, type JournalEntry } from './journal.js';
+import { appendJournal, entryFor, type JournalEntry } from '../lab/journal.js';
 import { labNode } from '../nodes/node.js';
 import { familyOf, recoveryOf, sweepScript, type RecoveryName } from './families/index.js';
-import type { Step } from './plan.js';
-import { statePath, updateState } from './state.js';
+import type { Step } from './steps.js';
+import { statePath, updateState } from '../lab/state.js';
 import { sleepUntil, startTimer, stopTimer } from './timer.js';
-import type { FaultParams, FaultRecord, FaultState, LabSnapshot } from './types.js';
+import type { FaultParams, FaultRecord, FaultState, LabAccess } from './types.js';
 
 /**
  * What `kubelab fault …` does, under the lab's fault lock: every entry point first undoes the faults
@@ -24,12 +24,12 @@ export interface FaultEnv {
 
 const nowOf = (env: FaultEnv): Date => env.now?.() ?? new Date();
 
-function execContext(env: FaultEnv, state: FaultState, lab: LabSnapshot): ExecContext {
+function execContext(env: FaultEnv, state: FaultState, lab: LabAccess): ExecContext {
   return { outDir: env.outDir, lab, active: state.faults, note: env.note };
 }
 
 /** The record of a fault about to be injected (its id is the state's next one). */
-export function buildRecord(state: FaultState, lab: LabSnapshot, params: FaultParams, forMs: number | undefined, now: Date): FaultRecord {
+export function buildRecord(state: FaultState, lab: LabAccess, params: FaultParams, forMs: number | undefined, now: Date): FaultRecord {
   const id = `f${state.nextId}`;
   const { targets, pairs } = familyOf(params.kind).targets(params, lab);
   return {
@@ -49,7 +49,7 @@ async function journal(env: FaultEnv, entry: Omit<JournalEntry, 'ts'>): Promise<
 }
 
 /** How a fault is done and undone, node by node, as its family plans it. */
-const planOf = (fault: FaultRecord, lab: LabSnapshot, forMs: number | undefined): Step[] => familyOf(fault.kind).plan(fault, { lab, forMs });
+const planOf = (fault: FaultRecord, lab: LabAccess, forMs: number | undefined): Step[] => familyOf(fault.kind).plan(fault, { lab, forMs });
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -95,7 +95,7 @@ async function expireDue(env: FaultEnv, state: FaultState, save: () => Promise<v
   return undone;
 }
 
-export async function injectFault(env: FaultEnv, lab: LabSnapshot, params: FaultParams, forMs: number | undefined): Promise<FaultRecord> {
+export async function injectFault(env: FaultEnv, lab: LabAccess, params: FaultParams, forMs: number | undefined): Promise<FaultRecord> {
   return updateState(env.outDir, async (state, save) => {
     await expireDue(env, state, save);
     const record = buildRecord(state, lab, params, forMs, nowOf(env));
@@ -192,7 +192,7 @@ export interface ClearResult {
  * `fault clear`: undoes every recorded fault, then sweeps every node of the lab for anything a
  * fault may have left (chains, qdiscs, processes, fill files), recorded or not.
  */
-export async function clearFaults(env: FaultEnv, fallbackLab: LabSnapshot | undefined): Promise<ClearResult> {
+export async function clearFaults(env: FaultEnv, fallbackLab: LabAccess | undefined): Promise<ClearResult> {
   return updateState(env.outDir, async (state, save) => {
     await expireDue(env, state, save);
     const result: ClearResult = { undone: [], failed: [], swept: [] };
@@ -207,7 +207,7 @@ export async function clearFaults(env: FaultEnv, fallbackLab: LabSnapshot | unde
   });
 }
 
-async function sweep(env: FaultEnv, state: FaultState, lab: LabSnapshot): Promise<string[]> {
+async function sweep(env: FaultEnv, state: FaultState, lab: LabAccess): Promise<string[]> {
   const down = new Set(state.faults.filter((f) => familyOf(f.kind).holdsNodeDown).flatMap((f) => f.targets));
   const sweep = sweepScript(lab);
   const found: string[] = [];
@@ -237,7 +237,7 @@ async function sweep(env: FaultEnv, state: FaultState, lab: LabSnapshot): Promis
  * several nodes keeps the others); any other node gets the recovery's machine op anyway if its
  * machine is in the state the recovery starts from, journalled as `recover`.
  */
-export async function recoverNodes(env: FaultEnv, lab: LabSnapshot, name: RecoveryName, nodes: string[]): Promise<string[]> {
+export async function recoverNodes(env: FaultEnv, lab: LabAccess, name: RecoveryName, nodes: string[]): Promise<string[]> {
   const { family, recovery } = recoveryOf(name);
   return updateState(env.outDir, async (state, save) => {
     await expireDue(env, state, save);

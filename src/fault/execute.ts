@@ -3,12 +3,12 @@ import { unreachable } from '../nodes/ssh.js';
 import { describeFault } from './describe.js';
 import { FaultActionError } from './errors.js';
 import { familyOf } from './families/index.js';
-import { refusal, type Action, type Step } from './plan.js';
-import type { FaultRecord, LabSnapshot } from './types.js';
+import { refusal, type Action, type Step } from './steps.js';
+import type { FaultRecord, LabAccess } from './types.js';
 
 export interface ExecContext {
   outDir: string;
-  lab: LabSnapshot;
+  lab: LabAccess;
   /** Active faults, to explain why a node does not answer. */
   active: readonly FaultRecord[];
   /** Lines a node printed that are worth showing (a fill level, a sweep's findings). */

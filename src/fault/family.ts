@@ -1,6 +1,6 @@
-import type { LabSnapshot } from '../nodes/lab.js';
+import type { LabAccess } from '../lab/access.js';
 import type { MachineOp, MachineState } from '../providers/driver.js';
-import type { PlanContext, Step } from './plan.js';
+import type { PlanContext, Step } from './steps.js';
 import type { FaultRecord } from './types.js';
 
 /** Every fault's parameters name its kind; the rest is the family's own. */
@@ -42,7 +42,7 @@ export interface KindCommand<P extends KindParams> {
   /** In the order the help lists them. */
   options?: Readonly<Record<string, CliOption>>;
   /** Reads the command line into parameters (throws FaultInputError); selectors are resolved against `lab`. */
-  parse(values: CliValues, lab: LabSnapshot): P;
+  parse(values: CliValues, lab: LabAccess): P;
 }
 
 /**
@@ -87,7 +87,7 @@ export interface FaultFamily<P extends KindParams, R extends string = never> {
    * provider whose machines share it, where `kubelab fault support` checks them.
    */
   kernelNeeds?: Readonly<Partial<Record<P['kind'], readonly string[]>>>;
-  targets(params: P, lab: LabSnapshot): Targets;
+  targets(params: P, lab: LabAccess): Targets;
   /** How a fault is done and undone on each node: text and data only, no I/O, so that tests can read it. */
   plan(fault: FaultRecord<P>, context: PlanContext): Step[];
   /** One line a person reads: "loss 30% worker-1 -> cp". */
@@ -100,7 +100,7 @@ export interface FaultFamily<P extends KindParams, R extends string = never> {
   /** The parameters of a fault narrowed to some of its nodes (a recovery of only some of them). */
   restrict?(params: P, nodes: string[]): P;
   /** Bash that removes every trace of the family's faults on a node, recorded or not (`fault clear`). */
-  sweep?(lab: LabSnapshot): string;
+  sweep?(lab: LabAccess): string;
   /** Kinds undone before the machines are destroyed (a paused machine may refuse to be destroyed). */
   undoBeforeDestroy?: readonly P['kind'][];
 }

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { logFile } from '../lab-files.js';
-import { run, startDetached, TIMEOUTS } from '../run/exec.js';
-import { processAlive } from '../run/processes.js';
+import { logFile } from '../lab/files.js';
+import { run, startDetached, TIMEOUTS } from '../exec/run.js';
+import { processAlive } from '../exec/processes.js';
 import type { FaultRecord } from './types.js';
 
 const cliPath = fileURLToPath(new URL('../cli.js', import.meta.url));

@@ -1,9 +1,9 @@
 import type { FaultParams } from './families/index.js';
 import type { KindParams } from './family.js';
-import type { LabSnapshot } from '../nodes/lab.js';
+import type { LabAccess } from '../lab/access.js';
 
 export type { FaultKind, FaultParams } from './families/index.js';
-export { labSnapshot, type LabSnapshot, type NodeRef } from '../nodes/lab.js';
+export { labAccess, type LabAccess, type NodeRef } from '../lab/access.js';
 
 /** One active fault, as kept in out/.kubelab/faults.json; P narrows it to one family's parameters. */
 export interface FaultRecord<P extends KindParams = FaultParams> {
@@ -11,7 +11,7 @@ export interface FaultRecord<P extends KindParams = FaultParams> {
   kind: P['kind'];
   params: P;
   /** The lab when the fault was injected: its undo reaches the same machines, whatever the spec says now. */
-  lab: LabSnapshot;
+  lab: LabAccess;
   /** Every node the fault acts on, in the lab's order. */
   targets: string[];
   /** Network faults: each affected direction as [sender, receiver]. */
@@ -29,7 +29,7 @@ export interface FaultState {
   /** The number of the next id (f1, f2, …); never reused while the state lives. */
   nextId: number;
   /** The lab at the last injection, for `fault clear` and `destroy`, which may run without a spec. */
-  lab: LabSnapshot | undefined;
+  lab: LabAccess | undefined;
   faults: FaultRecord[];
 }
 

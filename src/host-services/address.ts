@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { KubelabError } from '../errors.js';
-import { pause } from '../run/processes.js';
+import { pause } from '../exec/processes.js';
 
 /** The host interface that has `address`, or undefined while there is none. */
 export function interfaceWith(address: string): string | undefined {

@@ -2,10 +2,10 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { hashOf } from '../cache.js';
 import { KubelabError } from '../errors.js';
-import { LAB_FILES } from '../lab-files.js';
-import { quoteLines, startDetached } from '../run/exec.js';
-import { pause, processAlive, refOf, stillRunning, type ProcessRef } from '../run/processes.js';
-import type { ServicePlan } from './plan.js';
+import { LAB_FILES } from '../lab/files.js';
+import { quoteLines, startDetached } from '../exec/run.js';
+import { pause, processAlive, refOf, stillRunning, type ProcessRef } from '../exec/processes.js';
+import type { ServicePlan } from './services.js';
 import type { ServiceName } from './storage.js';
 
 /**

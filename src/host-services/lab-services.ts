@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { KubelabError, PrerequisiteError } from '../errors.js';
 import type { LabModel } from '../model.js';
-import { capture, TIMEOUTS } from '../run/exec.js';
-import { howToInstall } from '../run/install-hints.js';
-import { stillRunning } from '../run/processes.js';
+import { capture, TIMEOUTS } from '../exec/run.js';
+import { howToInstall } from '../exec/install-hints.js';
+import { stillRunning } from '../exec/processes.js';
 import { waitForHostAddress } from './address.js';
 import { answers, ensureService, readRunning, stopServices, type RunningService } from './daemon.js';
-import { servicePlans } from './plan.js';
+import { servicePlans } from './services.js';
 import { archivesIn, pushArchives, type PushResult } from './push.js';
 import { diskUsage, storeDir, type ServiceName } from './storage.js';
 

@@ -2,7 +2,7 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { cacheDir, hashOf } from '../cache.js';
 import { KubelabError } from '../errors.js';
-import { capture, quoteLines, run, TIMEOUTS } from '../run/exec.js';
+import { capture, quoteLines, run, TIMEOUTS } from '../exec/run.js';
 
 /** One image of a `docker save` archive, as its manifest.json lists it. */
 export interface ArchivedImage {

@@ -2,13 +2,13 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { KubelabError, PrerequisiteError } from '../errors.js';
 import { kitDir } from '../paths.js';
-import { capture, run, runStreamed, TIMEOUTS } from '../run/exec.js';
-import { howToInstall } from '../run/install-hints.js';
+import { capture, run, runStreamed, TIMEOUTS } from '../exec/run.js';
+import { howToInstall } from '../exec/install-hints.js';
 import { fillAtomically, hashOf, hashPath } from '../cache.js';
 import { kitCacheLayout, type KitCacheLayout } from './cache.js';
 import { KIT_KUBERNETES_VERSIONS, kitTarballName } from './components.js';
 import { writeKitManifest, type KitManifest } from './manifest.js';
-import { BINARY_STEPS, SOURCE_ENV, binaryVersions, imageRecipes, type BinaryStep, type ImageRecipe } from './plan.js';
+import { BINARY_STEPS, SOURCE_ENV, binaryVersions, imageRecipes, type BinaryStep, type ImageRecipe } from './steps.js';
 import { locateSources, type LocatedSource, type SourceId } from './sources.js';
 import { shellQuote } from '../quote.js';
 

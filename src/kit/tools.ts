@@ -1,6 +1,6 @@
 import { cacheDir } from '../cache.js';
 import { readKitManifest } from './manifest.js';
-import { findKubectl, findRke, type Tool } from '../run/prerequisites.js';
+import { findKubectl, findRke, type Tool } from '../commands/prerequisites.js';
 import type { LabModel } from '../model.js';
 
 /**

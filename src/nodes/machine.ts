@@ -1,10 +1,10 @@
 import fs from 'fs-extra';
 import path from 'node:path';
-import { LAB_FILES } from '../lab-files.js';
-import type { NodeRef } from './lab.js';
+import { LAB_FILES } from '../lab/files.js';
+import type { NodeRef } from '../lab/access.js';
 import type { Invocation, MachineOp, MachineRef, MachineState } from '../providers/driver.js';
 import { DRIVERS } from '../providers/drivers.js';
-import { run, TIMEOUTS } from '../run/exec.js';
+import { run, TIMEOUTS } from '../exec/run.js';
 import type { ProviderType } from '../spec/types.js';
 import { FaultActionError } from '../fault/errors.js';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { machineRef, machineState, runMachineOp, type MachineOp, type MachineRef, type MachineState } from './machine.js';
-import type { LabSnapshot, NodeRef } from './lab.js';
+import type { LabAccess, NodeRef } from '../lab/access.js';
 import { answers, runAsRoot, waitForSsh, type ScriptOptions, type ScriptResult, type SshTarget } from './ssh.js';
 
 /**
@@ -16,7 +16,7 @@ export class LabNode {
   constructor(
     /** The lab's output folder: where its key and Vagrant's records are. */
     readonly outDir: string,
-    readonly lab: Pick<LabSnapshot, 'provider' | 'sshUser' | 'sshKey'>,
+    readonly lab: Pick<LabAccess, 'provider' | 'sshUser' | 'sshKey'>,
     readonly ref: NodeRef,
   ) {
     this.name = ref.name;
@@ -57,12 +57,12 @@ export class LabNode {
 }
 
 /** Every node of the lab, in its order. */
-export function labNodes(outDir: string, lab: LabSnapshot): LabNode[] {
+export function labNodes(outDir: string, lab: LabAccess): LabNode[] {
   return lab.nodes.map((ref) => new LabNode(outDir, lab, ref));
 }
 
 /** One node of the lab by name. */
-export function labNode(outDir: string, lab: LabSnapshot, name: string): LabNode {
+export function labNode(outDir: string, lab: LabAccess, name: string): LabNode {
   const ref = lab.nodes.find((n) => n.name === name);
   if (!ref) throw new Error(`node ${name} is not in the lab snapshot`);
   return new LabNode(outDir, lab, ref);

@@ -1,4 +1,4 @@
-import { run, TIMEOUTS } from '../run/exec.js';
+import { run, TIMEOUTS } from '../exec/run.js';
 
 export interface SshTarget {
   user: string;

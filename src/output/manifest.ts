@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'fs-extra';
 import path from 'node:path';
-import type { Artifact } from '../../generators/artifact.js';
+import type { Artifact } from './artifact.js';
 import { isPlainRelative } from './safe-path.js';
 
 export const MANIFEST_FILE = 'kubelab.manifest.json';

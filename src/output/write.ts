@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'fs-extra';
 import path from 'node:path';
-import type { Artifact } from '../../generators/artifact.js';
+import type { Artifact } from './artifact.js';
 import { KubelabError, OutputDriftError, UnsafeOutputError } from '../errors.js';
 import { DRIFT_EXPLANATION, findDrift } from './drift.js';
 import { buildManifest, MANIFEST_FILE, readManifest, serializeManifest, type Manifest } from './manifest.js';

@@ -1,4 +1,4 @@
-import { capture, runOrFail, TIMEOUTS } from '../run/exec.js';
+import { capture, runOrFail, TIMEOUTS } from '../exec/run.js';
 import type { MachineControl, MachineRef, MachineSnapshots, SnapshotTarget } from './driver.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Severity, SpecProblem } from '../errors.js';
 import { COMPONENTS } from '../fault/families/component.js';
 import { kindCommand } from '../fault/families/index.js';
-import { formatPath, type SourceSpec, type SpecPath } from '../spec/load.js';
+import { formatPath, type YamlSource, type SourcePath } from '../input/source.js';
 import { closest } from '../spec/validate.js';
 import { parseDuration } from '../units.js';
 import type { Bound, Condition, FaultStep, ScenarioDocument, StepSpec } from './types.js';
@@ -27,18 +27,18 @@ const actionOf = (step: StepSpec): StepAction =>
  * What the schema cannot say about a scenario that passed it: references between steps, variables,
  * each fault kind's own options, and the order of things. Every problem is placed in the file.
  */
-export function checkScenario(doc: ScenarioDocument, source: SourceSpec): SpecProblem[] {
+export function checkScenario(doc: ScenarioDocument, source: YamlSource): SpecProblem[] {
   const problems: SpecProblem[] = [];
-  const report = (severity: Severity, path: SpecPath, message: string, hint: string | undefined, on: 'key' | 'value' = 'value'): void => {
+  const report = (severity: Severity, path: SourcePath, message: string, hint: string | undefined, on: 'key' | 'value' = 'value'): void => {
     const pos = source.locate(path, on);
     problems.push({ severity, file: source.file, line: pos?.line, column: pos?.column, path: formatPath(path), message, hint });
   };
-  const error = (path: SpecPath, message: string, hint?: string, on?: 'key' | 'value'): void => report('error', path, message, hint, on);
+  const error = (path: SourcePath, message: string, hint?: string, on?: 'key' | 'value'): void => report('error', path, message, hint, on);
 
   const ids = stepIds(doc, error);
   const variables = Object.keys(doc.nodes ?? {});
   const used = new Set<string>();
-  const useVariables = (text: string, path: SpecPath): void => {
+  const useVariables = (text: string, path: SourcePath): void => {
     for (const part of text.split(',')) {
       if (!part.startsWith('$')) continue;
       const name = part.slice(1);
@@ -56,11 +56,11 @@ export function checkScenario(doc: ScenarioDocument, source: SourceSpec): SpecPr
       );
     }
   };
-  const checkDuration = (text: string | undefined, path: SpecPath): void => {
+  const checkDuration = (text: string | undefined, path: SourcePath): void => {
     if (text !== undefined && parseDuration(text) === undefined)
       error(path, `${JSON.stringify(text)} is no time at all`, 'write a duration above zero, such as 1s');
   };
-  const needsWorkload = (path: SpecPath, what: string): void => {
+  const needsWorkload = (path: SourcePath, what: string): void => {
     if (!doc.workload) error(path, `${what} needs a workload, and the scenario has none`, 'add `workload: {replicas: 3}` at the top');
   };
 
@@ -70,7 +70,7 @@ export function checkScenario(doc: ScenarioDocument, source: SourceSpec): SpecPr
 
   const undoneBy = new Map<number, number>();
   doc.steps.forEach((step, i) => {
-    const at: SpecPath = ['steps', i];
+    const at: SourcePath = ['steps', i];
     if ('fault' in step) checkFault(step.fault, [...at, 'fault'], error, useVariables, checkDuration);
     else if ('undo' in step) {
       const target = checkUndo(doc, step.undo, i, ids, undoneBy, [...at, 'undo'], error);
@@ -105,7 +105,7 @@ export function checkScenario(doc: ScenarioDocument, source: SourceSpec): SpecPr
   return problems.sort((a, b) => rank(a) - rank(b) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
 
-type ErrorAt = (path: SpecPath, message: string, hint?: string, on?: 'key' | 'value') => void;
+type ErrorAt = (path: SourcePath, message: string, hint?: string, on?: 'key' | 'value') => void;
 
 /** Each id's step; a repeated id is an error on the repeat. */
 function stepIds(doc: ScenarioDocument, error: ErrorAt): Map<string, number> {
@@ -126,10 +126,10 @@ function stepIds(doc: ScenarioDocument, error: ErrorAt): Map<string, number> {
 
 function checkFault(
   fault: FaultStep,
-  at: SpecPath,
+  at: SourcePath,
   error: ErrorAt,
-  useVariables: (text: string, path: SpecPath) => void,
-  checkDuration: (text: string | undefined, path: SpecPath) => void,
+  useVariables: (text: string, path: SourcePath) => void,
+  checkDuration: (text: string | undefined, path: SourcePath) => void,
 ): void {
   const info = kindCommand(fault.kind);
   if (!info) return; // the schema's enum has said so already
@@ -189,7 +189,7 @@ function checkUndo(
   index: number,
   ids: Map<string, number>,
   undoneBy: Map<number, number>,
-  path: SpecPath,
+  path: SourcePath,
   error: ErrorAt,
 ): number | undefined {
   const target = ids.get(id);
@@ -232,9 +232,9 @@ function checkUndo(
 
 function checkCondition(
   condition: Condition,
-  at: SpecPath,
-  useVariables: (text: string, path: SpecPath) => void,
-  needsWorkload: (path: SpecPath, what: string) => void,
+  at: SourcePath,
+  useVariables: (text: string, path: SourcePath) => void,
+  needsWorkload: (path: SourcePath, what: string) => void,
 ): void {
   if ('node' in condition) useVariables(condition.node, [...at, 'node']);
   if ('workload' in condition) needsWorkload([...at, 'workload'], `\`workload: ${condition.workload}\``);
@@ -244,11 +244,11 @@ function checkExpectations(
   doc: ScenarioDocument,
   ids: Map<string, number>,
   error: ErrorAt,
-  checkDuration: (text: string | undefined, path: SpecPath) => void,
+  checkDuration: (text: string | undefined, path: SourcePath) => void,
 ): void {
   const names = new Map<string, number>();
   const known = [...ids.keys()];
-  const find = (id: string, path: SpecPath): number | undefined => {
+  const find = (id: string, path: SourcePath): number | undefined => {
     const index = ids.get(id);
     if (index !== undefined) return index;
     const guess = closest(id, known);
@@ -260,7 +260,7 @@ function checkExpectations(
     return undefined;
   };
   (doc.expectations ?? []).forEach((expectation, i) => {
-    const at: SpecPath = ['expectations', i];
+    const at: SourcePath = ['expectations', i];
     const first = names.get(expectation.name);
     if (first === undefined) names.set(expectation.name, i);
     else error([...at, 'name'], `expectations[${first}] has this name already`, 'give each expectation its own name: the report tells them apart by it');
@@ -282,7 +282,7 @@ function checkExpectations(
   });
 }
 
-function checkBound(bound: Bound | undefined, at: SpecPath, checkDuration: (text: string | undefined, path: SpecPath) => void): void {
+function checkBound(bound: Bound | undefined, at: SourcePath, checkDuration: (text: string | undefined, path: SourcePath) => void): void {
   if (bound === undefined) return;
   if (typeof bound === 'string') checkDuration(bound, at);
   else {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ScenarioError, SpecError, type SpecProblem } from '../errors.js';
-import { parseSpec, readSource, type SourceKind, type SourceSpec } from '../spec/load.js';
+import { parseYaml, readInputFile, type InputKind, type YamlSource } from '../input/source.js';
 import { checkScenario } from './check.js';
 import { validateScenarioSchema } from './schema.js';
 import type { ScenarioDocument } from './types.js';
@@ -12,7 +12,7 @@ export const MAX_SCENARIO_BYTES = 256 * 1024;
 export interface LoadedScenario {
   file: string;
   doc: ScenarioDocument;
-  source: SourceSpec;
+  source: YamlSource;
   /** Things that do not stop a run but are likely mistakes (a stopped node never started again). */
   warnings: SpecProblem[];
 }
@@ -24,14 +24,14 @@ const EMPTY = {
 
 /** Reads, parses, validates and checks a scenario file; every problem found is thrown together as a ScenarioError. */
 export async function loadScenario(file: string): Promise<LoadedScenario> {
-  return parseScenario(file, await readSource(file, SCENARIO_KIND));
+  return parseScenario(file, await readInputFile(file, SCENARIO_KIND));
 }
 
 /** The same for text already read; `file` is where messages say it came from. */
 export function parseScenario(file: string, text: string): LoadedScenario {
-  let source: SourceSpec;
+  let source: YamlSource;
   try {
-    source = parseSpec(file, text, EMPTY);
+    source = parseYaml(file, text, EMPTY);
   } catch (error) {
     if (error instanceof SpecError) throw new ScenarioError(error.problems);
     throw error;
@@ -43,7 +43,7 @@ export function parseScenario(file: string, text: string): LoadedScenario {
   return { file, doc, source, warnings: found };
 }
 
-const SCENARIO_KIND: SourceKind = {
+const SCENARIO_KIND: InputKind = {
   what: 'scenario',
   maxBytes: MAX_SCENARIO_BYTES,
   maxText: '256 KiB',

@@ -2,15 +2,15 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { injectFault, listFaults, undoFaults, type FaultEnv } from '../fault/engine.js';
 import { describeFault } from '../fault/describe.js';
-import type { LabSnapshot } from '../fault/types.js';
+import type { LabAccess } from '../fault/types.js';
 import { labNodes } from '../nodes/node.js';
-import { capture } from '../run/exec.js';
+import { capture } from '../exec/run.js';
 import { formatDuration, parseDuration } from '../units.js';
 import { judgeExpectations } from './bounds.js';
 import { describeCondition } from './conditions.js';
 import { loadKubeConfig } from './observe/kube.js';
 import { Observer } from './observer.js';
-import { faultParams, pickNodes, resolveCondition, substitute } from './plan.js';
+import { faultParams, pickNodes, resolveCondition, substitute } from './resolve.js';
 import { lowerTolerations, readContainers, settingsFrom } from './settings.js';
 import { Timeline } from './timeline.js';
 import { ConditionTracker } from './tracker.js';
@@ -20,7 +20,7 @@ import { createWorkload, deleteWorkloads, runNamespace } from './workload.js';
 
 export interface ScenarioRun {
   outDir: string;
-  lab: LabSnapshot;
+  lab: LabAccess;
   kubernetesVersion: string;
   kubeconfig: string;
   /** The image the workload runs (bash and socat): the kit's tools image. */

@@ -3,7 +3,7 @@ import type { ValidateFunction } from 'ajv';
 import fs from 'node:fs';
 import type { SpecProblem } from '../errors.js';
 import { scenarioSchemaFile } from '../paths.js';
-import type { SourceSpec } from '../spec/load.js';
+import type { YamlSource } from '../input/source.js';
 import { AJV_OPTIONS, SCHEMA_VOCABULARY } from '../spec/schema-options.js';
 import { describeErrors } from '../spec/validate.js';
 import type { Precondition, ScenarioDocument } from './types.js';
@@ -29,7 +29,7 @@ function validator(): ValidateFunction {
 }
 
 /** Checks a parsed scenario against schema/scenario.schema.json; the problems are worded and placed like the spec's. */
-export function validateScenarioSchema(source: SourceSpec): { doc: ScenarioDocument | undefined; problems: SpecProblem[] } {
+export function validateScenarioSchema(source: YamlSource): { doc: ScenarioDocument | undefined; problems: SpecProblem[] } {
   const validate = validator();
   const data: unknown = structuredClone(source.data);
   if (validate(data)) return { doc: data as ScenarioDocument, problems: [] };

@@ -1,4 +1,4 @@
-import type { LabSnapshot } from '../fault/types.js';
+import type { LabAccess } from '../fault/types.js';
 import type { TimedObservation } from './types.js';
 
 /**
@@ -9,7 +9,7 @@ import type { TimedObservation } from './types.js';
  * --unhealthy-zone-threshold (55%) of the zone, and then evictions stop (in a zone of at most
  * --large-cluster-size-threshold, 50, nodes) or slow down.
  */
-export function knownTraps(timeline: readonly TimedObservation[], lab: LabSnapshot): string[] {
+export function knownTraps(timeline: readonly TimedObservation[], lab: LabAccess): string[] {
   const ready = new Map<string, string>();
   let mostDown = 0;
   let allDown = false;

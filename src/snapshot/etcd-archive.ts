@@ -1,8 +1,8 @@
 import fs from 'fs-extra';
 import path from 'node:path';
-import { logFile } from '../lab-files.js';
+import { logFile } from '../lab/files.js';
 import type { LabNode } from '../nodes/node.js';
-import { runStreamed } from '../run/exec.js';
+import { runStreamed } from '../exec/run.js';
 
 /**
  * `rke etcd snapshot-save`, taken just before the cut and kept on the host: when the machines are

@@ -1,6 +1,6 @@
 import { KubelabError } from '../errors.js';
 import type { LabNode } from '../nodes/node.js';
-import { capture, InterruptedError } from '../run/exec.js';
+import { capture, InterruptedError } from '../exec/run.js';
 
 /**
  * Whether a cluster that was just started from saved machines really runs now. Ready flags and pod

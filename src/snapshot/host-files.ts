@@ -1,6 +1,6 @@
 import fs from 'fs-extra';
 import path from 'node:path';
-import { LAB_FILES } from '../lab-files.js';
+import { LAB_FILES } from '../lab/files.js';
 import { MANIFEST_FILE } from '../output/manifest.js';
 
 /**

@@ -2,7 +2,7 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { KubelabError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { LAB_FILES } from '../lab-files.js';
+import { LAB_FILES } from '../lab/files.js';
 import type { ProviderType, Role } from '../spec/types.js';
 
 /** A node as it was when the snapshot was taken: what a restore must find again. */

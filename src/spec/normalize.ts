@@ -7,12 +7,12 @@ import { CNI, defaultCniPlugin } from '../cni.js';
 import { CLUSTER_CIDR, FIRST_NODE_HOST, SERVICE_CIDR } from '../lab-network.js';
 import { PROVIDERS } from '../providers/index.js';
 import { parseMemoryMiB } from '../units.js';
-import { formatPath, type SourceSpec, type SpecPath } from './load.js';
+import { formatPath, type YamlSource, type SourcePath } from '../input/source.js';
 import { unshareableReason } from './shared-folder.js';
 import type { CniPlugin, SpecDocument, SystemImages } from './types.js';
 
 export interface NormalizeContext {
-  source: SourceSpec;
+  source: YamlSource;
   /** Absolute path of the spec file. */
   specFile: string;
   /** Absolute path of the output folder. */
@@ -26,7 +26,7 @@ const SSH_KEY = '.kubelab/ssh/id_ed25519';
 /** The model is complete even when problems were found, so that later checks can still run on it. */
 export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: LabModel; problems: SpecProblem[] } {
   const problems: SpecProblem[] = [];
-  const problem = (at: SpecPath, message: string, hint?: string): void => {
+  const problem = (at: SourcePath, message: string, hint?: string): void => {
     const pos = ctx.source.locate(at);
     problems.push({ severity: 'error', file: ctx.source.file, line: pos?.line, column: pos?.column, path: formatPath(at), message, hint });
   };
@@ -50,7 +50,7 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
   const nodes = expandNodes(spec, cidr, problem);
   // The schema's pattern still admits strings that are no URL ("http://a:b:c", "http://[x");
   // they would only fail on the nodes, in Docker or apt.
-  const url = (at: SpecPath, text: string): URL | undefined => {
+  const url = (at: SourcePath, text: string): URL | undefined => {
     try {
       return new URL(text);
     } catch {
@@ -118,13 +118,13 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
   return { model, problems };
 }
 
-function expandNodes(spec: SpecDocument, cidr: Cidr | undefined, problem: (at: SpecPath, message: string, hint?: string) => void): NodeModel[] {
+function expandNodes(spec: SpecDocument, cidr: Cidr | undefined, problem: (at: SourcePath, message: string, hint?: string) => void): NodeModel[] {
   const nodes: NodeModel[] = [];
   const wanted: (number | undefined)[] = [];
   spec.nodes.forEach((entry, index) => {
-    const source: SpecPath = ['nodes', index];
+    const source: SourcePath = ['nodes', index];
     const memory = entry.memory ?? spec.defaults.memory;
-    const memoryAt: SpecPath = entry.memory === undefined ? ['defaults', 'memory'] : [...source, 'memory'];
+    const memoryAt: SourcePath = entry.memory === undefined ? ['defaults', 'memory'] : [...source, 'memory'];
     let memoryMiB = parseMemoryMiB(memory);
     if (memoryMiB === undefined) {
       problem(memoryAt, `cannot read ${JSON.stringify(memory)} as a memory size`, 'write a whole number of MiB, or a size such as "2G" or "1536M"');

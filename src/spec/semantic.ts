@@ -5,13 +5,13 @@ import type { LabModel } from '../model.js';
 import { contains, mustParseCidr, overlaps, parseCidr, parseIp } from '../net.js';
 import { CLUSTER_CIDR, SERVICE_CIDR } from '../lab-network.js';
 import { PROVIDERS } from '../providers/index.js';
-import { formatPath, type SourceSpec, type SpecPath } from './load.js';
+import { formatPath, type YamlSource, type SourcePath } from '../input/source.js';
 import type { SpecDocument } from './types.js';
 
 /** Checks beyond the schema, modelled on what RKE and the providers would reject later, and slower. */
-export function checkSemantics(spec: SpecDocument, model: LabModel, source: SourceSpec): SpecProblem[] {
+export function checkSemantics(spec: SpecDocument, model: LabModel, source: YamlSource): SpecProblem[] {
   const problems: SpecProblem[] = [];
-  const report = (severity: Severity, at: SpecPath, message: string, hint?: string): void => {
+  const report = (severity: Severity, at: SourcePath, message: string, hint?: string): void => {
     const pos = source.locate(at);
     problems.push({ severity, file: source.file, line: pos?.line, column: pos?.column, path: formatPath(at), message, hint });
   };
@@ -122,7 +122,7 @@ export function checkSemantics(spec: SpecDocument, model: LabModel, source: Sour
   return problems;
 }
 
-type Report = (severity: Severity, at: SpecPath, message: string, hint?: string) => void;
+type Report = (severity: Severity, at: SourcePath, message: string, hint?: string) => void;
 
 /** What RKE v1.8.5 can install at all, and what the offline kit has images for. */
 function checkImages(spec: SpecDocument, model: LabModel, report: Report): void {
@@ -167,10 +167,10 @@ function checkImages(spec: SpecDocument, model: LabModel, report: Report): void 
  * The host services each need a port of their own on the host's address. A clash is reported at
  * the port the spec sets, not at one left at its default.
  */
-function checkHostServices(model: LabModel, source: SourceSpec, report: Report): void {
+function checkHostServices(model: LabModel, source: YamlSource, report: Report): void {
   const { registry, pullThrough, packageCache } = model.hostServices;
-  const taken = new Map<number, { at: SpecPath; what: string; written: boolean }>();
-  const services: [SpecPath, string, { port: number } | undefined][] = [
+  const taken = new Map<number, { at: SourcePath; what: string; written: boolean }>();
+  const services: [SourcePath, string, { port: number } | undefined][] = [
     [['registry', 'port'], 'the lab registry', registry],
     [['registry', 'pullThrough', 'port'], 'the pull-through cache', pullThrough],
     [['packageCache', 'port'], 'the package cache', packageCache],
@@ -193,7 +193,7 @@ function checkHostServices(model: LabModel, source: SourceSpec, report: Report):
   }
 }
 
-function valueAt(data: unknown, at: SpecPath): unknown {
+function valueAt(data: unknown, at: SourcePath): unknown {
   let value = data;
   for (const key of at) value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[key] : undefined;
   return value;
@@ -204,7 +204,7 @@ function valueAt(data: unknown, at: SpecPath): unknown {
  * The registry's upstream is fetched by the host, so it may be on loopback.
  */
 function checkReachableFromNodes(spec: SpecDocument, model: LabModel, report: Report): void {
-  const urls: [SpecPath, string | undefined][] = [
+  const urls: [SourcePath, string | undefined][] = [
     [['proxy', 'http'], spec.proxy?.http],
     [['proxy', 'https'], spec.proxy?.https],
     [['registryMirror', 'url'], spec.registryMirror?.url],

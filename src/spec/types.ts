@@ -3,16 +3,10 @@
  * Keys whose default depends on other keys (images.system, cni.plugin) stay optional here and are
  * resolved in normalize.
  */
-import type { Arch, CniPlugin, ProviderType, Role, SyncedFolder, SystemImages } from '../vocabulary.js';
+import type { Arch, CniPlugin, ProviderType, Role, SyncedFolder, SystemImages, Taint } from '../vocabulary.js';
 
 export type { Arch, CniPlugin, ProviderType, Role, SyncedFolder, SystemImages };
 export type Memory = number | string;
-
-export interface SpecTaint {
-  key: string;
-  value?: string;
-  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-}
 
 export interface SpecNode {
   name: string;
@@ -22,7 +16,7 @@ export interface SpecNode {
   memory?: Memory;
   ip?: string;
   labels?: Record<string, string>;
-  taints?: SpecTaint[];
+  taints?: Taint[];
 }
 
 export interface SpecDocument {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { KubelabError, type SpecProblem } from '../errors.js';
 import { schemaFile } from '../paths.js';
-import { formatPath, type SourceSpec } from './load.js';
+import { formatPath, type YamlSource } from '../input/source.js';
 import { VALIDATOR_FILE } from './schema-options.js';
 import type { SpecDocument } from './types.js';
 
@@ -32,7 +32,7 @@ function validator(): ValidateFunction {
  * Checks the spec against the JSON Schema and fills in its defaults (in place, on a copy).
  * Returns the problems, one per place in the spec, worded for a person.
  */
-export function validateSchema(source: SourceSpec): { spec: SpecDocument | undefined; problems: SpecProblem[] } {
+export function validateSchema(source: YamlSource): { spec: SpecDocument | undefined; problems: SpecProblem[] } {
   const validate = validator();
   const data = expandShortForms(structuredClone(source.data));
   if (validate(data)) return { spec: data as SpecDocument, problems: [] };
@@ -44,7 +44,7 @@ export function validateSchema(source: SourceSpec): { spec: SpecDocument | undef
  * worded for a person and placed in `source`, one per place and message. Any schema can use it:
  * `x-expected`, `x-hint` and `x-type-hint` next to a keyword word its failure.
  */
-export function describeErrors(errors: readonly ErrorObject[], source: SourceSpec): SpecProblem[] {
+export function describeErrors(errors: readonly ErrorObject[], source: YamlSource): SpecProblem[] {
   const problems: SpecProblem[] = [];
   const seen = new Set<string>();
   for (const err of relevant(errors)) {
@@ -94,7 +94,7 @@ function pointerToPath(pointer: string): (string | number)[] {
     .map((s) => (/^[0-9]+$/.test(s) ? Number(s) : s));
 }
 
-function describe(err: ErrorObject, source: SourceSpec): SpecProblem | undefined {
+function describe(err: ErrorObject, source: YamlSource): SpecProblem | undefined {
   const path = pointerToPath(err.instancePath);
   const parent = err.parentSchema as JsonSchema | undefined;
   const expected = typeof parent?.['x-expected'] === 'string' ? parent['x-expected'] : undefined;

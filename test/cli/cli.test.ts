@@ -416,7 +416,7 @@ describe('kubelab: usage', { concurrency: true }, () => {
 
   test('an unknown command fails with a message', async () => {
     const { stdout, stderr, code } = await kubelab(await tempDir('cli'), ['frobnicate']);
-    assert.equal(code, 1);
+    assert.equal(code, 2);
     assert.equal(stdout, '');
     assert.match(stderr, /^kubelab: Unknown argument: frobnicate$/m);
     assert.match(stderr, /kubelab --help/);
@@ -424,14 +424,14 @@ describe('kubelab: usage', { concurrency: true }, () => {
 
   test('no command at all fails with a message', async () => {
     const { stderr, code } = await kubelab(await tempDir('cli'), []);
-    assert.equal(code, 1);
+    assert.equal(code, 2);
     assert.match(stderr, /^kubelab: Name a command/m);
   });
 
   test('an unknown option of generate fails with a message and writes nothing', async () => {
     const { dir } = await lab({ generated: false });
     const { stderr, code } = await kubelab(dir, ['generate', '--frobnicate']);
-    assert.equal(code, 1);
+    assert.equal(code, 2);
     assert.match(stderr, /Unknown argument: frobnicate/);
     assert.deepEqual(await fs.readdir(dir), ['kubelab.yaml']);
   });

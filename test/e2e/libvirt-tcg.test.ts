@@ -11,7 +11,7 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { kvmVerdict, readKvmFacts } from '../../src/providers/libvirt/kvm.js';
-import { run } from '../../src/run/exec.js';
+import { run } from '../../src/exec/run.js';
 import { kubelab } from '../support/docker-lab.js';
 import { LabNodes, recordedFaults } from '../support/fault-lab.js';
 import { cliPath } from '../support/paths.js';

@@ -8,7 +8,7 @@ import { execa, type ResultPromise } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { childRunning, LAB_BUSY_EXIT_CODE, labLockPath, type LabLockRecord } from '../../src/run/lab-lock.js';
+import { childRunning, LAB_BUSY_EXIT_CODE, labLockPath, type LabLockRecord } from '../../src/lab/lock.js';
 import { destroyAndAssertClean, dockerLabUnavailable, ensureBox, kubelab, REGISTRY_WITHOUT_UPSTREAM } from '../support/docker-lab.js';
 import { cliPath } from '../support/paths.js';
 import { tempDir } from '../support/tmp.js';

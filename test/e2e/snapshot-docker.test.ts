@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { readJournal } from '../../src/fault/journal.js';
+import { readJournal } from '../../src/lab/journal.js';
 import { destroyAndAssertClean, dockerLabUnavailable, dockerLines, ensureBox, kubelab, REGISTRY_WITHOUT_UPSTREAM } from '../support/docker-lab.js';
 import { repoRoot } from '../support/paths.js';
 import { tempDir } from '../support/tmp.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { familyOf, sweepScript } from '../../src/fault/families/index.js';
 import { machineInvocation } from '../../src/nodes/machine.js';
-import { sh, type Step } from '../../src/fault/plan.js';
+import { sh, type Step } from '../../src/fault/steps.js';
 import type { FaultParams, FaultRecord } from '../../src/fault/types.js';
 import { LAB, record } from '../support/fault-fixtures.js';
 import { requireTool, run } from '../support/tools.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fillAtomically, hashOf, hashPath } from '../../src/cache.js';
 import { KIT_KUBERNETES_VERSIONS, kitSystemImages, kitTarballName } from '../../src/kit/components.js';
-import { BINARY_STEPS, imageRecipes } from '../../src/kit/plan.js';
+import { BINARY_STEPS, imageRecipes } from '../../src/kit/steps.js';
 import { MissingSourcesError, THIRD_PARTY_SOURCES, locateSources } from '../../src/kit/sources.js';
 import { splitKubectlArgs } from '../../src/cli/kubectl.js';
 import { kubelab } from '../support/docker-lab.js';

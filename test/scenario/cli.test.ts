@@ -78,7 +78,7 @@ describe('kubelab scenario', { concurrency: true }, () => {
 
   test('no subcommand fails with a message', async () => {
     const { stderr, code } = await kubelab(await tempDir('scenario-cli'), ['scenario']);
-    assert.equal(code, EXIT.failed);
+    assert.equal(code, EXIT.badInput);
     assert.match(stderr, /Name a subcommand; `kubelab scenario --help` lists them\./);
   });
 });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { LabSnapshot } from '../../src/fault/types.js';
+import type { LabAccess } from '../../src/fault/types.js';
 import { knownTraps } from '../../src/scenario/traps.js';
 import type { TimedObservation } from '../../src/scenario/types.js';
 
-const lab = (names: string[]): LabSnapshot => ({
+const lab = (names: string[]): LabAccess => ({
   name: 'lab',
   provider: 'docker',
   sshUser: 'vagrant',

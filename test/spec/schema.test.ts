@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import fs from 'fs-extra';
 import { describe, test } from 'node:test';
-import { parseSpec } from '../../src/spec/load.js';
+import { parseYaml } from '../../src/input/source.js';
 import { validateSchema } from '../../src/spec/validate.js';
 import { exampleSpec } from '../support/paths.js';
 import { compileText, ONE_NODE, rejectedText, brief } from '../support/spec.js';
 
 function schemaResult(text: string, file = 'kubelab.yaml') {
-  return validateSchema(parseSpec(file, text));
+  return validateSchema(parseYaml(file, text));
 }
 
 describe('schema: defaults', () => {
@@ -59,7 +59,7 @@ describe('schema: defaults', () => {
   });
 
   test('validation does not change the parsed document it was given', () => {
-    const source = parseSpec('kubelab.yaml', ONE_NODE);
+    const source = parseYaml('kubelab.yaml', ONE_NODE);
     validateSchema(source);
     assert.deepEqual(source.data, { nodes: [{ name: 'a', roles: ['etcd', 'controlplane', 'worker'] }] });
   });

@@ -1,4 +1,4 @@
-import type { RunOptions } from '../../src/run/exec.js';
+import type { RunOptions } from '../../src/exec/run.js';
 import { cliPath } from './paths.js';
 import { run, type RunResult } from './tools.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'fs-extra';
 import path from 'node:path';
-import { run, type RunResult } from '../../src/run/exec.js';
+import { run, type RunResult } from '../../src/exec/run.js';
 import { cliPath } from './paths.js';
 import { mustRun } from './tools.js';
 

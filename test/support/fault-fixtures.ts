@@ -1,9 +1,9 @@
 import { buildRecord } from '../../src/fault/engine.js';
-import { emptyState } from '../../src/fault/state.js';
-import type { FaultParams, FaultRecord, LabSnapshot } from '../../src/fault/types.js';
+import { emptyState } from '../../src/lab/state.js';
+import type { FaultParams, FaultRecord, LabAccess } from '../../src/fault/types.js';
 
 /** A lab as `kubelab fault` records it: an etcd node, a control plane, and a count group of two workers. */
-export const LAB: LabSnapshot = {
+export const LAB: LabAccess = {
   name: 'demo',
   provider: 'docker',
   sshUser: 'vagrant',

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'fs-extra';
-import { readState } from '../../src/fault/state.js';
+import { readState } from '../../src/lab/state.js';
 import type { FaultRecord } from '../../src/fault/types.js';
-import { labSnapshot } from '../../src/nodes/lab.js';
+import { labAccess } from '../../src/lab/access.js';
 import { labNodes, type LabNode } from '../../src/nodes/node.js';
 import type { ScriptResult } from '../../src/nodes/ssh.js';
 import { compileSpec } from '../../src/spec/index.js';
@@ -21,7 +21,7 @@ export class LabNodes {
   /** The nodes of the lab that `specFile` describes, brought up in `outDir`. */
   static async fromSpec(specFile: string, outDir: string): Promise<LabNodes> {
     const { model } = await compileSpec(specFile, outDir);
-    return new LabNodes(outDir, new Map(labNodes(outDir, labSnapshot(model)).map((n) => [n.name, n])));
+    return new LabNodes(outDir, new Map(labNodes(outDir, labAccess(model)).map((n) => [n.name, n])));
   }
 
   node(name: string): LabNode {

@@ -4,10 +4,10 @@
  * handles signals as kubelab's commands do. Prints "holding CHILD-PID" once the child runs.
  */
 import path from 'node:path';
-import { interruptible } from '../../src/commands/interrupt.js';
+import { interruptible } from '../../src/cli/interrupt.js';
 import { KubelabError } from '../../src/errors.js';
-import { runStreamed } from '../../src/run/exec.js';
-import { withLabLock } from '../../src/run/lab-lock.js';
+import { runStreamed } from '../../src/exec/run.js';
+import { withLabLock } from '../../src/lab/lock.js';
 
 const outDir = process.argv[2]!;
 const note = (line: string): void => void process.stderr.write(line + '\n');

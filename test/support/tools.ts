@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { run as runProgram, type RunOptions } from '../../src/run/exec.js';
+import { run as runProgram, type RunOptions } from '../../src/exec/run.js';
 
 /** CI installs every tool the tests use, so there a missing one is a failure, never a skip. */
 export const inCI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';

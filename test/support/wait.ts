@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { pause } from '../../src/run/processes.js';
+import { pause } from '../../src/exec/processes.js';
 
 export { pause };
 

@@ -1,7 +1,7 @@
 import { NODE_OPTION, nodesOption } from '../cli-values.js';
 import { FaultInputError } from '../errors.js';
 import type { FaultFamily, KindCommand } from '../family.js';
-import { script, sh } from '../plan.js';
+import { script, sh } from '../steps.js';
 import type { FaultRecord } from '../types.js';
 
 /** RKE runs these as Docker containers on the nodes; `docker` is the container runtime itself. */

@@ -1,6 +1,6 @@
 import type { FaultFamily, KindCommand, KindParams, Recovery } from '../family.js';
-import { script } from '../plan.js';
-import type { LabSnapshot } from '../types.js';
+import { script } from '../steps.js';
+import type { LabAccess } from '../types.js';
 import { componentFamily } from './component.js';
 import { machineFamily } from './machine.js';
 import { networkFamily } from './network.js';
@@ -55,7 +55,7 @@ export function recoveryOf(name: RecoveryName): { family: AnyFamily; recovery: R
 }
 
 /** The script that removes every trace of every family's faults on a node, recorded or not. */
-export function sweepScript(lab: LabSnapshot): string {
+export function sweepScript(lab: LabAccess): string {
   const body = (FAMILIES as readonly AnyFamily[]).flatMap((family) => (family.sweep ? [family.sweep(lab)] : [])).join('\n');
   return script('sweep', 'remove every trace of kubelab faults', body);
 }

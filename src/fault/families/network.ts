@@ -1,9 +1,9 @@
 import { read, textOf } from '../cli-values.js';
 import { FaultInputError } from '../errors.js';
 import type { CliOption, FaultFamily, KindCommand } from '../family.js';
-import { nodeByName, script, sh, type Step } from '../plan.js';
+import { nodeByName, script, sh, type Step } from '../steps.js';
 import { networkPairs, resolveSelector } from '../selectors.js';
-import { faultNumber, type FaultRecord, type LabSnapshot } from '../types.js';
+import { faultNumber, type FaultRecord, type LabAccess } from '../types.js';
 import { formatRate, parseMilliseconds, parsePercent, parseRate } from '../../units.js';
 
 export type NetworkParams = { from: string[]; to: string[]; oneWay: boolean } & (
@@ -40,7 +40,7 @@ function byNode(pairs: [string, string][], at: 'sender' | 'receiver'): Map<strin
   return grouped;
 }
 
-const peerIps = (lab: LabSnapshot, peers: string[]): string => peers.map((p) => sh(`${nodeByName(lab, p).ip}/32`)).join(' ');
+const peerIps = (lab: LabAccess, peers: string[]): string => peers.map((p) => sh(`${nodeByName(lab, p).ip}/32`)).join(' ');
 
 // Deleted by number, highest first: the rules' own text does not read back exactly (probability).
 const REMOVE_RULES = `
@@ -52,7 +52,7 @@ remove_rules() {
   done
 }`;
 
-function iptablesInject(fault: NetworkFault, lab: LabSnapshot, peers: string[]): string {
+function iptablesInject(fault: NetworkFault, lab: LabAccess, peers: string[]): string {
   const params = fault.params;
   const match = params.kind === 'loss' ? `-m statistic --mode random --probability ${(params.percent / 100).toFixed(4)} ` : '';
   return script(
@@ -93,7 +93,7 @@ function tcIds(fault: NetworkFault): { classId: string; prio: number } {
   return { classId: `${TC_ROOT}${n.toString(16)}`, prio: n };
 }
 
-function tcHeader(fault: NetworkFault, lab: LabSnapshot): string {
+function tcHeader(fault: NetworkFault, lab: LabAccess): string {
   const { classId, prio } = tcIds(fault);
   return `
 DEV=${sh(lab.interface)}
@@ -130,7 +130,7 @@ function leaf(params: NetworkParams): { args: string; missing: string; hint: str
   throw new Error(`${params.kind} is no tc fault`);
 }
 
-function tcInject(fault: NetworkFault, lab: LabSnapshot, peers: string[]): string {
+function tcInject(fault: NetworkFault, lab: LabAccess, peers: string[]): string {
   const params = fault.params;
   const effect = leaf(params);
   const what = params.kind === 'bandwidth' ? `limit to ${formatRate(params.rateBits)}` : `delay by ${params.kind === 'delay' ? params.ms : 0}ms`;
@@ -160,7 +160,7 @@ done
   );
 }
 
-function tcUndo(fault: NetworkFault, lab: LabSnapshot): string {
+function tcUndo(fault: NetworkFault, lab: LabAccess): string {
   return script(
     fault.id,
     'remove its tc class and filters',
@@ -171,7 +171,7 @@ tc_undo
   );
 }
 
-function plan(fault: NetworkFault, lab: LabSnapshot): Step[] {
+function plan(fault: NetworkFault, lab: LabAccess): Step[] {
   const pairs = fault.pairs ?? [];
   const tc = fault.params.kind === 'bandwidth' || fault.params.kind === 'delay';
   const steps: Step[] = [];
@@ -186,7 +186,7 @@ function plan(fault: NetworkFault, lab: LabSnapshot): Step[] {
 }
 
 /** Removes every trace of network faults on a node, recorded or not (for `fault clear`). */
-function sweep(lab: LabSnapshot): string {
+function sweep(lab: LabAccess): string {
   return `
 if iptables -w -S ${CHAIN} > /dev/null 2>&1; then
   while iptables -w -D INPUT -j ${CHAIN} 2>/dev/null; do :; done

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { NODE_OPTION, nodesOption, read, textOf } from '../cli-values.js';
 import { FaultInputError } from '../errors.js';
 import type { FaultFamily } from '../family.js';
-import { LIB_DIR, RUN_DIR, script, sh, type PlanContext, type Step } from '../plan.js';
+import { LIB_DIR, RUN_DIR, script, sh, type PlanContext, type Step } from '../steps.js';
 import type { FaultRecord } from '../types.js';
 import { formatBytes, formatDuration, parsePercent, parseSize } from '../../units.js';
 

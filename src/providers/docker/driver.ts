@@ -1,8 +1,8 @@
 import fs from 'fs-extra';
 import path from 'node:path';
-import { LAB_FILES } from '../../lab-files.js';
-import { capture } from '../../run/exec.js';
-import { howToInstall } from '../../run/install-hints.js';
+import { LAB_FILES } from '../../lab/files.js';
+import { capture } from '../../exec/run.js';
+import { howToInstall } from '../../exec/install-hints.js';
 import { dockerSnapshots } from './snapshots.js';
 import { stateFrom, type Missing, type ProviderDriver } from '../driver.js';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { KubelabError } from '../../errors.js';
-import { capture, run, runOrFail, TIMEOUTS } from '../../run/exec.js';
+import { capture, run, runOrFail, TIMEOUTS } from '../../exec/run.js';
 import type { MachineRef, MachineSnapshots, SnapshotTarget } from '../driver.js';
 
 /**

@@ -1,6 +1,6 @@
 import { vagrantSnapshots } from '../vagrant-snapshots.js';
-import { capture } from '../../run/exec.js';
-import { howToInstall } from '../../run/install-hints.js';
+import { capture } from '../../exec/run.js';
+import { howToInstall } from '../../exec/install-hints.js';
 import { stateFrom, vagrantVm, type Invocation, type MachineControl, type MachineRef, type Missing, type ProviderDriver } from '../driver.js';
 import { KUBELAB_LIBVIRT_BOX } from './facts.js';
 import { kvmVerdict, readKvmFacts } from './kvm.js';

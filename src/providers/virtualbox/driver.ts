@@ -1,5 +1,5 @@
 import { vagrantSnapshots } from '../vagrant-snapshots.js';
-import { howToInstall } from '../../run/install-hints.js';
+import { howToInstall } from '../../exec/install-hints.js';
 import { stateFrom, vagrantVm, type MachineControl, type MachineRef, type ProviderDriver } from '../driver.js';
 
 export const virtualboxDriver: ProviderDriver = {

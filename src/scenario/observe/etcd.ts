@@ -1,4 +1,4 @@
-import { watchLines } from '../../run/exec.js';
+import { watchLines } from '../../exec/run.js';
 import { sshArgs } from '../../nodes/ssh.js';
 import type { LabNode } from '../../nodes/node.js';
 import type { Observation } from '../types.js';

@@ -1,7 +1,7 @@
 import fs from 'fs-extra';
 import path from 'node:path';
 import { KubelabError } from '../errors.js';
-import { currentProcess, pause, stillRunning, type ProcessRef } from './processes.js';
+import { currentProcess, pause, stillRunning, type ProcessRef } from '../exec/processes.js';
 
 /**
  * Exclusive lock files, shared by the lab lock and the fault-state lock. A lock file is JSON whose

@@ -1,9 +1,9 @@
 import fs from 'fs-extra';
 import path from 'node:path';
 import { KubelabError } from '../errors.js';
-import { LAB_FILES } from '../lab-files.js';
-import { withLock } from '../run/lock-file.js';
-import type { FaultState } from './types.js';
+import { LAB_FILES } from './files.js';
+import { withLock } from './lock-file.js';
+import type { FaultState } from '../fault/types.js';
 
 export const emptyState = (): FaultState => ({ version: 1, nextId: 1, lab: undefined, faults: [] });
 
@@ -26,7 +26,7 @@ export async function readState(outDir: string): Promise<FaultState> {
     return { version: 1, nextId: state.nextId, lab: state.lab, faults: state.faults };
   } catch (error) {
     throw new KubelabError(`${file} cannot be read: ${(error as Error).message}`, {
-      hint: 'it records the active faults; fix or remove it by hand (faults.journal.jsonl tells what was injected)',
+      hint: 'it records the active faults; fix or remove it by hand (lab.journal.jsonl tells what was injected)',
     });
   }
 }

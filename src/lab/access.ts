@@ -10,7 +10,7 @@ export interface NodeRef {
 }
 
 /** The lab as it was at some moment (a fault's injection): enough to reach every node and machine. */
-export interface LabSnapshot {
+export interface LabAccess {
   name: string;
   provider: ProviderType;
   sshUser: string;
@@ -21,7 +21,7 @@ export interface LabSnapshot {
   nodes: NodeRef[];
 }
 
-export function labSnapshot(model: LabModel): LabSnapshot {
+export function labAccess(model: LabModel): LabAccess {
   return {
     name: model.name,
     provider: model.provider.type,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { LAB_FILES } from '../lab-files.js';
+import { LAB_FILES } from '../lab/files.js';
 import type { LabModel } from '../model.js';
 import { proxyVariables } from '../proxy-env.js';
 import { storeDir, type ServiceName } from './storage.js';

@@ -3,8 +3,8 @@ import { PrerequisiteError } from '../errors.js';
 import type { LabModel } from '../model.js';
 import type { Missing } from '../providers/driver.js';
 import { DRIVERS } from '../providers/drivers.js';
-import { capture, TIMEOUTS } from './exec.js';
-import { howToInstall } from './install-hints.js';
+import { capture, TIMEOUTS } from '../exec/run.js';
+import { howToInstall } from '../exec/install-hints.js';
 
 export interface Tool {
   name: string;

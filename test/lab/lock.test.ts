@@ -8,9 +8,9 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { KubelabError } from '../../src/errors.js';
-import { InterruptedError, runStreamed } from '../../src/run/exec.js';
-import { childRunning, LAB_BUSY_EXIT_CODE, LabBusyError, labLockPath, withLabLock, type LabLockRecord } from '../../src/run/lab-lock.js';
-import { processStartTicks, stillRunning } from '../../src/run/processes.js';
+import { InterruptedError, runStreamed } from '../../src/exec/run.js';
+import { childRunning, LAB_BUSY_EXIT_CODE, LabBusyError, labLockPath, withLabLock, type LabLockRecord } from '../../src/lab/lock.js';
+import { processStartTicks, stillRunning } from '../../src/exec/processes.js';
 import { kubelab } from '../support/cli.js';
 import { repoRoot } from '../support/paths.js';
 import { tempDir } from '../support/tmp.js';
@@ -332,7 +332,7 @@ describe('lab lock between processes', () => {
   test('--wait and --stop-previous exclude each other', async () => {
     const outDir = await tempDir('lab-lock');
     const result = await kubelab(outDir, ['destroy', '--out', outDir, '--wait', '--stop-previous']);
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 2);
     assert.match(result.stderr, /--wait and --stop-previous exclude each other/);
   });
 });

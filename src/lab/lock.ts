@@ -2,10 +2,10 @@ import fs from 'fs-extra';
 import { EXIT } from '../exit-codes.js';
 import path from 'node:path';
 import { KubelabError } from '../errors.js';
-import { LAB_FILES } from '../lab-files.js';
-import { InterruptedError } from './exec.js';
+import { LAB_FILES } from './files.js';
+import { InterruptedError } from '../exec/run.js';
 import { createLockFile, readLockFile, releaseLockFile, removeStaleLock, rewriteLockFile } from './lock-file.js';
-import { currentProcess, groupAlive, pause, processAlive, refOf, signalGroup, stillRunning, type ProcessRef } from './processes.js';
+import { currentProcess, groupAlive, pause, processAlive, refOf, signalGroup, stillRunning, type ProcessRef } from '../exec/processes.js';
 
 /**
  * One lock per lab, held by the command that changes it (apply, destroy, generate, fault …), with

@@ -1,5 +1,5 @@
 import { KubelabError } from '../errors.js';
-import { capture } from './exec.js';
+import { capture } from '../exec/run.js';
 
 export interface MachineStatus {
   name: string;

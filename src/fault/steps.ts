@@ -1,5 +1,5 @@
 import type { MachineOp } from '../providers/driver.js';
-import type { LabSnapshot, NodeRef } from './types.js';
+import type { LabAccess, NodeRef } from './types.js';
 import { shellQuote } from '../quote.js';
 
 /** A script exits with this code, after a `KUBELAB-ERROR: …` line, when it refused and changed nothing. */
@@ -24,12 +24,12 @@ export interface Step {
 }
 
 export interface PlanContext {
-  lab: LabSnapshot;
+  lab: LabAccess;
   /** For how long the fault is meant to last (--for), when it is. */
   forMs: number | undefined;
 }
 
-export function nodeByName(lab: LabSnapshot, name: string): NodeRef {
+export function nodeByName(lab: LabAccess, name: string): NodeRef {
   const node = lab.nodes.find((n) => n.name === name);
   if (!node) throw new Error(`node ${name} is not in the lab snapshot`);
   return node;

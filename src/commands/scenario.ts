@@ -4,17 +4,17 @@ import { KubelabError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { kitSystemImages } from '../kit/components.js';
 import { labKubectl } from '../kit/tools.js';
-import { LAB_FILES } from '../lab-files.js';
-import { labSnapshot } from '../nodes/lab.js';
-import { withLabLock, type BusyPolicy } from '../run/lab-lock.js';
+import { LAB_FILES } from '../lab/files.js';
+import { labAccess } from '../lab/access.js';
+import { withLabLock, type BusyPolicy } from '../lab/lock.js';
 import { builtinScenarioDir, findScenario } from '../scenario/catalogue.js';
-import { unmetNeeds, ScenarioLabError } from '../scenario/plan.js';
+import { unmetNeeds, ScenarioLabError } from '../scenario/resolve.js';
 import { writeReport } from '../scenario/report/write.js';
-import { runScenario as runSteps } from '../scenario/runner.js';
+import { runScenario } from '../scenario/runner.js';
 import { compileSpec } from '../spec/index.js';
 import { formatDuration } from '../units.js';
-import { err, out } from './console.js';
-import { interruptible } from './interrupt.js';
+import { err, out } from '../cli/console.js';
+import { interruptible } from '../cli/interrupt.js';
 
 export interface ScenarioRunOptions {
   spec: string;
@@ -39,7 +39,7 @@ const runFolder = (name: string, at: Date): string => `${name}-${at.toISOString(
  * apply, destroy or other fault meanwhile), runs it, and writes the report into
  * OUT/scenarios/NAME-TIME/. Exit 0 when every expectation held, 1 when one did not or a step failed.
  */
-export async function runScenario(options: ScenarioRunOptions): Promise<number> {
+export async function scenarioRun(options: ScenarioRunOptions): Promise<number> {
   const scenario = await findScenario(options.scenario);
   const { model } = await compileSpec(options.spec, options.out);
   const outDir = path.resolve(options.out);
@@ -49,7 +49,7 @@ export async function runScenario(options: ScenarioRunOptions): Promise<number> 
       hint: 'bring it up with `kubelab apply`: scenarios watch a real cluster',
     });
   }
-  const lab = labSnapshot(model);
+  const lab = labAccess(model);
   const unmet = unmetNeeds(scenario.doc, lab);
   if (unmet.length)
     throw new ScenarioLabError(`scenario ${scenario.doc.name} needs ${unmet.join('; ')}`, 'run it on a lab that has them (kubelab apply with such a spec)');
@@ -64,7 +64,7 @@ export async function runScenario(options: ScenarioRunOptions): Promise<number> 
   const { signal, dispose } = interruptible(err);
   try {
     const report = await withLabLock(outDir, { command: 'scenario run', busy: options.busy ?? 'fail', note: err, signal, retry: 'kubelab scenario run' }, () =>
-      runSteps({
+      runScenario({
         outDir,
         lab,
         kubernetesVersion: model.kubernetesVersion,

@@ -8,10 +8,10 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { KubelabError } from '../../src/errors.js';
-import { readJournal, appendJournal, journalPath } from '../../src/fault/journal.js';
-import { withLock } from '../../src/run/lock-file.js';
-import { processAlive } from '../../src/run/processes.js';
-import { emptyState, readState, statePath, updateState, writeState } from '../../src/fault/state.js';
+import { readJournal, appendJournal, journalPath } from '../../src/lab/journal.js';
+import { withLock } from '../../src/lab/lock-file.js';
+import { processAlive } from '../../src/exec/processes.js';
+import { emptyState, readState, statePath, updateState, writeState } from '../../src/lab/state.js';
 import { startTimer, stopTimer } from '../../src/fault/timer.js';
 import { kubelab } from '../support/cli.js';
 import { threeNodeDockerSpec } from '../support/docker-lab.js';
@@ -237,7 +237,7 @@ describe('kubelab fault: bad input changes nothing', () => {
     });
     const result = await kubelab(dir, ['destroy']);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /cleared the active faults f1, f2 \(journal: faults\.journal\.jsonl\)/);
+    assert.match(result.stderr, /cleared the active faults f1, f2 \(journal: lab\.journal\.jsonl\)/);
     assert.ok(!(await fs.pathExists(path.join(outDir, '.kubelab'))));
     const journal = await readJournal(outDir);
     assert.deepEqual(

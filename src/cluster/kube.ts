@@ -1,4 +1,4 @@
-import { capture } from './exec.js';
+import { capture } from '../exec/run.js';
 
 /** Kubernetes' view of one node. */
 export interface KubeNode {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { whyInLog } from '../../src/host-services/daemon.js';
-import { aptCacherNgConfig, servicePlans } from '../../src/host-services/plan.js';
+import { aptCacherNgConfig, servicePlans } from '../../src/host-services/services.js';
 import { mirrorPath, parseArchiveManifest } from '../../src/host-services/push.js';
 import { storeDir } from '../../src/host-services/storage.js';
 import { compileText, ONE_NODE } from '../support/spec.js';

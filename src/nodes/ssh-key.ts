@@ -1,7 +1,7 @@
 import fs from 'fs-extra';
 import path from 'node:path';
 import { KubelabError } from '../errors.js';
-import { capture } from './exec.js';
+import { capture } from '../exec/run.js';
 
 /**
  * The key pair RKE logs in with. It lives under .kubelab/ in the output folder, which the generated

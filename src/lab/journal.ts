@@ -1,11 +1,11 @@
 import fs from 'fs-extra';
 import path from 'node:path';
-import { LAB_FILES } from '../lab-files.js';
-import type { RecoveryName } from './families/index.js';
-import type { FaultKind, FaultParams, FaultRecord } from './types.js';
+import { LAB_FILES } from './files.js';
+import type { RecoveryName } from '../fault/families/index.js';
+import type { FaultKind, FaultParams, FaultRecord } from '../fault/types.js';
 
 /**
- * One line of out/faults.journal.jsonl. `inject` and `undo` are a person's commands, `expire` an
+ * One line of the lab's journal, out/lab.journal.jsonl. `inject` and `undo` are a person's commands, `expire` an
  * undo at the end of --for, `clear` an undo by `fault clear` or `destroy`, `recover` a resume or
  * start of a machine that had no recorded fault; `snapshot-save` and `snapshot-restore` mark where
  * the lab's timeline was cut and where it jumped back.
@@ -22,7 +22,13 @@ export interface JournalEntry {
 }
 
 export function journalPath(outDir: string): string {
-  return path.join(outDir, LAB_FILES.faultJournal);
+  return path.join(outDir, LAB_FILES.journal);
+}
+
+/** A journal an older kubelab kept under its old name is carried on under the new one. */
+async function adoptOlderJournal(outDir: string): Promise<void> {
+  const older = path.join(outDir, LAB_FILES.olderJournal);
+  if ((await fs.pathExists(older)) && !(await fs.pathExists(journalPath(outDir)))) await fs.rename(older, journalPath(outDir));
 }
 
 /** Appends one line; the journal is never rewritten, so a timeline survives crashes and destroy. */
@@ -30,6 +36,7 @@ export async function appendJournal(outDir: string, entry: Omit<JournalEntry, 't
   const { ts, ...rest } = entry;
   const line = JSON.stringify({ ts: ts ?? new Date().toISOString(), ...rest }) + '\n';
   await fs.mkdirp(outDir);
+  await adoptOlderJournal(outDir);
   await fs.appendFile(journalPath(outDir), line);
 }
 
@@ -39,6 +46,7 @@ export function entryFor(fault: FaultRecord, action: JournalEntry['action'], res
 }
 
 export async function readJournal(outDir: string): Promise<JournalEntry[]> {
+  await adoptOlderJournal(outDir);
   const text = await fs.readFile(journalPath(outDir), 'utf8').catch(() => '');
   return text
     .split('\n')

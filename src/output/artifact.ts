@@ -1,4 +1,4 @@
-import type { ArtifactKind } from '../src/render.js';
+import type { ArtifactKind } from '../render.js';
 
 /** One generated file: its path inside the output folder and its exact bytes. */
 export interface Artifact {

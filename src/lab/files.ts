@@ -2,7 +2,7 @@ import path from 'node:path';
 
 /**
  * Files the runner writes next to the generated ones. None of them may be committed (keys, state,
- * kubeconfig), so the generated .gitignore lists them, and `destroy` removes them, all but the fault
+ * kubeconfig), so the generated .gitignore lists them, and `destroy` removes them, all but the lab's
  * journal: an experiment's timeline outlives its lab.
  */
 export const LAB_FILES = {
@@ -16,8 +16,12 @@ export const LAB_FILES = {
   faultLock: '.kubelab/faults.lock',
   /** Held by the command that changes the lab (apply, destroy, fault …): who runs, and its children. */
   labLock: '.kubelab/lab.lock',
-  /** Every fault injection and undo, one JSON line each; kept by destroy, for the experiment's timeline. */
-  faultJournal: 'faults.journal.jsonl',
+  /**
+   * The lab's timeline: every fault injection and undo, every snapshot save and restore, one JSON
+   * line each; kept by destroy. an older kubelab called it faults.journal.jsonl (renamed on first use).
+   */
+  journal: 'lab.journal.jsonl',
+  olderJournal: 'faults.journal.jsonl',
   /** Configuration of the services kubelab runs on the host for the lab (registry, caches), and what runs. */
   hostServicesDir: '.kubelab/host-services',
   hostServicesState: '.kubelab/host-services/running.json',
@@ -32,7 +36,7 @@ export const IGNORED_PATTERNS = [
   `/${LAB_FILES.stateDir}/`,
   `/${LAB_FILES.kubeconfig}`,
   `/${LAB_FILES.rkeState}`,
-  `/${LAB_FILES.faultJournal}`,
+  `/${LAB_FILES.journal}`,
   `/${LAB_FILES.scenarioReports}/`,
   '*.log',
 ];

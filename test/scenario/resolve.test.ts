@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { LabSnapshot } from '../../src/fault/types.js';
-import { faultParams, pickNodes, unmetNeeds } from '../../src/scenario/plan.js';
+import type { LabAccess } from '../../src/fault/types.js';
+import { faultParams, pickNodes, unmetNeeds } from '../../src/scenario/resolve.js';
 import type { ScenarioDocument } from '../../src/scenario/types.js';
 
-const LAB: LabSnapshot = {
+const LAB: LabAccess = {
   name: 'lab',
   provider: 'docker',
   sshUser: 'vagrant',

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { capture, run, runStreamed, startDetached, ToolMissingError } from '../../src/run/exec.js';
-import { howToInstall } from '../../src/run/install-hints.js';
+import { capture, run, runStreamed, startDetached, ToolMissingError } from '../../src/exec/run.js';
+import { howToInstall } from '../../src/exec/install-hints.js';
 import { tempDir } from '../support/tmp.js';
 
 const MISSING = 'kubelab-test-no-such-program';

@@ -2,7 +2,7 @@ import { KubelabError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { kindCommand } from '../fault/families/index.js';
 import type { CliValue, CliValues } from '../fault/family.js';
-import type { FaultParams, LabSnapshot } from '../fault/types.js';
+import type { FaultParams, LabAccess } from '../fault/types.js';
 import { parseDuration } from '../units.js';
 import { ROLES } from '../vocabulary.js';
 import type { Condition, FaultStep, NodePick, ScenarioDocument } from './types.js';
@@ -15,7 +15,7 @@ export class ScenarioLabError extends KubelabError {
 }
 
 /** What the lab lacks for the scenario's `needs` and `providers`, or an empty list. */
-export function unmetNeeds(doc: ScenarioDocument, lab: LabSnapshot): string[] {
+export function unmetNeeds(doc: ScenarioDocument, lab: LabAccess): string[] {
   const provider = doc.providers && !doc.providers.includes(lab.provider) ? [`a lab on ${doc.providers.join(' or ')}, this one is on ${lab.provider}`] : [];
   return provider.concat(
     ROLES.flatMap((role) => {
@@ -30,7 +30,7 @@ export function unmetNeeds(doc: ScenarioDocument, lab: LabSnapshot): string[] {
  * Picks each `$variable`'s node: by role from the lab, or by etcd's state (the leader when the
  * steps begin, or one of the others).
  */
-export function pickNodes(picks: Readonly<Record<string, NodePick>>, lab: LabSnapshot, etcdLeader: string | null | undefined): Record<string, string> {
+export function pickNodes(picks: Readonly<Record<string, NodePick>>, lab: LabAccess, etcdLeader: string | null | undefined): Record<string, string> {
   const picked: Record<string, string> = {};
   for (const [name, pick] of Object.entries(picks)) {
     let candidates: string[];
@@ -63,7 +63,7 @@ export function resolveCondition(condition: Condition, picked: Readonly<Record<s
  * own parser reads them (with the defaults the command line would add), so a scenario can ask for
  * exactly what the CLI can, and is refused for the same reasons.
  */
-export function faultParams(step: FaultStep, picked: Readonly<Record<string, string>>, lab: LabSnapshot): { params: FaultParams; forMs?: number } {
+export function faultParams(step: FaultStep, picked: Readonly<Record<string, string>>, lab: LabAccess): { params: FaultParams; forMs?: number } {
   const command = kindCommand(step.kind)?.command;
   if (!command) throw new ScenarioLabError(`no fault kind ${step.kind}`, 'kubelab fault --help lists them');
   const values: Record<string, CliValue> = {};
