@@ -1,52 +1,18 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Argv, CommandModule, Options } from 'yargs';
 import { KubelabError } from '../errors.js';
-import type { FaultEnv } from '../fault/engine.js';
-import type { BusyPolicy } from '../lab/lock.js';
 import { read } from '../fault/cli-values.js';
 import { FaultInputError } from '../fault/errors.js';
 import { FAMILIES, type AnyFamily, type RecoveryName } from '../fault/families/index.js';
 import type { CliOption, CliValues, KindCommand, Recovery } from '../fault/family.js';
-import { resolveSelectors } from '../fault/selectors.js';
 import type { FaultKind, FaultParams, LabAccess } from '../fault/types.js';
 import { formatDuration, parseDuration } from '../units.js';
 import { err, out } from './console.js';
 import { labOptions, type LabArgs } from './options.js';
 import { command } from './group.js';
 
-/** The engine and the spec compiler load only when a fault command runs, not for `kubelab --help`. */
-const engine = () => import('../fault/engine.js');
+/** The orchestration and the descriptions load only when a fault command runs, not for `kubelab --help`. */
+const operations = () => import('../commands/fault.js');
 const descriptions = () => import('../fault/describe.js');
-
-const env = (args: LabArgs): FaultEnv => {
-  const outDir = path.resolve(args.out);
-  if (!fs.existsSync(outDir))
-    throw new KubelabError(`${outDir} does not exist`, { hint: "name the lab's output folder with --out, or bring the lab up with `kubelab apply`" });
-  return { outDir, note: err };
-};
-
-/**
- * Fault commands change the lab: they hold its lock, so that no apply or destroy runs meanwhile;
- * another fault command (a timer's undo) is short and waited for.
- */
-async function changingLab<T>(args: LabArgs, command: string, work: () => Promise<T>, busy: BusyPolicy = 'fail'): Promise<T> {
-  const { withLabLock } = await import('../lab/lock.js');
-  return withLabLock(path.resolve(args.out), { command: `fault ${command}`, busy, note: err, waitsFor: (holder) => holder.command.startsWith('fault ') }, work);
-}
-
-/** The lab as the spec describes it, checked to be up: faults act on running machines. */
-async function runningLab(args: LabArgs): Promise<LabAccess> {
-  const [{ compileSpec }, { labAccess }] = await Promise.all([import('../spec/index.js'), import('../lab/access.js')]);
-  const { model } = await compileSpec(args.spec, args.out);
-  const key = path.join(path.resolve(args.out), model.ssh.privateKeyPath);
-  if (!fs.existsSync(key)) {
-    throw new KubelabError(`lab ${model.name} is not up: ${key} does not exist`, {
-      hint: 'bring it up with `kubelab apply` (--machines-only is enough for most faults)',
-    });
-  }
-  return labAccess(model);
-}
 
 type InjectArgs = LabArgs & { for: string | undefined };
 
@@ -60,9 +26,8 @@ function injectOptions<T>(y: Argv<T>): Argv<T & InjectArgs> {
 /** Resolves the selectors, injects, and prints the new fault's id and what it does. */
 async function inject(args: InjectArgs, build: (lab: LabAccess) => FaultParams): Promise<void> {
   const forMs = args.for === undefined ? undefined : read(parseDuration, args.for, '--for', 'a duration such as 30s, 5m or 1h');
-  const lab = await runningLab(args);
-  const [{ injectFault }, { describeFault }] = await Promise.all([engine(), descriptions()]);
-  const fault = await changingLab(args, 'inject', () => injectFault(env(args), lab, build(lab), forMs));
+  const [{ faultInject }, { describeFault }] = await Promise.all([operations(), descriptions()]);
+  const fault = await faultInject({ spec: args.spec, out: args.out, note: err, build, forMs });
   const until = forMs === undefined ? `undo with: kubelab fault undo ${fault.id}` : `undone by itself in ${formatDuration(forMs)} (at ${fault.expiresAt})`;
   out(`${fault.id}: ${describeFault(fault)}; ${until}`);
 }
@@ -106,9 +71,8 @@ function recoverCommand({ name, describe, done }: Recovery<FaultKind, RecoveryNa
     builder: (y) =>
       labOptions(y).positional('nodes', { type: 'string', array: true, describe: 'Nodes, roles or groups' }) as Argv<LabArgs & { nodes: string[] }>,
     handler: async (args) => {
-      const lab = await runningLab(args);
-      const { recoverNodes } = await engine();
-      const nodes = await changingLab(args, name, () => recoverNodes(env(args), lab, name, resolveSelectors(lab.nodes, args.nodes, name)));
+      const { faultRecover } = await operations();
+      const nodes = await faultRecover({ spec: args.spec, out: args.out, note: err, recovery: name, selectors: args.nodes });
       out(`${done}: ${nodes.join(', ') || 'nothing'}`);
     },
   };
@@ -127,8 +91,8 @@ const subcommands: CommandModule[] = [
     describe: 'Show the active faults and the nodes they act on',
     builder: (y) => labOptions(y).option('json', { type: 'boolean', default: false, describe: 'Print JSON for scripts' }),
     handler: async (args: LabArgs & { json: boolean }) => {
-      const [{ listFaults }, { describeFault, formatFaultTable }] = await Promise.all([engine(), descriptions()]);
-      const faults = await listFaults(env(args));
+      const [{ faultList }, { describeFault, formatFaultTable }] = await Promise.all([operations(), descriptions()]);
+      const faults = await faultList({ out: args.out, note: err });
       out(
         args.json
           ? JSON.stringify(
@@ -153,18 +117,15 @@ const subcommands: CommandModule[] = [
       if (args.at !== undefined) {
         const at = new Date(args.at);
         if (Number.isNaN(at.getTime())) throw new FaultInputError(`--at: ${args.at} is not a time`);
-        // The timer sleeps without the lock, then waits its turn: a running apply or fault goes first.
-        const { sleepUntil } = await import('../fault/timer.js');
-        await sleepUntil(at);
-        const { expireAt } = await engine();
-        const undone = await changingLab(args, 'undo (timer)', () => expireAt(env(args), at), 'wait');
+        const { faultTimer } = await operations();
+        const undone = await faultTimer({ out: args.out, note: err, at });
         out(`timer for ${args.ids.join(', ')}: ${undone.length ? `undid ${undone.join(', ')}` : 'nothing was due'}`);
         return;
       }
       const bad = args.ids.filter((id) => !/^f[0-9]+$/.test(id));
       if (bad.length > 0) throw new FaultInputError(`${bad.join(', ')}: a fault id looks like f1`, 'kubelab fault list shows the ids');
-      const { undoFaults } = await engine();
-      const undone = await changingLab(args, 'undo', () => undoFaults(env(args), args.ids));
+      const { faultUndo } = await operations();
+      const undone = await faultUndo({ out: args.out, note: err, ids: args.ids });
       out(`undone: ${undone.join(', ') || 'nothing (already expired)'}`);
     },
   }),
@@ -173,20 +134,13 @@ const subcommands: CommandModule[] = [
     describe: "Show which kinds of fault work on this lab's provider, and why not",
     builder: (y) => labOptions(y).option('json', { type: 'boolean', default: false, describe: 'Print JSON for scripts' }),
     handler: async (args: LabArgs & { json: boolean }) => {
-      const [{ compileSpec }, { faultSupport, readHostKernelConfig }, { PROVIDERS }, { formatTable }] = await Promise.all([
-        import('../spec/index.js'),
-        import('../fault/support.js'),
-        import('../providers/index.js'),
-        import('../table.js'),
-      ]);
-      const { model } = await compileSpec(args.spec, args.out);
-      const facts = PROVIDERS[model.provider.type];
-      const rows = faultSupport(facts, facts.sharesHostKernel ? await readHostKernelConfig() : undefined);
+      const [{ faultSupportOf }, { formatTable }] = await Promise.all([operations(), import('../table.js')]);
+      const { lab, provider, kinds: rows } = await faultSupportOf({ spec: args.spec, out: args.out });
       if (args.json) {
-        out(JSON.stringify({ provider: model.provider.type, kinds: rows }, null, 2));
+        out(JSON.stringify({ provider, kinds: rows }, null, 2));
         return;
       }
-      out(`fault kinds on the ${model.provider.type} provider (lab ${model.name}):`);
+      out(`fault kinds on the ${provider} provider (lab ${lab}):`);
       out(
         formatTable(
           ['KIND', 'FAMILY', 'WORKS', 'WHY'],
@@ -200,10 +154,8 @@ const subcommands: CommandModule[] = [
     describe: 'Undo every active fault, and remove anything a fault left on the nodes',
     builder: (y) => labOptions(y),
     handler: async (args: LabArgs) => {
-      // Without a recorded lab, the spec's (if it is up) tells which nodes to sweep.
-      const fallback = await runningLab(args).catch(() => undefined);
-      const { clearFaults } = await engine();
-      const result = await changingLab(args, 'clear', () => clearFaults(env(args), fallback));
+      const { faultClear } = await operations();
+      const result = await faultClear({ spec: args.spec, out: args.out, note: err });
       for (const line of result.swept) err(`swept ${line}`);
       out(
         `cleared: ${result.undone.length ? result.undone.join(', ') : 'no active faults'}${result.swept.length ? `; removed ${result.swept.length} leftover(s)` : ''}`,

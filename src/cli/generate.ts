@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { err, out } from './console.js';
 import { labOptions, type LabArgs } from './options.js';
@@ -13,16 +12,13 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       .option('check', { type: 'boolean', default: false, describe: 'Write nothing; fail if the output folder is stale or was edited by hand' })
       .option('force', { type: 'boolean', default: false, describe: 'Overwrite files that were edited by hand' }) as Argv<GenerateArgs>,
   handler: async (args) => {
-    const [{ checkGenerated, generate }, { withLabLock }] = await Promise.all([import('../commands/generate.js'), import('../lab/lock.js')]);
+    const { checkGenerated, generate } = await import('../commands/generate.js');
     if (args.check) {
       await checkGenerated({ spec: args.spec, out: args.out, log: err });
       out(`${args.out} is up to date with ${args.spec}`);
       return;
     }
-    // It rewrites what a running apply's vagrant reads: not while another command changes the lab.
-    const { result } = await withLabLock(path.resolve(args.out), { command: 'generate', busy: 'fail', note: err }, () =>
-      generate({ spec: args.spec, out: args.out, force: args.force, log: err }),
-    );
+    const { result } = await generate({ spec: args.spec, out: args.out, force: args.force, log: err });
     out(
       `${args.out}: ${result.written.length} written, ${result.unchanged.length} unchanged${result.removed.length ? `, ${result.removed.length} removed` : ''}`,
     );

@@ -1,8 +1,10 @@
+import type { ProgressView } from '../commands/progress.js';
+
 /**
  * One line per row (a node, or a phase such as RKE): redrawn in place on a terminal, printed as
  * plain "[row] text" lines when the output is a file or a pipe, so logs stay readable.
  */
-export class Progress {
+export class Progress implements ProgressView {
   private readonly rows = new Map<string, string>();
   private drawn = 0;
   private finished = false;

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { out } from './console.js';
 import { labOptions, type LabArgs } from './options.js';
@@ -28,9 +27,8 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
   describe: "Show each node's machine state, IP and roles, and Kubernetes' view when the cluster is up",
   builder: (y) => labOptions(y).option('json', { type: 'boolean', default: false, describe: 'Print JSON for scripts' }) as Argv<StatusArgs>,
   handler: async (args) => {
-    const [{ compileSpec }, { labStatus }] = await Promise.all([import('../spec/index.js'), import('../commands/status.js')]);
-    const { model } = await compileSpec(args.spec, args.out);
-    const status = await labStatus(model, path.resolve(args.out));
+    const { labStatus } = await import('../commands/status.js');
+    const status = await labStatus({ spec: args.spec, out: args.out });
     // Scripts get every key, with null where there is nothing to say.
     out(args.json ? JSON.stringify(status, (_key, value: unknown) => (value === undefined ? null : value), 2) : formatStatus(status));
   },

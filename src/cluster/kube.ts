@@ -1,4 +1,22 @@
-import { capture } from '../exec/run.js';
+import {
+  ApiregistrationV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  KubeConfig,
+  Observable,
+  type ConfigurationOptions,
+  type ObservableMiddleware,
+} from '@kubernetes/client-node';
+import fs from 'fs-extra';
+import { KubelabError } from '../errors.js';
+
+/**
+ * The one way kubelab reads the cluster's API for itself: the Kubernetes client for JavaScript on
+ * the lab's kubeconfig. Chosen over kubectl because the scenario observer needs watches
+ * (informers) anyway, it hands over typed objects instead of JSON text to parse, a read costs a
+ * request rather than a process, and it needs no kubectl of the cluster's version on the host.
+ * kubectl remains what people run: `kubelab kubectl` and a scenario's kubectl steps.
+ */
 
 /** Kubernetes' view of one node. */
 export interface KubeNode {
@@ -7,46 +25,110 @@ export interface KubeNode {
   version: string;
 }
 
-interface KubeNodeList {
-  items: { metadata: { name: string }; status: { conditions?: { type: string; status: string }[]; nodeInfo?: { kubeletVersion?: string } } }[];
-}
+/** How long one read may take: an API server that does not answer is an answer too. */
+const REQUEST_TIMEOUT_MS = 5_000;
 
-/** Asks the API server for the nodes; `error` says why it could not. */
-export async function readNodes(kubectl: string, kubeconfig: string): Promise<{ nodes: KubeNode[] } | { error: string }> {
-  const result = await capture(kubectl, ['--kubeconfig', kubeconfig, '--request-timeout=5s', 'get', 'nodes', '-o', 'json'], { timeoutMs: 15_000 });
-  if (!result.ok) return { error: result.stderr.trim().split('\n')[0] ?? 'kubectl failed' };
-  const list = JSON.parse(result.stdout) as KubeNodeList;
-  return {
-    nodes: list.items.map((item) => ({
-      name: item.metadata.name,
-      ready: item.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
-      version: item.status.nodeInfo?.kubeletVersion ?? '',
-    })),
+/** Every request of a read gets its own deadline. */
+const withDeadline = (ms: number): ConfigurationOptions => {
+  const deadline: ObservableMiddleware = {
+    pre: (context) => {
+      context.setSignal(AbortSignal.timeout(ms));
+      return new Observable(Promise.resolve(context));
+    },
+    post: (response) => new Observable(Promise.resolve(response)),
   };
-}
+  return { middleware: [deadline], middlewareMergeStrategy: 'append' };
+};
 
-/**
- * Polls until every named node is Ready. Resolves with the nodes still not Ready when the time is
- * up (empty when all are), so the caller decides how to report it.
- */
-export async function waitForReady(
-  kubectl: string,
-  kubeconfig: string,
-  names: string[],
-  options: { timeoutMs: number; onPoll?: (ready: string[]) => void; signal?: AbortSignal },
-): Promise<string[]> {
-  const deadline = Date.now() + options.timeoutMs;
-  let notReady = names;
-  while (!options.signal?.aborted) {
-    const result = await readNodes(kubectl, kubeconfig);
-    if ('nodes' in result) {
-      const ready = new Set(result.nodes.filter((n) => n.ready).map((n) => n.name));
-      notReady = names.filter((n) => !ready.has(n));
-      options.onPoll?.([...ready]);
-      if (notReady.length === 0) return [];
+const why = (error: unknown): string => {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0] || 'no answer';
+};
+
+export class ClusterApi {
+  private constructor(
+    readonly config: KubeConfig,
+    /** The kubeconfig file it was made from. */
+    readonly kubeconfig: string,
+  ) {}
+
+  /** The cluster the kubeconfig file names; nothing is asked of it yet. */
+  static async open(kubeconfig: string): Promise<ClusterApi> {
+    const config = new KubeConfig();
+    const text = await fs.readFile(kubeconfig, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new KubelabError(`cannot read the lab's kubeconfig ${kubeconfig}: ${error.code ?? error.message}`, {
+        hint: '`kubelab apply` writes it when it installs Kubernetes',
+      });
+    });
+    try {
+      config.loadFromString(text);
+    } catch (error) {
+      throw new KubelabError(`${kubeconfig} is not a kubeconfig: ${why(error)}`, { hint: '`kubelab apply` writes it again' });
     }
-    if (Date.now() >= deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    return new ClusterApi(config, kubeconfig);
   }
-  return notReady;
+
+  private readonly options = withDeadline(REQUEST_TIMEOUT_MS);
+
+  /** Every node as the API server has it; `error` says why it could not tell. */
+  async nodes(): Promise<{ nodes: KubeNode[] } | { error: string }> {
+    try {
+      const list = await this.config.makeApiClient(CoreV1Api).listNode({}, this.options);
+      return {
+        nodes: list.items.map((item) => ({
+          name: item.metadata?.name ?? '',
+          ready: item.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+          version: item.status?.nodeInfo?.kubeletVersion ?? '',
+        })),
+      };
+    } catch (error) {
+      return { error: why(error) };
+    }
+  }
+
+  /**
+   * Polls until every named node is Ready. Resolves with the nodes still not Ready when the time is
+   * up (empty when all are), so the caller decides how to report it.
+   */
+  async waitForReady(names: string[], options: { timeoutMs: number; onPoll?: (ready: string[]) => void; signal?: AbortSignal }): Promise<string[]> {
+    const deadline = Date.now() + options.timeoutMs;
+    let notReady = names;
+    while (!options.signal?.aborted) {
+      const result = await this.nodes();
+      if ('nodes' in result) {
+        const ready = new Set(result.nodes.filter((n) => n.ready).map((n) => n.name));
+        notReady = names.filter((n) => !ready.has(n));
+        options.onPoll?.([...ready]);
+        if (notReady.length === 0) return [];
+      }
+      if (Date.now() >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+    return notReady;
+  }
+
+  /** Each node's Lease renewal time; undefined when the API server does not answer. */
+  async nodeLeaseRenewals(): Promise<Map<string, Date> | undefined> {
+    try {
+      const list = await this.config.makeApiClient(CoordinationV1Api).listNamespacedLease({ namespace: 'kube-node-lease' }, this.options);
+      const renewed = new Map<string, Date>();
+      for (const lease of list.items) {
+        const at = lease.spec?.renewTime;
+        if (lease.metadata?.name && at) renewed.set(lease.metadata.name, new Date(at));
+      }
+      return renewed;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The aggregated APIs (metrics-server's) that do not answer; undefined when the API server does not. */
+  async unavailableApiServices(): Promise<string[] | undefined> {
+    try {
+      const list = await this.config.makeApiClient(ApiregistrationV1Api).listAPIService({}, this.options);
+      return list.items.filter((i) => !i.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True')).map((i) => i.metadata?.name ?? '');
+    } catch {
+      return undefined;
+    }
+  }
 }

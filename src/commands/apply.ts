@@ -1,25 +1,25 @@
 import fs from 'fs-extra';
 import path from 'node:path';
-import { KubelabError, PrerequisiteError } from '../errors.js';
-import { LAB_FILES, logFile } from '../lab/files.js';
+import { formatProblem, KubelabError, PrerequisiteError } from '../errors.js';
+import { logFile } from '../lab/files.js';
 import type { LabModel, NodeModel } from '../model.js';
 import { CommandFailedError, InterruptedError, quoteLines, runStreamed } from '../exec/run.js';
 import { runBounded } from '../exec/pool.js';
-import { checkMachinePrerequisites, providerNotes, rkeHowToGet, type Missing, type Tool } from './prerequisites.js';
+import { checkMachinePrerequisites, providerNotes, rkeHowToGet, type Missing } from './prerequisites.js';
 import { KIT_RKE_VERSION } from '../kit/components.js';
-import { labKubectl, labRke } from '../kit/tools.js';
-import { waitForReady } from '../cluster/kube.js';
-import type { Progress } from '../cli/progress.js';
+import { labRke, type Tool } from '../kit/tools.js';
 import { ensureSshKey, requireSshKey } from '../nodes/ssh-key.js';
 import { phaseOf } from '../providers/vagrant-phases.js';
-import { withLabLock, type BusyPolicy, type LabLock } from '../lab/lock.js';
+import type { BusyPolicy } from '../lab/lock.js';
 import { PROVIDERS } from '../providers/index.js';
 import { DRIVERS } from '../providers/drivers.js';
 import { checkHostServicePrerequisites, hostServicesUp, type HostServicesUp } from '../host-services/lab-services.js';
 import { servicePlans } from '../host-services/services.js';
 import { refuseUnfinishedRestore } from '../snapshot/record.js';
 import { recordedMachineId } from '../nodes/machine.js';
-import { generate } from './generate.js';
+import { writeGenerated } from './generate.js';
+import { openLab, type Lab } from './lab.js';
+import type { ProgressView } from './progress.js';
 
 export interface ApplyOptions {
   spec: string;
@@ -28,7 +28,7 @@ export interface ApplyOptions {
   rke: string | undefined;
   /** Stop once the machines are provisioned, without RKE. */
   machinesOnly: boolean;
-  progress: Progress;
+  progress: ProgressView;
   signal: AbortSignal;
   /** When another kubelab command holds the lab, or its children still run: refuse (the default), wait, or stop it. */
   busy?: BusyPolicy;
@@ -47,29 +47,31 @@ export interface ApplyResult {
 
 /**
  * generate → prerequisites → key → `vagrant up` per node (bounded) → `rke up` → every node Ready,
- * all under the lab lock, which records each running child.
+ * all while holding the lab, whose lock records each running child.
  */
 export async function apply(options: ApplyOptions): Promise<ApplyResult> {
-  const outDir = path.resolve(options.out);
-  return withLabLock(
-    outDir,
+  const { progress } = options;
+  return openLab(
     {
-      command: 'apply',
-      busy: options.busy ?? 'fail',
-      note: (l) => options.progress.note(l),
-      signal: options.signal,
+      spec: options.spec,
+      out: options.out,
+      changes: 'apply',
+      busy: options.busy,
       graceMs: options.graceMs,
-      retry: 'kubelab apply',
+      note: (l) => progress.note(l),
+      signal: options.signal,
     },
-    (lock) => applyLocked(options, outDir, lock),
+    (lab) => applyHeld(options, lab),
   );
 }
 
-async function applyLocked(options: ApplyOptions, outDir: string, lock: LabLock): Promise<ApplyResult> {
+async function applyHeld(options: ApplyOptions, lab: Lab): Promise<ApplyResult> {
   const { progress, signal } = options;
+  const { model, outDir } = lab;
   await refuseUnfinishedRestore(outDir);
-  const { model, result } = await generate({ spec: options.spec, out: options.out, log: (l) => progress.note(l) });
-  if (result.written.length > 0) progress.note(`regenerated ${result.written.join(', ')}`);
+  for (const w of lab.warnings) progress.note(formatProblem(w));
+  const written = await writeGenerated(model, options.out, false);
+  if (written.written.length > 0) progress.note(`regenerated ${written.written.join(', ')}`);
   if (!model.ssh.managed) await requireSshKey(outDir, model.ssh.privateKeyPath);
   await checkMachinePrerequisites(model);
   for (const note of await providerNotes(model)) progress.note(note);
@@ -90,7 +92,7 @@ async function applyLocked(options: ApplyOptions, outDir: string, lock: LabLock)
     mark = Date.now();
     return seconds;
   };
-  const services = await upMachinesAndServices(model, outDir, options, lock);
+  const services = await upMachinesAndServices(lab, options);
   if (signal.aborted) throw new InterruptedError('starting the machines');
   const machines = lap();
 
@@ -112,7 +114,7 @@ async function applyLocked(options: ApplyOptions, outDir: string, lock: LabLock)
       cwd: outDir,
       logFile: logFile(outDir, 'rke-up'),
       signal,
-      ...lock.track('rke up', `${rke.path} up --config cluster.yml`),
+      ...lab.track('rke up', `${rke.path} up --config cluster.yml`),
       onLine: (line) => {
         const step = /level=info msg="\[([\w-]+)\]/.exec(line)?.[1];
         if (step) progress.set('rke', `rke up: ${step}`);
@@ -129,23 +131,18 @@ async function applyLocked(options: ApplyOptions, outDir: string, lock: LabLock)
   }
   progress.set('rke', `done in ${progress.elapsed()}`);
   const rkeSeconds = lap();
-  const kubeconfig = path.join(outDir, LAB_FILES.kubeconfig);
-  await waitForNodes(model, kubeconfig, progress, signal);
-  return { model, kubeconfig, services, phases: { machines, rke: rkeSeconds, ready: lap() } };
+  await waitForNodes(lab, progress, signal);
+  return { model, kubeconfig: lab.kubeconfig, services, phases: { machines, rke: rkeSeconds, ready: lap() } };
 }
 
 /** How long nodes may take to turn Ready once rke is done: the network plugin starts last. */
 const READY_TIMEOUT_MS = 5 * 60_000;
 
-async function waitForNodes(model: LabModel, kubeconfig: string, progress: Progress, signal: AbortSignal): Promise<void> {
-  const kubectl = await labKubectl(model);
-  if (!kubectl) {
-    progress.note('no kubectl to wait for the nodes with: `kubelab status` shows when they are Ready');
-    return;
-  }
-  const names = model.nodes.map((n) => n.name);
+async function waitForNodes(lab: Lab, progress: ProgressView, signal: AbortSignal): Promise<void> {
+  const cluster = await lab.cluster();
+  const names = lab.nodes.map((n) => n.name);
   progress.set('nodes', `waiting for ${names.length} node(s) to be Ready`);
-  const notReady = await waitForReady(kubectl.path, kubeconfig, names, {
+  const notReady = await cluster.waitForReady(names, {
     timeoutMs: READY_TIMEOUT_MS,
     signal,
     onPoll: (ready) => progress.set('nodes', `${ready.length}/${names.length} Ready`),
@@ -188,8 +185,9 @@ function kitHowToGet(model: LabModel): string {
  * address on the private network, which the provider creates with the first machine, and VM
  * provisioning already installs packages through the package cache.
  */
-async function upMachinesAndServices(model: LabModel, outDir: string, options: ApplyOptions, lock: LabLock): Promise<HostServicesUp> {
+async function upMachinesAndServices(lab: Lab, options: ApplyOptions): Promise<HostServicesUp> {
   const { progress, signal } = options;
+  const { model, outDir } = lab;
   let machinesDone = false;
   const row = 'host';
   if (servicePlans(model, outDir).length > 0) progress.set(row, `waiting for ${model.hostServices.address} on the private network`);
@@ -199,7 +197,7 @@ async function upMachinesAndServices(model: LabModel, outDir: string, options: A
     signal,
     machinesDone: () => machinesDone,
   });
-  const machines = upMachines(model, outDir, options, lock).finally(() => {
+  const machines = upMachines(lab, options).finally(() => {
     machinesDone = true;
   });
   const [machinesResult, servicesResult] = await Promise.allSettled([machines, services]);
@@ -213,8 +211,9 @@ async function upMachinesAndServices(model: LabModel, outDir: string, options: A
   return servicesResult.value;
 }
 
-async function upMachines(model: LabModel, outDir: string, options: ApplyOptions, lock: LabLock): Promise<void> {
+async function upMachines(lab: Lab, options: ApplyOptions): Promise<void> {
   const { progress, signal } = options;
+  const { model, outDir } = lab;
   const provider = `--provider=${model.provider.type}`;
   /** One vagrant call for a node: its own log, tracked in the lab lock, its phases shown. */
   const vagrant = (node: NodeModel, args: string[]): Promise<unknown> =>
@@ -222,7 +221,7 @@ async function upMachines(model: LabModel, outDir: string, options: ApplyOptions
       cwd: outDir,
       logFile: logFile(outDir, `vagrant-${args[0]!}-${node.name}`),
       signal,
-      ...lock.track(`vagrant ${args[0]!} for node ${node.name}`, ['vagrant', ...args].join(' ')),
+      ...lab.track(`vagrant ${args[0]!} for node ${node.name}`, ['vagrant', ...args].join(' ')),
       onLine: (line) => {
         const phase = phaseOf(line);
         if (phase) progress.set(node.name, phase);

@@ -5,8 +5,9 @@ import { DRIVERS } from '../providers/drivers.js';
 import { stopServices } from '../host-services/daemon.js';
 import { runStreamed } from '../exec/run.js';
 import { dropFaultsForDestroy } from '../fault/engine.js';
-import { removeSnapshotsForDestroy } from './snapshot.js';
-import { withLabLock, type BusyPolicy, type LabLock } from '../lab/lock.js';
+import { removeSnapshotsForDestroy } from '../snapshot/catalog.js';
+import type { BusyPolicy } from '../lab/lock.js';
+import { openLabFolder, type LabFolder } from './lab.js';
 
 export interface DestroyOptions {
   out: string;
@@ -22,15 +23,14 @@ export interface DestroyOptions {
  * alone. Works without a valid spec and on a half-created lab: it reads only what is on disk.
  */
 export async function destroy(options: DestroyOptions): Promise<{ removedFiles: string[]; removedLeftovers: string[] }> {
-  const outDir = path.resolve(options.out);
-  return withLabLock(
-    outDir,
-    { command: 'destroy', busy: options.busy ?? 'fail', note: options.log, signal: options.signal, graceMs: options.graceMs, retry: 'kubelab destroy' },
-    (lock) => destroyLocked(options, outDir, lock),
+  return openLabFolder(
+    { out: options.out, changes: 'destroy', busy: options.busy, note: options.log, signal: options.signal, graceMs: options.graceMs },
+    (folder) => destroyHeld(options, folder),
   );
 }
 
-async function destroyLocked(options: DestroyOptions, outDir: string, lock: LabLock): Promise<{ removedFiles: string[]; removedLeftovers: string[] }> {
+async function destroyHeld(options: DestroyOptions, folder: LabFolder): Promise<{ removedFiles: string[]; removedLeftovers: string[] }> {
+  const { outDir } = folder;
   // Active faults go with the machines: end their timers, resume frozen machines, journal them.
   const dropped = await dropFaultsForDestroy({ outDir, note: options.log }).catch((error: unknown) => {
     options.log(`warning: could not clear the active faults: ${error instanceof Error ? error.message : String(error)}`);
@@ -53,7 +53,7 @@ async function destroyLocked(options: DestroyOptions, outDir: string, lock: LabL
       cwd: outDir,
       logFile: logFile(outDir, 'destroy'),
       signal: options.signal,
-      ...lock.track('vagrant destroy', 'vagrant destroy -f'),
+      ...folder.track('vagrant destroy', 'vagrant destroy -f'),
       onLine: (line) => {
         if (/^==> /.test(line)) options.log(line);
       },

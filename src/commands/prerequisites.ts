@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { PrerequisiteError } from '../errors.js';
 import type { LabModel } from '../model.js';
 import type { Missing } from '../providers/driver.js';
@@ -6,22 +5,12 @@ import { DRIVERS } from '../providers/drivers.js';
 import { capture, TIMEOUTS } from '../exec/run.js';
 import { howToInstall } from '../exec/install-hints.js';
 
-export interface Tool {
-  name: string;
-  path: string;
-  version: string | undefined;
-}
-
 export type { Missing } from '../providers/driver.js';
 
 /** Runs `file args`: `exists` when the program could be started, `ok` when it exited 0. */
 async function probe(file: string, args: string[]): Promise<{ exists: boolean; ok: boolean; output: string }> {
   const result = await capture(file, args, { timeoutMs: TIMEOUTS.probe });
   return { exists: !result.missing, ok: result.ok, output: result.missing ? '' : `${result.stdout}\n${result.stderr}`.trim() };
-}
-
-function firstVersion(text: string): string | undefined {
-  return /v?[0-9]+\.[0-9]+\.[0-9]+/.exec(text)?.[0];
 }
 
 const HOW_TO_GET = {
@@ -47,17 +36,4 @@ export async function checkMachinePrerequisites(model: LabModel): Promise<void> 
 /** What the provider wants said before the machines start. */
 export async function providerNotes(model: LabModel): Promise<string[]> {
   return (await DRIVERS[model.provider.type].notes?.(model)) ?? [];
-}
-
-/** Finds RKE: --rke wins, then `rke` on PATH. Undefined when there is none. */
-export async function findRke(explicit: string | undefined): Promise<Tool | undefined> {
-  const file = explicit ? path.resolve(explicit) : 'rke';
-  const result = await probe(file, ['--version']);
-  if (!result.ok) return undefined;
-  return { name: 'rke', path: file, version: firstVersion(result.output) };
-}
-
-export async function findKubectl(): Promise<Tool | undefined> {
-  const result = await probe('kubectl', ['version', '--client', '--output=yaml']);
-  return result.ok ? { name: 'kubectl', path: 'kubectl', version: firstVersion(result.output) } : undefined;
 }

@@ -2,11 +2,8 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { KubelabError } from '../errors.js';
 import { readState } from '../lab/state.js';
-import { LAB_FILES } from '../lab/files.js';
-import type { LabModel } from '../model.js';
-import { readNodes } from '../cluster/kube.js';
-import { labKubectl } from '../kit/tools.js';
-import { vagrantStatus } from '../providers/vagrant-status.js';
+import type { MachineState } from '../providers/driver.js';
+import { openLab, type Lab } from './lab.js';
 import { unfinishedRestore } from '../snapshot/record.js';
 import { hostServicesStatus, type ServiceStatus } from '../host-services/lab-services.js';
 
@@ -33,45 +30,50 @@ export interface LabStatus {
   hostServices: ServiceStatus[];
 }
 
-export async function labStatus(model: LabModel, outDir: string): Promise<LabStatus> {
-  if (!(await fs.pathExists(path.join(outDir, 'Vagrantfile')))) {
-    throw new KubelabError(`${outDir} has no Vagrantfile`, { hint: 'run `kubelab generate` (or `kubelab apply`) first' });
-  }
-  const machines = new Map((await vagrantStatus(outDir)).map((m) => [m.name, m]));
-  const faults = (await readState(outDir)).faults;
-  const kubeconfig = path.join(outDir, LAB_FILES.kubeconfig);
-  let kube: Map<string, { ready: boolean; version: string }> | undefined;
-  let kubernetesNote: string | undefined;
-  const installed = await fs.pathExists(kubeconfig);
-  const kubectl = installed ? await labKubectl(model) : undefined;
-  if (!installed) {
-    kubernetesNote = 'no kubeconfig: Kubernetes is not installed yet (kubelab apply installs it with rke)';
-  } else if (!kubectl) {
-    kubernetesNote = "no kubectl: `kubelab kit build` builds one, or install it on PATH, to see Kubernetes' view of the nodes";
-  } else {
-    const result = await readNodes(kubectl.path, kubeconfig);
-    if ('nodes' in result) kube = new Map(result.nodes.map((n) => [n.name, { ready: n.ready, version: n.version }]));
-    else kubernetesNote = `the API server did not answer: ${result.error}`;
-  }
-  const hostServices = await hostServicesStatus(model, outDir);
-  const restoring = await unfinishedRestore(outDir);
-  if (restoring !== undefined) {
-    kubernetesNote = `the restore of snapshot ${restoring} did not finish; \`kubelab snapshot restore ${restoring}\` finishes it${kubernetesNote ? `; ${kubernetesNote}` : ''}`;
-  }
-  return {
-    lab: model.name,
-    hostServices,
-    provider: model.provider.type,
-    kubeconfig: kube ? kubeconfig : undefined,
-    kubernetesNote,
-    nodes: model.nodes.map((n) => ({
-      name: n.name,
-      machine: n.machineName,
-      state: machines.get(n.name)?.state ?? 'unknown',
-      ip: n.ip,
-      roles: n.roles,
-      kubernetes: kube?.get(n.name),
-      faults: faults.filter((f) => f.targets.includes(n.name)).map((f) => `${f.id} ${f.kind}`),
-    })),
-  };
+/** The machine states in the words status shows, the same for every provider. */
+const STATE_WORDS: Record<MachineState, string> = { running: 'running', paused: 'paused', off: 'stopped', absent: 'not created', unknown: 'unknown' };
+
+/** Each node's machine, its place in the lab, Kubernetes' view when there is a cluster, and the faults on it. */
+export async function labStatus(options: { spec: string; out: string }): Promise<LabStatus> {
+  return openLab({ ...options, note: () => undefined }, async (lab) => {
+    const { model, outDir } = lab;
+    if (!(await fs.pathExists(path.join(outDir, 'Vagrantfile')))) {
+      throw new KubelabError(`${outDir} has no Vagrantfile`, { hint: 'run `kubelab generate` (or `kubelab apply`) first' });
+    }
+    const [states, { faults }, hostServices, restoring, kubernetes] = await Promise.all([
+      Promise.all(lab.nodes.map((n) => n.state())),
+      readState(outDir),
+      hostServicesStatus(model, outDir),
+      unfinishedRestore(outDir),
+      kubernetesView(lab),
+    ]);
+    let kubernetesNote = kubernetes.note;
+    if (restoring !== undefined) {
+      kubernetesNote = `the restore of snapshot ${restoring} did not finish; \`kubelab snapshot restore ${restoring}\` finishes it${kubernetesNote ? `; ${kubernetesNote}` : ''}`;
+    }
+    return {
+      lab: model.name,
+      hostServices,
+      provider: model.provider.type,
+      kubeconfig: kubernetes.nodes ? lab.kubeconfig : undefined,
+      kubernetesNote,
+      nodes: model.nodes.map((n, i) => ({
+        name: n.name,
+        machine: n.machineName,
+        state: STATE_WORDS[states[i]!],
+        ip: n.ip,
+        roles: n.roles,
+        kubernetes: kubernetes.nodes?.get(n.name),
+        faults: faults.filter((f) => f.targets.includes(n.name)).map((f) => `${f.id} ${f.kind}`),
+      })),
+    };
+  });
+}
+
+/** Kubernetes' view of the nodes, or why there is none. */
+async function kubernetesView(lab: Lab): Promise<{ nodes?: Map<string, { ready: boolean; version: string }>; note?: string }> {
+  if (!(await lab.hasCluster())) return { note: 'no kubeconfig: Kubernetes is not installed yet (kubelab apply installs it with rke)' };
+  const result = await (await lab.cluster()).nodes();
+  if ('error' in result) return { note: `the API server did not answer: ${result.error}` };
+  return { nodes: new Map(result.nodes.map((n) => [n.name, { ready: n.ready, version: n.version }])) };
 }

@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { machineRef, machineState, runMachineOp, type MachineOp, type MachineRef, type MachineState } from './machine.js';
+import { DRIVERS } from '../providers/drivers.js';
+import { machineRef, machineState, recordedMachineId, runMachineOp, type MachineOp, type MachineRef, type MachineState } from './machine.js';
 import type { LabAccess, NodeRef } from '../lab/access.js';
-import { answers, runAsRoot, waitForSsh, type ScriptOptions, type ScriptResult, type SshTarget } from './ssh.js';
+import { answers, runAsRoot, streamAsRoot, waitForSsh, type ScriptOptions, type ScriptResult, type SshTarget } from './ssh.js';
 
 /**
  * One node of a lab, and every way kubelab reaches it: inside over ssh (as root, with the lab's
@@ -30,6 +31,11 @@ export class LabNode {
     return runAsRoot(this.ssh, script, options);
   }
 
+  /** Runs a bash script as root that reports as it goes (a watch), until it ends or `signal` stops it. */
+  stream(script: string, options: { signal: AbortSignal; onLine: (line: string) => void; connectTimeoutSeconds?: number }): Promise<number | undefined> {
+    return streamAsRoot(this.ssh, script, options);
+  }
+
   /** Whether the node gives a shell over ssh within a few seconds. */
   answers(connectTimeoutSeconds = 5): Promise<boolean> {
     return answers(this.ssh, connectTimeoutSeconds);
@@ -45,9 +51,12 @@ export class LabNode {
     return machineRef(this.outDir, this.lab.provider, this.ref);
   }
 
-  /** What the machine is doing, as its provider says. */
+  /** What the machine is doing, as its provider says; `absent` when the provider knows no machine of the node. */
   async state(): Promise<MachineState> {
-    return machineState(this.lab.provider, await this.machine());
+    const id = await recordedMachineId(this.outDir, this.lab.provider, this.name);
+    if (id === undefined && !DRIVERS[this.lab.provider].nameReachesMachine) return 'absent';
+    const state = await machineState(this.lab.provider, { node: this.name, id: id ?? this.machineName, outDir: this.outDir });
+    return state === 'unknown' && id === undefined ? 'absent' : state;
   }
 
   /** Stops, kills, pauses, resumes or starts the machine, and waits until that has taken effect. */

@@ -1,4 +1,4 @@
-import { run, TIMEOUTS } from '../exec/run.js';
+import { run, TIMEOUTS, watchLines } from '../exec/run.js';
 
 export interface SshTarget {
   user: string;
@@ -55,6 +55,24 @@ export async function runAsRoot(target: SshTarget, script: string, options: Scri
     purpose: 'reach the nodes',
   });
   return { code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * Runs a bash script as root that reports line by line for as long as it lives (a watch): each
+ * line goes to `onLine` as it comes; resolves with the exit code when the script ends, the node
+ * goes away, or `signal` stops it.
+ */
+export function streamAsRoot(
+  target: SshTarget,
+  script: string,
+  options: { signal: AbortSignal; onLine: (line: string) => void; connectTimeoutSeconds?: number },
+): Promise<number | undefined> {
+  return watchLines('ssh', [...sshArgs(target, options.connectTimeoutSeconds ?? 8), 'sudo', 'bash', '-s'], {
+    input: script,
+    signal: options.signal,
+    onLine: options.onLine,
+    purpose: 'reach the nodes',
+  });
 }
 
 /** ssh's own failures (cannot connect, refused key) exit 255; a script's never do. */

@@ -44,8 +44,8 @@ export interface Missing {
 /** What can be done to a whole machine from outside it. */
 export type MachineOp = 'stop' | 'kill' | 'pause' | 'resume' | 'start';
 
-/** What a machine is doing, in the terms the faults need. */
-export type MachineState = 'running' | 'paused' | 'off' | 'unknown';
+/** What a machine is doing, in the terms the faults need; absent: there is no machine (never made, or destroyed). */
+export type MachineState = 'running' | 'paused' | 'off' | 'absent' | 'unknown';
 
 export interface MachineRef {
   node: string;

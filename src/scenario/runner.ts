@@ -3,12 +3,12 @@ import path from 'node:path';
 import { injectFault, listFaults, undoFaults, type FaultEnv } from '../fault/engine.js';
 import { describeFault } from '../fault/describe.js';
 import type { LabAccess } from '../fault/types.js';
-import { labNodes } from '../nodes/node.js';
+import type { ClusterApi } from '../cluster/kube.js';
+import type { LabNode } from '../nodes/node.js';
 import { capture } from '../exec/run.js';
 import { formatDuration, parseDuration } from '../units.js';
 import { judgeExpectations } from './bounds.js';
 import { describeCondition } from './conditions.js';
-import { loadKubeConfig } from './observe/kube.js';
 import { Observer } from './observer.js';
 import { faultParams, pickNodes, resolveCondition, substitute } from './resolve.js';
 import { lowerTolerations, readContainers, settingsFrom } from './settings.js';
@@ -21,8 +21,11 @@ import { createWorkload, deleteWorkloads, runNamespace } from './workload.js';
 export interface ScenarioRun {
   outDir: string;
   lab: LabAccess;
+  /** The way to each node of the lab. */
+  nodes: readonly LabNode[];
   kubernetesVersion: string;
-  kubeconfig: string;
+  /** The cluster's API; its kubeconfig is what kubectl steps run with. */
+  cluster: ClusterApi;
   /** The image the workload runs (bash and socat): the kit's tools image. */
   image: string;
   scenario: { file: string; doc: ScenarioDocument };
@@ -87,17 +90,17 @@ export async function runScenario(run: ScenarioRun): Promise<ScenarioReport> {
   const { doc } = run.scenario;
   await fs.mkdirp(run.reportDir);
   const timeline = new Timeline(path.join(run.reportDir, 'journal.jsonl'));
-  const nodes = labNodes(run.outDir, run.lab);
+  const { nodes } = run;
   const replicas = doc.workload?.replicas ?? 0;
   const tracker = new ConditionTracker(timeline, { replicas, termAtStart: null });
-  const config = loadKubeConfig(run.kubeconfig);
+  const { config } = run.cluster;
   const faultEnv: FaultEnv = { outDir: run.outDir, note: run.note };
   const injected: string[] = [];
   /** kubectl steps' reverts not yet run, by step id. */
   const reverts = new Map<string, string[]>();
   const kubectl = async (args: string[]): Promise<void> => {
     if (!run.kubectl) throw new Error('no kubectl found: `kubelab kit build` builds one; or install kubectl on PATH');
-    const result = await capture(run.kubectl, ['--kubeconfig', run.kubeconfig, ...args], { timeoutMs: 60_000 });
+    const result = await capture(run.kubectl, ['--kubeconfig', run.cluster.kubeconfig, ...args], { timeoutMs: 60_000 });
     if (!result.ok) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr.trim().split('\n')[0] ?? 'failed'}`);
   };
   const steps: StepResult[] = [];

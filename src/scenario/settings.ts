@@ -1,3 +1,4 @@
+import { inspectComponentsScript, parseInspectedComponents, type ComponentConfig, type RkeComponent } from '../cluster/rke.js';
 import type { LabNode } from '../nodes/node.js';
 import { formatDuration, parseDuration } from '../units.js';
 import type { Setting, SettingName } from './types.js';
@@ -11,7 +12,7 @@ import type { Setting, SettingName } from './types.js';
  */
 interface Knob {
   name: SettingName;
-  component: 'kube-controller-manager' | 'kube-scheduler' | 'kube-apiserver' | 'kubelet' | 'etcd';
+  component: RkeComponent;
   flag: string;
   /** The component's default for Kubernetes v1.32 / etcd 3.5. */
   upstreamMs: number;
@@ -35,13 +36,6 @@ const KNOBS: readonly Knob[] = [
   { name: 'leader-retry-period', component: 'kube-controller-manager', flag: 'leader-elect-retry-period', upstreamMs: 2_000, unit: 'duration' },
 ];
 
-/** A component's command line and environment, as Docker started it on one node. */
-export interface ContainerConfig {
-  node: string;
-  args: string[];
-  env: string[];
-}
-
 function toMs(text: string, unit: Knob['unit']): number | undefined {
   if (unit === 'duration') return parseDuration(text);
   const number = Number(text);
@@ -60,7 +54,7 @@ export function flagValue(args: readonly string[], flag: string): string | undef
 }
 
 /** Each setting from the containers found (component → its config on some node). */
-export function settingsFrom(containers: ReadonlyMap<string, ContainerConfig>): Setting[] {
+export function settingsFrom(containers: ReadonlyMap<string, ComponentConfig>): Setting[] {
   return KNOBS.map((knob) => {
     const container = containers.get(knob.component);
     const base = { name: knob.name, upstreamMs: knob.upstreamMs };
@@ -78,21 +72,13 @@ export function settingsFrom(containers: ReadonlyMap<string, ContainerConfig>): 
 const COMPONENTS = [...new Set(KNOBS.map((k) => k.component))];
 
 /** Reads every component's arguments and environment, from the first node that runs it. */
-export async function readContainers(nodes: readonly LabNode[]): Promise<Map<string, ContainerConfig>> {
-  const found = new Map<string, ContainerConfig>();
+export async function readContainers(nodes: readonly LabNode[]): Promise<Map<RkeComponent, ComponentConfig>> {
+  const found = new Map<RkeComponent, ComponentConfig>();
   for (const node of nodes) {
     const missing = COMPONENTS.filter((c) => !found.has(c));
     if (missing.length === 0) break;
-    const script = missing
-      .map((c) => `docker inspect --type container --format '${c} {{json .Args}} {{json .Config.Env}}' ${c} 2>/dev/null || true`)
-      .join('\n');
-    const result = await node.run(script, { timeoutMs: 30_000, connectTimeoutSeconds: 5 });
-    for (const line of result.stdout.split('\n')) {
-      const match = /^(\S+) (\[.*\]) (\[.*\]|null)$/.exec(line.trim());
-      if (!match) continue;
-      const [, component = '', args = '[]', env = 'null'] = match;
-      found.set(component, { node: node.name, args: JSON.parse(args) as string[], env: (JSON.parse(env) as string[] | null) ?? [] });
-    }
+    const result = await node.run(inspectComponentsScript(missing), { timeoutMs: 30_000, connectTimeoutSeconds: 5 });
+    for (const [component, config] of parseInspectedComponents(node.name, result.stdout)) if (!found.has(component)) found.set(component, config);
   }
   return found;
 }

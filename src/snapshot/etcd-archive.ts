@@ -1,6 +1,7 @@
 import fs from 'fs-extra';
 import path from 'node:path';
 import { logFile } from '../lab/files.js';
+import { ETCD_SNAPSHOT_DIR } from '../cluster/rke.js';
 import type { LabNode } from '../nodes/node.js';
 import { runStreamed } from '../exec/run.js';
 
@@ -13,7 +14,7 @@ export async function saveEtcdArchive(options: {
   rke: string;
   outDir: string;
   name: string;
-  /** An etcd node to fetch the archive from (rke leaves it in /opt/rke/etcd-snapshots on each). */
+  /** An etcd node to fetch the archive from (rke leaves it in ETCD_SNAPSHOT_DIR on each). */
   node: LabNode;
   into: string;
   signal: AbortSignal;
@@ -25,8 +26,8 @@ export async function saveEtcdArchive(options: {
     signal: options.signal,
   });
   const file = `${archive}.zip`;
-  const fetched = await options.node.run(`base64 -w0 /opt/rke/etcd-snapshots/${file}`, { timeoutMs: 60_000 });
-  if (fetched.code !== 0) throw new Error(`could not read /opt/rke/etcd-snapshots/${file} on ${options.node.name}: ${fetched.stderr.trim()}`);
+  const fetched = await options.node.run(`base64 -w0 ${ETCD_SNAPSHOT_DIR}/${file}`, { timeoutMs: 60_000 });
+  if (fetched.code !== 0) throw new Error(`could not read ${ETCD_SNAPSHOT_DIR}/${file} on ${options.node.name}: ${fetched.stderr.trim()}`);
   await fs.mkdirp(options.into);
   await fs.writeFile(path.join(options.into, file), Buffer.from(fetched.stdout.trim(), 'base64'));
   return file;

@@ -7,7 +7,6 @@ import { execa, type ResultPromise } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { KubelabError } from '../../src/errors.js';
 import { InterruptedError, runStreamed } from '../../src/exec/run.js';
 import { childRunning, LAB_BUSY_EXIT_CODE, LabBusyError, labLockPath, withLabLock, type LabLockRecord } from '../../src/lab/lock.js';
 import { processStartTicks, stillRunning } from '../../src/exec/processes.js';

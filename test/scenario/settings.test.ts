@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { flagValue, lowerTolerations, settingsFrom, type ContainerConfig } from '../../src/scenario/settings.js';
+import type { ComponentConfig } from '../../src/cluster/rke.js';
+import { flagValue, lowerTolerations, settingsFrom } from '../../src/scenario/settings.js';
 
-const container = (node: string, args: string[], env: string[] = []): ContainerConfig => ({ node, args, env });
+const container = (node: string, args: string[], env: string[] = []): ComponentConfig => ({ node, args, env });
 
 describe('live settings', () => {
   test('a flag reads as --flag=value or --flag value; the last one wins, as in Go', () => {

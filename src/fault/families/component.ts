@@ -1,12 +1,13 @@
+import { containerOf, RKE_COMPONENTS, whereRkeRuns, type RkeComponent } from '../../cluster/rke.js';
 import { NODE_OPTION, nodesOption } from '../cli-values.js';
 import { FaultInputError } from '../errors.js';
 import type { FaultFamily, KindCommand } from '../family.js';
 import { script, sh } from '../steps.js';
 import type { FaultRecord } from '../types.js';
 
-/** RKE runs these as Docker containers on the nodes; `docker` is the container runtime itself. */
-export const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'nginx-proxy', 'docker'] as const;
-export type Component = (typeof COMPONENTS)[number];
+/** What RKE runs as Docker containers on the nodes, and `docker`, the container runtime itself. */
+export const COMPONENTS = [...RKE_COMPONENTS, 'docker'] as const;
+export type Component = RkeComponent | 'docker';
 
 export interface ComponentParams {
   kind: 'kill' | 'stop-component';
@@ -23,24 +24,15 @@ type ComponentFault = FaultRecord<ComponentParams>;
  * not running.
  */
 
-const WHERE: Partial<Record<Component, string>> = {
-  etcd: 'etcd nodes',
-  'kube-apiserver': 'controlplane nodes',
-  'kube-controller-manager': 'controlplane nodes',
-  'kube-scheduler': 'controlplane nodes',
-  'nginx-proxy': 'nodes without the controlplane role',
-};
-
-function containerInject(fault: ComponentFault, component: Component): string {
+function containerInject(fault: ComponentFault, component: RkeComponent): string {
   const kill = fault.params.kind === 'kill';
-  const where = WHERE[component] ?? 'every node';
   return script(
     fault.id,
     `${kill ? 'kill' : 'stop'} the container ${component}`,
     `
-C=${sh(component)}
+C=${sh(containerOf(component))}
 if ! docker inspect --type container "$C" > /dev/null 2>&1; then
-  refuse "no container is named $C here" ${sh(`RKE runs ${component} on ${where}, once Kubernetes is installed (kubelab apply)`)}
+  refuse "no container is named $C here" ${sh(`RKE runs ${component} on ${whereRkeRuns(component)}, once Kubernetes is installed (kubelab apply)`)}
 fi
 if [ "$(docker inspect --type container --format '{{.State.Running}}' "$C")" != true ]; then
   refuse "$C is not running" "kubelab fault list shows whether a fault stopped it"
@@ -50,7 +42,7 @@ ${kill ? 'kill -KILL "$(docker inspect --type container --format \'{{.State.Pid}
   );
 }
 
-function containerUndo(fault: ComponentFault, component: Component): string {
+function containerUndo(fault: ComponentFault, component: RkeComponent): string {
   return script(
     fault.id,
     `start the container ${component} again`,

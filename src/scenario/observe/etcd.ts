@@ -1,39 +1,18 @@
-import { watchLines } from '../../exec/run.js';
-import { sshArgs } from '../../nodes/ssh.js';
+import { followMember, type EtcdLine, type MemberReport } from '../../cluster/etcd.js';
 import type { LabNode } from '../../nodes/node.js';
 import type { Observation } from '../types.js';
 
-/**
- * Each etcd node reports, once a second over one long-lived ssh, what its own member says
- * (etcdctl inside RKE's etcd container, which carries etcdctl's endpoint and certificates in its
- * environment): its member id, the leader it follows and the raft term. `-w fields` prints ids as
- * decimal text, which JSON would round. The member list maps ids to peer addresses, so to nodes.
- */
-const REPORT_LOOP = `
-members=$(docker exec etcd etcdctl member list -w fields --command-timeout=2s 2>/dev/null | sed -n -e 's/^"ID" : \\(.*\\)$/\\1/p' -e 's/^"PeerURL" : "https:\\/\\/\\([^:]*\\):.*$/\\1/p' | paste -d ' ' - - | tr '\\n' ' ')
-echo "members $members"
-while :; do
-  status=$(timeout 4 docker exec etcd etcdctl endpoint status -w fields --command-timeout=2s 2>&1)
-  if [ $? -eq 0 ]; then
-    echo "status $(printf '%s\\n' "$status" | sed -n -e 's/^"MemberID" : \\(.*\\)$/member=\\1/p' -e 's/^"Leader" : \\(.*\\)$/leader=\\1/p' -e 's/^"RaftTerm" : \\(.*\\)$/term=\\1/p' | sort -u | tr '\\n' ' ')"
-  else
-    echo "error $(printf '%s' "$status" | tail -n 1 | cut -c1-120)"
-  fi
-  sleep 1
-done
-`;
-
 /** A node's last word: when it came, and the member's view then (undefined: it could not tell). */
-interface Report {
-  atMs: number;
-  member?: string;
-  leader?: string;
-  term?: number;
-}
+type Report = { atMs: number } & MemberReport;
 
 /** How long a node may stay silent before its member counts as unhealthy. */
 const STALE_MS = 4_000;
 
+/**
+ * Each etcd node reports, once a second over one long-lived ssh (src/cluster/etcd.ts), what its
+ * own member says: its member id, the leader it follows and the raft term; the member list it
+ * reports first maps ids to nodes.
+ */
 export class EtcdWatch {
   private readonly abort = new AbortController();
   private readonly reports = new Map<string, Report>();
@@ -60,30 +39,20 @@ export class EtcdWatch {
 
   private async follow(node: LabNode): Promise<void> {
     while (!this.abort.signal.aborted) {
-      await watchLines('ssh', [...sshArgs(node.ssh, 3), 'sudo', 'bash', '-s'], {
-        input: REPORT_LOOP,
-        signal: this.abort.signal,
-        onLine: (line) => this.onLine(node.name, line),
-        purpose: 'watch etcd on the nodes',
-      }).catch(() => undefined);
+      await followMember(node, this.abort.signal, (line) => this.onLine(node.name, line)).catch(() => undefined);
       // The node is down or cut off: try again shortly; meanwhile its reports go stale.
       await new Promise((resolve) => setTimeout(resolve, 2_000));
     }
   }
 
-  private onLine(node: string, line: string): void {
-    const [kind, ...rest] = line.trim().split(' ');
-    if (kind === 'members') {
-      for (let i = 0; i + 1 < rest.length; i += 2) {
-        const ip = rest[i + 1] ?? '';
+  private onLine(node: string, line: EtcdLine): void {
+    if (line.kind === 'members') {
+      for (const [id, ip] of line.members) {
         const owner = this.nodes.find((n) => n.ip === ip);
-        if (owner) this.members.set(rest[i] ?? '', owner.name);
+        if (owner) this.members.set(id, owner.name);
       }
-    } else if (kind === 'status') {
-      const fields = Object.fromEntries(rest.map((kv) => kv.split('=') as [string, string]));
-      this.reports.set(node, { atMs: Date.now(), member: fields.member, leader: fields.leader, term: Number(fields.term) });
-    } else if (kind === 'error') {
-      this.reports.set(node, { atMs: Date.now() });
+    } else {
+      this.reports.set(node, { atMs: Date.now(), ...(line.kind === 'status' ? line.report : {}) });
     }
     this.summarize();
   }

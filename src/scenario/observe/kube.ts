@@ -23,12 +23,6 @@ const PRESSURES = ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnav
 /** After a watch breaks (the API went away), how soon it is tried again. */
 const RESTART_MS = 1_000;
 
-export function loadKubeConfig(file: string): KubeConfig {
-  const config = new KubeConfig();
-  config.loadFromFile(file);
-  return config;
-}
-
 /**
  * Watches (list + watch, through the Kubernetes client's informers) on nodes, node leases, the
  * workload's pods and endpoints, and the control plane's leader leases; each change that matters

@@ -1,0 +1,71 @@
+import type { Role } from '../vocabulary.js';
+
+/**
+ * What RKE puts on a node, known here and nowhere else: each Kubernetes component runs as a Docker
+ * container named after it, on the nodes of its role; etcd's container carries etcdctl, with its
+ * endpoint and certificates in the container's environment; `rke etcd snapshot-save` leaves its
+ * archives in one folder on every etcd node.
+ */
+const COMPONENTS = {
+  etcd: { roles: ['etcd'], where: 'etcd nodes' },
+  'kube-apiserver': { roles: ['controlplane'], where: 'controlplane nodes' },
+  'kube-controller-manager': { roles: ['controlplane'], where: 'controlplane nodes' },
+  'kube-scheduler': { roles: ['controlplane'], where: 'controlplane nodes' },
+  kubelet: { roles: ['etcd', 'controlplane', 'worker'], where: 'every node' },
+  'kube-proxy': { roles: ['etcd', 'controlplane', 'worker'], where: 'every node' },
+  // RKE's local load balancer to the API servers, on the nodes that run none.
+  'nginx-proxy': { roles: ['etcd', 'worker'], where: 'nodes without the controlplane role' },
+} as const satisfies Record<string, { roles: readonly Role[]; where: string }>;
+
+export type RkeComponent = keyof typeof COMPONENTS;
+export const RKE_COMPONENTS = Object.keys(COMPONENTS) as RkeComponent[];
+
+/** Which nodes run the component, as a person reads it ("controlplane nodes"). */
+export const whereRkeRuns = (component: RkeComponent): string => COMPONENTS[component].where;
+
+/** The Docker container that runs the component on a node. */
+export const containerOf = (component: RkeComponent): string => component;
+
+/** etcdctl inside RKE's etcd container, as a shell command: `ARGS` are etcdctl's own. */
+export const etcdctl = (args: string): string => `docker exec ${containerOf('etcd')} etcdctl ${args}`;
+
+/** Where `rke etcd snapshot-save` leaves its archives, on every etcd node. */
+export const ETCD_SNAPSHOT_DIR = '/opt/rke/etcd-snapshots';
+
+/** A component's command line and environment, as Docker started it on one node. */
+export interface ComponentConfig {
+  node: string;
+  args: string[];
+  env: string[];
+}
+
+/** A script that prints `COMPONENT ARGS-JSON ENV-JSON` for each of `components` that runs on the node. */
+export function inspectComponentsScript(components: readonly RkeComponent[]): string {
+  return components
+    .map((c) => `docker inspect --type container --format '${c} {{json .Args}} {{json .Config.Env}}' ${containerOf(c)} 2>/dev/null || true`)
+    .join('\n');
+}
+
+/** What `inspectComponentsScript` printed on `node`, by component; lines that do not parse are left out. */
+export function parseInspectedComponents(node: string, stdout: string): Map<RkeComponent, ComponentConfig> {
+  const found = new Map<RkeComponent, ComponentConfig>();
+  for (const line of stdout.split('\n')) {
+    const match = /^(\S+) (\[.*\]) (\[.*\]|null)$/.exec(line.trim());
+    const component = match?.[1];
+    if (!match || !(RKE_COMPONENTS as readonly string[]).includes(component ?? '')) continue;
+    const args = parseStrings(match[2]!);
+    const env = match[3] === 'null' ? [] : parseStrings(match[3]!);
+    if (args && env) found.set(component as RkeComponent, { node, args, env });
+  }
+  return found;
+}
+
+/** A JSON list of strings, or undefined: the node's output is not trusted to be one. */
+function parseStrings(json: string): string[] | undefined {
+  try {
+    const value: unknown = JSON.parse(json);
+    return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,78 @@
+import fs from 'fs-extra';
+import path from 'node:path';
+import type { ClusterApi } from '../cluster/kube.js';
+import { KubelabError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
+import { readState } from '../lab/state.js';
+import type { LabModel } from '../model.js';
+import { recordedMachineId } from '../nodes/machine.js';
+import type { LabNode } from '../nodes/node.js';
+import type { MachineSnapshots, SnapshotTarget } from '../providers/driver.js';
+import { DRIVERS } from '../providers/drivers.js';
+import { PROVIDER_TYPES, type ProviderType } from '../vocabulary.js';
+import { partialDir, type SnapshotRecord } from './record.js';
+
+/** What snapshots need of an open lab (src/commands/lab.ts gives it): its model, folder, nodes and cluster. */
+export interface SnapshotLab {
+  outDir: string;
+  model: LabModel;
+  nodes: readonly LabNode[];
+  etcdNodes: readonly LabNode[];
+  cluster(why?: string): Promise<ClusterApi>;
+}
+
+/** What every snapshot operation takes besides the lab. */
+export interface SnapshotRun {
+  log: (line: string) => void;
+  signal: AbortSignal;
+  /** How long the cluster may take to be healthy again after the machines start. */
+  timeoutMs: number;
+}
+
+/** The provider's half of snapshots. */
+export const providerSnapshots = (provider: ProviderType): MachineSnapshots => DRIVERS[provider].snapshots;
+
+/** Every node's machine as Vagrant records it now (undefined: the node has none). */
+export async function machineIds(lab: SnapshotLab): Promise<Map<string, string | undefined>> {
+  return new Map(await Promise.all(lab.model.nodes.map(async (n) => [n.name, await recordedMachineId(lab.outDir, lab.model.provider.type, n.name)] as const)));
+}
+
+/** The lab's machines, for the provider's snapshot calls. */
+export function targetOfLab(lab: SnapshotLab, ids: ReadonlyMap<string, string | undefined>): SnapshotTarget {
+  const machines = lab.model.nodes.flatMap((n) => {
+    const id = ids.get(n.name);
+    return id === undefined ? [] : [{ node: n.name, id, outDir: lab.outDir }];
+  });
+  return { outDir: lab.outDir, machines };
+}
+
+/** The machines a snapshot was taken of, as its record has them: what delete and destroy act on. */
+export function targetOfRecord(outDir: string, record: SnapshotRecord): SnapshotTarget {
+  return { outDir, machines: record.nodes.map((n) => ({ node: n.name, id: n.machineId, outDir })) };
+}
+
+/** Refuses while a fault is active: its effects would be saved with the machines, or mixed with a restored state. */
+export async function refuseActiveFaults(outDir: string, doing: string): Promise<void> {
+  const { faults } = await readState(outDir);
+  if (faults.length === 0) return;
+  throw new KubelabError(`cannot ${doing} while faults are active: ${faults.map((f) => `${f.id} ${f.kind}`).join(', ')}`, {
+    hint: 'undo them first with `kubelab fault clear`',
+  });
+}
+
+export async function refuseProviderProblems(provider: ProviderType, target: SnapshotTarget): Promise<void> {
+  const problems = await providerSnapshots(provider).check(target);
+  if (problems.length > 0) throw new KubelabError(`snapshots cannot be taken here: ${problems.join('; ')}`, { exitCode: EXIT.prerequisite });
+}
+
+/** In a save's unfinished folder: the provider whose copy a cleanup must remove. */
+export const PENDING = 'pending.json';
+
+/** Removes a save that never finished: the provider's copy, then its folder. */
+export async function removeUnfinished(outDir: string, name: string): Promise<void> {
+  const partial = partialDir(outDir, name);
+  const pending = (await fs.readJson(path.join(partial, PENDING)).catch(() => undefined)) as { provider?: unknown } | undefined;
+  const provider = PROVIDER_TYPES.find((p) => p === pending?.provider);
+  if (provider) await providerSnapshots(provider).remove({ outDir, machines: [] }, name);
+  await fs.remove(partial);
+}
