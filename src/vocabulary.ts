@@ -24,7 +24,7 @@ export interface Taint {
   effect: (typeof TAINT_EFFECTS)[number];
 }
 
-/** The services kubelab runs on the host for a lab (`kubelab registry`), each with a store of its own. */
+/** The services kubelab runs on the host for a lab (`kubelab services`), each with a store of its own. */
 export const SERVICE_NAMES = ['registry', 'pull-through', 'package-cache'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

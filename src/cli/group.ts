@@ -3,10 +3,17 @@ import type { CommandModule } from 'yargs';
 /** Erases a command's argument type, for a group's list of subcommands. */
 export const command = <A>(module: CommandModule<object, A>): CommandModule => module as unknown as CommandModule;
 
-/** A command that only groups subcommands (`kubelab scenario run`, `kubelab registry up`). */
-export function commandGroup(name: string, describe: string, subcommands: readonly CommandModule[], epilog: readonly string[]): CommandModule {
+/** A command that only groups subcommands (`kubelab scenario run`, `kubelab services up`). */
+export function commandGroup(
+  name: string,
+  describe: string,
+  subcommands: readonly CommandModule[],
+  epilog: readonly string[],
+  aliases: readonly string[] = [],
+): CommandModule {
   return {
     command: name,
+    aliases: [...aliases],
     describe,
     builder: (y) => {
       let withCommands = y;

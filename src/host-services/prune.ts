@@ -30,7 +30,7 @@ export async function pruneStores(
   if (others.length > 0) {
     throw new KubelabError(
       `the stores are shared by every lab on this host, and ${others.length} service(s) still use them:\n${others.map((o) => `  pid ${o.pid}: ${o.command}`).join('\n')}`,
-      { hint: 'run `kubelab registry down` in the lab that started each (its --out folder holds the configuration file named above), then prune again' },
+      { hint: 'run `kubelab services down` in the lab that started each (its --out folder holds the configuration file named above), then prune again' },
     );
   }
   const pruned = [];

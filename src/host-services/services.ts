@@ -108,7 +108,7 @@ export function servicePlans(model: LabModel, outDir: string, env: NodeJS.Proces
 
 /**
  * CNCF distribution 2.8's configuration: one listener on the lab's address, storage outside the
- * lab, deletes allowed so that `registry prune` and garbage collection can free space. With
+ * lab, deletes allowed so that `services prune` and garbage collection can free space. With
  * `upstream`, a pull-through cache: it refuses pushes and keeps what it fetched.
  */
 export function registryConfig(addr: string, storage: string, upstream: string | undefined): string {

@@ -8,7 +8,7 @@ export type { ServiceName };
 
 /**
  * Where each service keeps what it caches: in kubelab's cache, shared by every lab on this host and
- * kept by `destroy`, so that a new lab starts warm. `kubelab registry prune` empties them. A
+ * kept by `destroy`, so that a new lab starts warm. `kubelab services prune` empties them. A
  * pull-through cache keeps each upstream apart (by its host and port): the same repository name on
  * two upstreams is two images.
  */

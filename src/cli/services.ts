@@ -8,7 +8,7 @@ import { formatTable } from '../table.js';
 import { formatBytes } from '../units.js';
 import { command, commandGroup } from './group.js';
 
-const operations = () => import('../commands/registry.js');
+const operations = () => import('../commands/services.js');
 
 export function formatServices(services: ServiceStatus[]): string[] {
   if (services.length === 0) return ['no services on the host: the spec turns the registry and the package cache off'];
@@ -32,10 +32,10 @@ const subcommands: CommandModule[] = [
     describe: "Start the lab's registry, pull-through cache and package cache on the host, and push the images folder to the registry",
     builder: (y) => labOptions(y),
     handler: async (args) => {
-      const { registryUp } = await operations();
+      const { servicesUp } = await operations();
       const { signal, dispose } = interruptible(err);
       try {
-        const result = await registryUp({ spec: args.spec, out: args.out, log: err, signal });
+        const result = await servicesUp({ spec: args.spec, out: args.out, log: err, signal });
         for (const s of result.services) out(`${s.name}: ${s.outcome === 'running' ? 'already running' : s.outcome} on ${s.listen}`);
         if (result.push) out(`images: ${result.push.pushed.length} pushed, ${result.push.present.length} already there (${result.push.seconds.toFixed(1)}s)`);
       } finally {
@@ -48,8 +48,8 @@ const subcommands: CommandModule[] = [
     describe: "Stop the lab's services on the host; what they stored stays for the next lab",
     builder: (y) => labOptions(y),
     handler: async (args) => {
-      const { registryDown } = await operations();
-      const stopped = await registryDown({ out: args.out });
+      const { servicesDown } = await operations();
+      const stopped = await servicesDown({ out: args.out });
       out(stopped.length > 0 ? `stopped ${stopped.join(', ')}` : 'nothing was running');
     },
   }),
@@ -58,8 +58,8 @@ const subcommands: CommandModule[] = [
     describe: 'Show what runs on the host for the lab, where it listens, and what it stores',
     builder: (y) => labOptions(y).option('json', { type: 'boolean', default: false, describe: 'Print JSON for scripts' }) as Argv<LabArgs & { json: boolean }>,
     handler: async (args) => {
-      const { registryStatus } = await operations();
-      const services = await registryStatus({ spec: args.spec, out: args.out });
+      const { servicesStatus } = await operations();
+      const services = await servicesStatus({ spec: args.spec, out: args.out });
       out(args.json ? JSON.stringify(services, (_k, v: unknown) => (v === undefined ? null : v), 2) : formatServices(services).join('\n'));
     },
   }),
@@ -74,20 +74,21 @@ const subcommands: CommandModule[] = [
         describe: 'Empty only these stores (default: all)',
       }) as Argv<PruneArgs>,
     handler: async (args) => {
-      const { registryPrune } = await operations();
-      const { stopped, pruned } = await registryPrune({ out: args.out, stores: args.only ?? SERVICE_NAMES });
-      if (stopped.length > 0) out(`stopped ${stopped.join(', ')}; \`kubelab registry up\` starts them again`);
+      const { servicesPrune } = await operations();
+      const { stopped, pruned } = await servicesPrune({ out: args.out, stores: args.only ?? SERVICE_NAMES });
+      if (stopped.length > 0) out(`stopped ${stopped.join(', ')}; \`kubelab services up\` starts them again`);
       for (const p of pruned) out(`${p.name}: freed ${formatBytes(p.freedBytes)} (${p.storage})`);
     },
   }),
 ];
 
-export const registryCommand = commandGroup(
-  'registry',
-  "The lab's registry, pull-through cache and package cache on the host: start, stop, show, empty",
+export const servicesCommand = commandGroup(
+  'services',
+  "The lab's services on the host, its registry and caches: start, stop, show, empty",
   subcommands,
   [
-    "Each service listens only on the host's address in the lab's private network (its first address). `kubelab apply` starts them and `kubelab destroy` stops them.",
+    "`up` starts the services the spec turns on: the lab registry (`registry`), the pull-through cache (`registry.pullThrough`) and the package cache (`packageCache`). Each listens only on the host's address in the lab's private network (its first address). `kubelab apply` starts them and `kubelab destroy` stops them.",
     'What they store is shared by every lab on this host and outlives destroy: images in ~/.cache/kubelab/registry/local (pushed from the images folder) and registry/pull-through (fetched from the upstream), packages in ~/.cache/kubelab/apt-cacher-ng.',
   ],
+  ['registry'],
 );
