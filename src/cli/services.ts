@@ -1,17 +1,20 @@
+import os from 'node:os';
 import type { Argv, CommandModule } from 'yargs';
 import { err, out } from './console.js';
 import { interruptible } from './interrupt.js';
 import { labOptions, type LabArgs } from './options.js';
 import type { ServiceStatus } from '../host-services/lab-services.js';
-import { SERVICE_NAMES, type ServiceName } from '../vocabulary.js';
+import type { ServiceName } from '../host-services/services/index.js';
 import { formatTable } from '../table.js';
 import { formatBytes } from '../units.js';
 import { command, commandGroup } from './group.js';
 
 const operations = () => import('../commands/services.js');
+// The list of services loads only for these commands' own help and runs, not for `kubelab --help`.
+const catalogue = () => import('../host-services/services/index.js');
 
 export function formatServices(services: ServiceStatus[]): string[] {
-  if (services.length === 0) return ['no services on the host: the spec turns the registry and the package cache off'];
+  if (services.length === 0) return ['no services on the host: the spec turns them all off (`kubelab services --help` lists them)'];
   return formatTable(
     ['SERVICE', 'STATE', 'LISTENS ON', 'STORED', 'CONTENT'],
     services.map((s) => [
@@ -24,13 +27,26 @@ export function formatServices(services: ServiceStatus[]): string[] {
   );
 }
 
+/** Each service kubelab can run, for the help: what turns it on, what it runs, what it keeps where. */
+async function serviceListing(): Promise<string> {
+  const [{ HOST_SERVICES }, { cacheDir }] = await Promise.all([catalogue(), import('../cache.js')]);
+  const home = os.homedir();
+  const shown = (dir: string): string => (dir.startsWith(`${home}/`) ? `~${dir.slice(home.length)}` : dir);
+  const width = Math.max(...HOST_SERVICES.map((s) => s.name.length)) + 2;
+  const lines = HOST_SERVICES.flatMap((s) => [
+    `  ${s.name.padEnd(width)}${s.title} (\`${s.specAt.join('.')}\` in the spec), ${s.program}`,
+    `  ${''.padEnd(width)}stores in ${shown(s.store(cacheDir(), undefined))}: ${s.holds}`,
+  ]);
+  return ['The services, each started when the spec turns it on:', ...lines].join('\n');
+}
+
 type PruneArgs = LabArgs & { only: ServiceName[] | undefined };
 
 const subcommands: CommandModule[] = [
   command<LabArgs>({
     command: 'up',
-    describe: "Start the lab's registry, pull-through cache and package cache on the host, and push the images folder to the registry",
-    builder: (y) => labOptions(y),
+    describe: "Start the lab's services on the host that the spec turns on (listed below), and push the images folder to the lab registry",
+    builder: async (y) => labOptions(y).epilog(await serviceListing()),
     handler: async (args) => {
       const { servicesUp } = await operations();
       const { signal, dispose } = interruptible(err);
@@ -65,17 +81,17 @@ const subcommands: CommandModule[] = [
   }),
   command<PruneArgs>({
     command: 'prune',
-    describe: "Empty the stores every lab on this host shares (the registries and the package cache); stops this lab's services first",
-    builder: (y) =>
+    describe: "Empty the stores every lab on this host shares (all, or those --only names); stops this lab's services first",
+    builder: async (y) =>
       labOptions(y).option('only', {
         type: 'string',
         array: true,
-        choices: SERVICE_NAMES,
+        choices: (await catalogue()).SERVICE_NAMES,
         describe: 'Empty only these stores (default: all)',
       }) as Argv<PruneArgs>,
     handler: async (args) => {
       const { servicesPrune } = await operations();
-      const { stopped, pruned } = await servicesPrune({ out: args.out, stores: args.only ?? SERVICE_NAMES });
+      const { stopped, pruned } = await servicesPrune({ out: args.out, stores: args.only });
       if (stopped.length > 0) out(`stopped ${stopped.join(', ')}; \`kubelab services up\` starts them again`);
       for (const p of pruned) out(`${p.name}: freed ${formatBytes(p.freedBytes)} (${p.storage})`);
     },
@@ -86,9 +102,10 @@ export const servicesCommand = commandGroup(
   'services',
   "The lab's services on the host, its registry and caches: start, stop, show, empty",
   subcommands,
-  [
-    "`up` starts the services the spec turns on: the lab registry (`registry`), the pull-through cache (`registry.pullThrough`) and the package cache (`packageCache`). Each listens only on the host's address in the lab's private network (its first address). `kubelab apply` starts them and `kubelab destroy` stops them.",
-    'What they store is shared by every lab on this host and outlives destroy: images in ~/.cache/kubelab/registry/local (pushed from the images folder) and registry/pull-through (fetched from the upstream), packages in ~/.cache/kubelab/apt-cacher-ng.',
+  async () => [
+    await serviceListing(),
+    "Each listens only on the host's address in the lab's private network (its first address). `kubelab apply` starts them and `kubelab destroy` stops them.",
+    'What they store is shared by every lab on this host and outlives destroy; `prune` empties it.',
   ],
   ['registry'],
 );

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { stopServices } from '../host-services/daemon.js';
 import { checkHostServicePrerequisites, hostServicesStatus, hostServicesUp, type HostServicesUp, type ServiceStatus } from '../host-services/lab-services.js';
 import { pruneStores } from '../host-services/prune.js';
-import type { ServiceName } from '../host-services/storage.js';
+import { SERVICE_NAMES, type ServiceName } from '../host-services/services/index.js';
 import { withLabLock } from '../lab/lock.js';
 import { compileSpec } from '../spec/index.js';
 
@@ -34,6 +34,7 @@ export async function servicesStatus(options: { spec: string; out: string }): Pr
   return hostServicesStatus(model, outDir);
 }
 
-export async function servicesPrune(options: { out: string; stores: readonly ServiceName[] }): ReturnType<typeof pruneStores> {
-  return pruneStores(options.stores, path.resolve(options.out));
+/** Empties the named stores, all of them without names. */
+export async function servicesPrune(options: { out: string; stores: readonly ServiceName[] | undefined }): ReturnType<typeof pruneStores> {
+  return pruneStores(options.stores ?? SERVICE_NAMES, path.resolve(options.out));
 }
