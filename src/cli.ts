@@ -17,8 +17,8 @@ import { faultListing } from './cli/fault-listing.js';
 import { generateCommand } from './cli/generate.js';
 import { kitCommand } from './cli/kit.js';
 import { kubectlCommand } from './cli/kubectl.js';
-import { registryCommand } from './cli/registry.js';
 import { scenarioCommand } from './cli/scenario.js';
+import { servicesCommand } from './cli/services.js';
 import { snapshotCommand } from './cli/snapshot.js';
 import { statusCommand } from './cli/status.js';
 import { validateCommand } from './cli/validate.js';
@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<void> {
     faultCommand,
     scenarioCommand,
     snapshotCommand,
-    registryCommand,
+    servicesCommand,
     boxCommand,
     kitCommand,
     kubectlCommand,

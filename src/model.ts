@@ -1,3 +1,4 @@
+import type { HostServiceSettings } from './host-services/services/index.js';
 import type { SourcePath } from './input/source.js';
 import { ROLES, type Arch, type CniPlugin, type ProviderType, type Role, type SystemImages, type Taint } from './vocabulary.js';
 
@@ -23,17 +24,12 @@ export interface LabModel {
 
 /**
  * What kubelab runs on the host for the lab, each listening only on the host's address in the
- * private network; undefined when the spec turns it off.
+ * private network: each service's settings under its key (src/host-services/services/), undefined
+ * when the spec turns it off.
  */
-export interface HostServicesModel {
+export interface HostServicesModel extends HostServiceSettings {
   /** The host's address on the private network: its first address, which every provider gives the host. */
   address: string;
-  /** The lab registry: local images, pushed once. */
-  registry: { port: number } | undefined;
-  /** A pull-through cache of `upstream`. */
-  pullThrough: { port: number; upstream: string } | undefined;
-  /** apt-cacher-ng for the nodes' apt. */
-  packageCache: { port: number } | undefined;
 }
 
 export interface ProviderModel {

@@ -24,10 +24,6 @@ export interface Taint {
   effect: (typeof TAINT_EFFECTS)[number];
 }
 
-/** The services kubelab runs on the host for a lab (`kubelab registry`), each with a store of its own. */
-export const SERVICE_NAMES = ['registry', 'pull-through', 'package-cache'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
-
 /** The providers `kubelab box build` makes a box for: each has boxes/<provider>/build.sh. */
 export const BOX_PROVIDERS = ['docker', 'libvirt'] as const satisfies readonly ProviderType[];
 export type BoxProvider = (typeof BOX_PROVIDERS)[number];

@@ -3,7 +3,7 @@ import { out } from './console.js';
 import { labOptions, type LabArgs } from './options.js';
 import type { LabStatus } from '../commands/status.js';
 import { formatTable } from '../table.js';
-import { formatServices } from './registry.js';
+import { formatServices } from './services.js';
 
 type StatusArgs = LabArgs & { json: boolean };
 

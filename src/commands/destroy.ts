@@ -39,7 +39,7 @@ async function destroyHeld(options: DestroyOptions, folder: LabFolder): Promise<
   if (dropped.length > 0) options.log(`cleared the active faults ${dropped.join(', ')} (journal: ${LAB_FILES.journal})`);
   const stopped = await stopServices(outDir);
   if (stopped.length > 0)
-    options.log(`stopped ${stopped.join(', ')} on the host; what they stored stays for the next lab (\`kubelab registry prune\` empties it)`);
+    options.log(`stopped ${stopped.join(', ')} on the host; what they stored stays for the next lab (\`kubelab services prune\` empties it)`);
   // Snapshots fit these machines only, so they go with them.
   const snapshots = await removeSnapshotsForDestroy(outDir);
   if (snapshots.length > 0) options.log(`removed ${snapshots.join(', ')}`);

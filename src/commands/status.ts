@@ -26,7 +26,7 @@ export interface LabStatus {
   /** Why Kubernetes' view is missing, when it is. */
   kubernetesNote: string | undefined;
   nodes: NodeStatus[];
-  /** What runs on the host for the lab (`kubelab registry status`). */
+  /** What runs on the host for the lab (`kubelab services status`). */
   hostServices: ServiceStatus[];
 }
 

@@ -6,21 +6,14 @@ import { LAB_FILES } from '../lab/files.js';
 import { quoteLines, startDetached } from '../exec/run.js';
 import { pause, processAlive, refOf, stillRunning, type ProcessRef } from '../exec/processes.js';
 import type { ServicePlan } from './services.js';
-import type { ServiceName } from './storage.js';
+import type { ServiceName } from './services/index.js';
 
 /**
  * The host services a lab started, as recorded in its state folder: they outlive the kubelab
  * command that started them (the nodes pull from them long after `apply`), so a later command finds
  * them here, and `destroy` stops them without reading the spec.
  */
-export interface RunningService extends ProcessRef {
-  name: ServiceName;
-  title: string;
-  program: string;
-  address: string;
-  port: number;
-  storage: string;
-  logFile: string;
+export interface RunningService extends ProcessRef, Pick<ServicePlan, 'name' | 'title' | 'program' | 'address' | 'port' | 'storage' | 'logFile'> {
   /** Of the configuration it was started with: a different one means a restart. */
   configHash: string;
   startedAt: string;
@@ -68,8 +61,7 @@ export async function ensureService(plan: ServicePlan, outDir: string): Promise<
     });
   }
   await fs.outputFile(plan.config.file, plan.config.content);
-  await fs.mkdirp(plan.storage);
-  if (plan.name === 'package-cache') await fs.mkdirp(path.join(path.dirname(plan.logFile), 'package-cache'));
+  for (const folder of [plan.storage, ...plan.folders]) await fs.mkdirp(folder);
   const pid = await startDetached(plan.program, plan.args, { cwd: outDir, logFile: plan.logFile, env: plan.env });
   if (pid === undefined) throw new KubelabError(`${plan.title} (${plan.program}) did not start`, { hint: `see ${plan.logFile}` });
   await record(outDir, plan.name, {

@@ -5,21 +5,25 @@ import { capture, TIMEOUTS } from '../exec/run.js';
 import { howToInstall } from '../exec/install-hints.js';
 import { stillRunning } from '../exec/processes.js';
 import { waitForHostAddress } from './address.js';
-import { answers, ensureService, readRunning, stopServices, type RunningService } from './daemon.js';
+import { answers, ensureService, readRunning, stopServices } from './daemon.js';
 import { servicePlans } from './services.js';
+import { serviceNamed, type AnyHostService, type ServiceName } from './services/index.js';
 import { archivesIn, pushArchives, type PushResult } from './push.js';
-import { diskUsage, storeDir, type ServiceName } from './storage.js';
+import { diskUsage, storeDir } from './storage.js';
 
 /** The programs the lab's host services need, checked before any machine starts. */
 export async function checkHostServicePrerequisites(model: LabModel, outDir: string): Promise<void> {
-  const programs = new Set(servicePlans(model, outDir).map((p) => p.program));
-  if (model.hostServices.registry) programs.add('skopeo');
-  const missing = [];
-  for (const program of programs) {
+  const services = servicePlans(model, outDir).map((plan) => serviceNamed(plan.name));
+  const programsOf = (service: AnyHostService): string[] => [service.program, ...service.needs];
+  const missing: { name: string; howToGet: string }[] = [];
+  for (const program of new Set(services.flatMap(programsOf))) {
     if ((await capture('which', [program], { timeoutMs: TIMEOUTS.probe })).ok) continue;
     missing.push({ name: program, howToGet: howToInstall(program) });
   }
-  if (missing.length > 0) throw new PrerequisiteError(missing, 'the spec asks for a registry or package cache on the host (`registry`, `packageCache`)');
+  if (missing.length === 0) return;
+  const lacking = services.filter((s) => programsOf(s).some((program) => missing.some((m) => m.name === program)));
+  const where = lacking.map((s) => `\`${s.specAt.join('.')}\``).join(', ');
+  throw new PrerequisiteError(missing, `the spec asks for ${lacking.map((s) => s.title).join(', ')} on the host (${where})`);
 }
 
 export interface HostServicesUp {
@@ -46,8 +50,7 @@ export async function hostServicesUp(
   const dropped = (await readRunning(outDir)).map((s) => s.name).filter((name) => !plans.some((p) => p.name === name));
   for (const title of await stopServices(outDir, dropped)) options.log(`stopped ${title}: the spec no longer asks for it`);
   if (plans.length === 0) return result;
-  const { address, registry } = model.hostServices;
-  await waitForHostAddress(address, model.network.cidr, { done: options.machinesDone ?? (() => true), signal: options.signal });
+  await waitForHostAddress(model.hostServices.address, model.network.cidr, { done: options.machinesDone ?? (() => true), signal: options.signal });
   for (const plan of plans) {
     const listen = `${plan.address}:${plan.port}`;
     let outcome: 'started' | 'running' | 'restarted';
@@ -62,9 +65,10 @@ export async function hostServicesUp(
     if (outcome !== 'running') options.log(`${outcome} ${plan.title} on ${listen} (storage ${plan.storage})`);
     result.services.push({ name: plan.name, title: plan.title, listen, outcome });
   }
-  if (registry) {
+  const images = plans.find((p) => serviceNamed(p.name).receivesImages && result.services.some((s) => s.name === p.name));
+  if (images) {
     const archives = await archivesIn(path.resolve(outDir, model.images.hostDir));
-    result.push = await pushArchives(archives, `${address}:${registry.port}`, { log: options.log, signal: options.signal });
+    result.push = await pushArchives(archives, `${images.address}:${images.port}`, { log: options.log, signal: options.signal });
     for (const skipped of result.push.skipped) warn(`warning: ${skipped.ref} is not in the lab registry: ${skipped.why}`);
   }
   return result;
@@ -108,18 +112,8 @@ export async function hostServicesStatus(model: LabModel | undefined, outDir: st
         storage,
         storageBytes: await diskUsage(storage),
         logFile: recorded?.logFile ?? plan?.logFile,
-        repositories: serving && name !== 'package-cache' ? await catalog(recorded) : undefined,
+        repositories: serving ? await serviceNamed(name)?.repositories?.(recorded) : undefined,
       } satisfies ServiceStatus;
     }),
   );
-}
-
-async function catalog(service: RunningService): Promise<string[] | undefined> {
-  try {
-    const response = await fetch(`http://${service.address}:${service.port}/v2/_catalog?n=1000`, { signal: AbortSignal.timeout(5_000) });
-    const body = (await response.json()) as { repositories?: unknown };
-    return Array.isArray(body.repositories) ? body.repositories.filter((r): r is string => typeof r === 'string') : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,9 +1,8 @@
 import fs from 'fs-extra';
 import { KubelabError } from '../errors.js';
 import { stopServices } from './daemon.js';
-import { diskUsage, storeDir, type ServiceName } from './storage.js';
-
-const PROGRAM: Record<ServiceName, string> = { registry: 'docker-registry', 'pull-through': 'docker-registry', 'package-cache': 'apt-cacher-ng' };
+import { serviceNamed, type ServiceName } from './services/index.js';
+import { diskUsage, storeDir } from './storage.js';
 
 /** Pids of the programs running on this host, from /proc: other labs' services share the storage. */
 async function runningPrograms(programs: ReadonlySet<string>): Promise<{ pid: number; command: string }[]> {
@@ -26,11 +25,11 @@ export async function pruneStores(
   outDir: string,
 ): Promise<{ stopped: string[]; pruned: { name: ServiceName; storage: string; freedBytes: number }[] }> {
   const stopped = await stopServices(outDir, names);
-  const others = await runningPrograms(new Set(names.map((n) => PROGRAM[n])));
+  const others = await runningPrograms(new Set(names.map((n) => serviceNamed(n).program)));
   if (others.length > 0) {
     throw new KubelabError(
       `the stores are shared by every lab on this host, and ${others.length} service(s) still use them:\n${others.map((o) => `  pid ${o.pid}: ${o.command}`).join('\n')}`,
-      { hint: 'run `kubelab registry down` in the lab that started each (its --out folder holds the configuration file named above), then prune again' },
+      { hint: 'run `kubelab services down` in the lab that started each (its --out folder holds the configuration file named above), then prune again' },
     );
   }
   const pruned = [];

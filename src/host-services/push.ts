@@ -161,7 +161,7 @@ export async function pushArchives(
         if (options.signal.aborted) throw new KubelabError('interrupted while pushing images to the lab registry');
         if (!copied.ok) {
           throw new KubelabError(`skopeo could not push ${item.ref} from ${archive} to the lab registry at ${registry}:\n${indent(copied.stderr)}`, {
-            hint: '`kubelab registry status` shows whether the registry runs, and where its log is',
+            hint: '`kubelab services status` shows whether the registry runs, and where its log is',
           });
         }
         result.pushed.push(item.ref);

@@ -6,6 +6,8 @@ import { formatIp, netmask, parseCidr, parseIp, contains, type Cidr } from '../n
 import { CNI, defaultCniPlugin } from '../cni.js';
 import { CLUSTER_CIDR, FIRST_NODE_HOST, SERVICE_CIDR } from '../lab-network.js';
 import { PROVIDERS } from '../providers/index.js';
+import type { SpecReading } from '../host-services/service.js';
+import { serviceSettings } from '../host-services/services/index.js';
 import { parseMemoryMiB } from '../units.js';
 import { formatPath, type YamlSource, type SourcePath } from '../input/source.js';
 import { unshareableReason } from './shared-folder.js';
@@ -73,10 +75,9 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
       );
     }
   }
-  if (spec.registry.enabled && spec.registry.pullThrough.enabled) url(['registry', 'pullThrough', 'upstream'], spec.registry.pullThrough.upstream);
   const system = systemImages(spec);
   const plugin = cniPlugin(spec, system);
-  const hostServices = hostServicesModel(spec, cidr);
+  const hostServices = hostServicesModel(spec, cidr, url);
   const model: LabModel = {
     name: spec.name,
     specPath: toPosix(path.relative(ctx.outDir, ctx.specFile)),
@@ -207,14 +208,8 @@ function cniOptions(spec: SpecDocument, plugin: CniPlugin): Record<string, strin
 }
 
 /** The host's address is the network's first: where VirtualBox, libvirt and Docker all put the host. */
-function hostServicesModel(spec: SpecDocument, cidr: Cidr | undefined): HostServicesModel {
-  const { registry, packageCache } = spec;
-  return {
-    address: cidr ? formatIp(cidr.network + 1) : '',
-    registry: registry.enabled ? { port: registry.port } : undefined,
-    pullThrough: registry.enabled && registry.pullThrough.enabled ? { port: registry.pullThrough.port, upstream: registry.pullThrough.upstream } : undefined,
-    packageCache: (packageCache.enabled ?? PROVIDERS[spec.provider.type].installsPackages) ? { port: packageCache.port } : undefined,
-  };
+function hostServicesModel(spec: SpecDocument, cidr: Cidr | undefined, url: SpecReading['url']): HostServicesModel {
+  return { address: cidr ? formatIp(cidr.network + 1) : '', ...serviceSettings(spec, { provider: PROVIDERS[spec.provider.type], url }) };
 }
 
 function proxyModel(spec: SpecDocument, nodes: NodeModel[]): ProxyModel | undefined {

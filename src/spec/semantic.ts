@@ -5,6 +5,7 @@ import type { LabModel } from '../model.js';
 import { contains, mustParseCidr, overlaps, parseCidr, parseIp } from '../net.js';
 import { CLUSTER_CIDR, SERVICE_CIDR } from '../lab-network.js';
 import { PROVIDERS } from '../providers/index.js';
+import { servicesOn } from '../host-services/services/index.js';
 import { formatPath, type YamlSource, type SourcePath } from '../input/source.js';
 import type { SpecDocument } from './types.js';
 
@@ -168,28 +169,23 @@ function checkImages(spec: SpecDocument, model: LabModel, report: Report): void 
  * the port the spec sets, not at one left at its default.
  */
 function checkHostServices(model: LabModel, source: YamlSource, report: Report): void {
-  const { registry, pullThrough, packageCache } = model.hostServices;
   const taken = new Map<number, { at: SourcePath; what: string; written: boolean }>();
-  const services: [SourcePath, string, { port: number } | undefined][] = [
-    [['registry', 'port'], 'the lab registry', registry],
-    [['registry', 'pullThrough', 'port'], 'the pull-through cache', pullThrough],
-    [['packageCache', 'port'], 'the package cache', packageCache],
-  ];
-  for (const [at, what, service] of services) {
-    if (!service) continue;
+  for (const { service, settings } of servicesOn(model.hostServices)) {
+    const at = [...service.specAt, 'port'];
+    const what = service.title;
     const written = valueAt(source.data, at) !== undefined;
-    const owner = taken.get(service.port);
+    const owner = taken.get(settings.port);
     if (owner !== undefined) {
       const [blamed, other] = written || !owner.written ? [{ at, what }, { ...owner }] : [owner, { at, what, written }];
       const byDefault = other.written ? '' : ' by default';
       report(
         'error',
         blamed.at,
-        `${blamed.what} would listen on port ${service.port}, which ${other.what} has${byDefault}`,
+        `${blamed.what} would listen on port ${settings.port}, which ${other.what} has${byDefault}`,
         'give each service on the host its own port',
       );
     }
-    taken.set(service.port, { at, what, written });
+    taken.set(settings.port, { at, what, written });
   }
 }
 

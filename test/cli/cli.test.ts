@@ -428,6 +428,16 @@ describe('kubelab: usage', { concurrency: true }, () => {
     assert.match(stderr, /^kubelab: Name a command/m);
   });
 
+  test('services --help lists each service on the host; registry, its former name, still names the group', async () => {
+    const { stdout, code } = await kubelab(await tempDir('cli'), ['services', '--help']);
+    assert.equal(code, 0);
+    for (const service of ['registry', 'pull-through', 'package-cache']) assert.match(stdout, new RegExp(`^ {2}${service} +the `, 'm'), service);
+    const prune = await kubelab(await tempDir('cli'), ['registry', 'prune', '--help']);
+    assert.equal(prune.code, 0);
+    assert.match(prune.stdout, /^kubelab registry prune$/m);
+    assert.match(prune.stdout, /\[choices: "registry", "pull-through", "package-cache"\]/);
+  });
+
   test('an unknown option of generate fails with a message and writes nothing', async () => {
     const { dir } = await lab({ generated: false });
     const { stderr, code } = await kubelab(dir, ['generate', '--frobnicate']);

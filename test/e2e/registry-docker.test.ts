@@ -141,7 +141,7 @@ describe('the lab registry, pull-through cache and package cache on the host', {
       assert.equal(await onNode(outDir, worker, "docker images -q 'kubelab/etcd' | wc -l"), '0');
     }
 
-    const status = await kubelab(dir, ['registry', 'status', '--json']);
+    const status = await kubelab(dir, ['services', 'status', '--json']);
     assert.equal(status.exitCode, 0, status.all);
     const services = JSON.parse(status.stdout) as { name: string; state: string; listen: string }[];
     assert.deepEqual(
@@ -175,11 +175,11 @@ describe('the lab registry, pull-through cache and package cache on the host', {
 
   test('apt on the nodes goes through the package cache: a package is downloaded once for two nodes', async () => {
     // The store is shared with earlier labs, which may have fetched the package: empty it first.
-    const pruned = await kubelab(dir, ['registry', 'prune', '--only', 'package-cache']);
+    const pruned = await kubelab(dir, ['services', 'prune', '--only', 'package-cache']);
     assert.equal(pruned.exitCode, 0, pruned.all);
-    assert.match(pruned.stdout, /^stopped the package cache; `kubelab registry up` starts them again$/m);
+    assert.match(pruned.stdout, /^stopped the package cache; `kubelab services up` starts them again$/m);
     assert.equal(await fs.pathExists(storeDir('package-cache')), false);
-    const up = await kubelab(dir, ['registry', 'up']);
+    const up = await kubelab(dir, ['services', 'up']);
     assert.equal(up.exitCode, 0, up.all);
     assert.match(up.stdout, /^registry: already running on 192\.168\.238\.1:5001$/m);
     assert.match(up.stdout, /^package-cache: started on 192\.168\.238\.1:3143$/m);

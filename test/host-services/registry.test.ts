@@ -7,7 +7,8 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ensureService, readRunning, stopServices } from '../../src/host-services/daemon.js';
-import { registryConfig, type ServicePlan } from '../../src/host-services/services.js';
+import type { ServicePlan } from '../../src/host-services/services.js';
+import { registryConfig } from '../../src/host-services/services/distribution.js';
 import { pushArchives } from '../../src/host-services/push.js';
 import { stillRunning } from '../../src/exec/processes.js';
 import { savePreloadImage } from '../support/docker-lab.js';
@@ -28,6 +29,7 @@ function plan(dir: string, name: ServicePlan['name'], port: number, extra = ''):
     args: ['serve', file],
     env: {},
     config: { file, content: registryConfig(`127.0.0.1:${port}`, path.join(dir, 'store'), undefined) + extra },
+    folders: [],
     address: '127.0.0.1',
     port,
     storage: path.join(dir, 'store'),

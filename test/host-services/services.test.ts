@@ -3,8 +3,10 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { whyInLog } from '../../src/host-services/daemon.js';
-import { aptCacherNgConfig, servicePlans } from '../../src/host-services/services.js';
+import { servicePlans } from '../../src/host-services/services.js';
+import { aptCacherNgConfig } from '../../src/host-services/services/package-cache.js';
 import { mirrorPath, parseArchiveManifest } from '../../src/host-services/push.js';
+import { HOST_SERVICES, SERVICE_NAMES } from '../../src/host-services/services/index.js';
 import { storeDir } from '../../src/host-services/storage.js';
 import { compileText, ONE_NODE } from '../support/spec.js';
 
@@ -58,6 +60,20 @@ describe('host services: what runs, where, with which configuration', () => {
   test('turned off: no services at all', async () => {
     const { model } = await compileText(`registry:\n  enabled: false\npackageCache:\n  enabled: false\n${ONE_NODE}`);
     assert.deepEqual(servicePlans(model, '/lab/out', ENV), []);
+  });
+
+  test('each service describes itself once: a name and a model key of its own, a log named for it, a store apart', async () => {
+    assert.equal(new Set(SERVICE_NAMES).size, HOST_SERVICES.length);
+    assert.equal(new Set(HOST_SERVICES.map((s) => s.key)).size, HOST_SERVICES.length);
+    const stores = SERVICE_NAMES.map((name) => storeDir(name, ENV));
+    for (const store of stores) for (const other of stores) assert.ok(other === store || !other.startsWith(`${store}/`), `${store} holds ${other}`);
+    const { model } = await compileText(ONE_NODE);
+    for (const plan of servicePlans(model, '/lab/out', ENV)) {
+      assert.equal(plan.logFile, `/lab/out/.kubelab/logs/${plan.name}.log`);
+      assert.ok(plan.storage.startsWith(storeDir(plan.name, ENV)), `${plan.name} keeps this lab's share inside its store`);
+    }
+    const packageCache = servicePlans(model, '/lab/out', ENV).find((p) => p.name === 'package-cache');
+    assert.deepEqual(packageCache?.folders, ['/lab/out/.kubelab/logs/package-cache'], "apt-cacher-ng's log folder is made before it starts");
   });
 
   test("apt-cacher-ng's configuration: bound to the lab address, no mirror remapping, no report page", () => {

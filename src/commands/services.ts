@@ -2,29 +2,29 @@ import path from 'node:path';
 import { stopServices } from '../host-services/daemon.js';
 import { checkHostServicePrerequisites, hostServicesStatus, hostServicesUp, type HostServicesUp, type ServiceStatus } from '../host-services/lab-services.js';
 import { pruneStores } from '../host-services/prune.js';
-import type { ServiceName } from '../host-services/storage.js';
+import { SERVICE_NAMES, type ServiceName } from '../host-services/services/index.js';
 import { withLabLock } from '../lab/lock.js';
 import { compileSpec } from '../spec/index.js';
 
 /**
- * `kubelab registry …`: the lab's services on the host by hand. `apply` starts them itself and
+ * `kubelab services …`: the lab's services on the host by hand. `apply` starts them itself and
  * `destroy` stops them; these serve a lab whose machines run (after a host reboot, say) and the
  * shared stores.
  */
-export async function registryUp(options: { spec: string; out: string; log: (line: string) => void; signal: AbortSignal }): Promise<HostServicesUp> {
+export async function servicesUp(options: { spec: string; out: string; log: (line: string) => void; signal: AbortSignal }): Promise<HostServicesUp> {
   const outDir = path.resolve(options.out);
   const { model } = await compileSpec(options.spec, options.out);
   await checkHostServicePrerequisites(model, outDir);
-  return withLabLock(outDir, { command: 'registry up', busy: 'fail', note: options.log, signal: options.signal, retry: 'kubelab registry up' }, () =>
+  return withLabLock(outDir, { command: 'services up', busy: 'fail', note: options.log, signal: options.signal, retry: 'kubelab services up' }, () =>
     hostServicesUp(model, outDir, { log: options.log, signal: options.signal }),
   );
 }
 
-export async function registryDown(options: { out: string }): Promise<string[]> {
+export async function servicesDown(options: { out: string }): Promise<string[]> {
   return stopServices(path.resolve(options.out));
 }
 
-export async function registryStatus(options: { spec: string; out: string }): Promise<ServiceStatus[]> {
+export async function servicesStatus(options: { spec: string; out: string }): Promise<ServiceStatus[]> {
   const outDir = path.resolve(options.out);
   // Without a valid spec, what the lab's folder records still tells what runs.
   const model = await compileSpec(options.spec, options.out).then(
@@ -34,6 +34,7 @@ export async function registryStatus(options: { spec: string; out: string }): Pr
   return hostServicesStatus(model, outDir);
 }
 
-export async function registryPrune(options: { out: string; stores: readonly ServiceName[] }): ReturnType<typeof pruneStores> {
-  return pruneStores(options.stores, path.resolve(options.out));
+/** Empties the named stores, all of them without names. */
+export async function servicesPrune(options: { out: string; stores: readonly ServiceName[] | undefined }): ReturnType<typeof pruneStores> {
+  return pruneStores(options.stores ?? SERVICE_NAMES, path.resolve(options.out));
 }
