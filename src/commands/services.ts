@@ -3,7 +3,7 @@ import { stopServices } from '../host-services/daemon.js';
 import { checkHostServicePrerequisites, hostServicesStatus, hostServicesUp, type HostServicesUp, type ServiceStatus } from '../host-services/lab-services.js';
 import { pruneStores } from '../host-services/prune.js';
 import { SERVICE_NAMES, type ServiceName } from '../host-services/services/index.js';
-import { withLabLock } from '../lab/lock.js';
+import { openLab } from './lab.js';
 import { compileSpec } from '../spec/index.js';
 
 /**
@@ -12,12 +12,10 @@ import { compileSpec } from '../spec/index.js';
  * shared stores.
  */
 export async function servicesUp(options: { spec: string; out: string; log: (line: string) => void; signal: AbortSignal }): Promise<HostServicesUp> {
-  const outDir = path.resolve(options.out);
-  const { model } = await compileSpec(options.spec, options.out);
-  await checkHostServicePrerequisites(model, outDir);
-  return withLabLock(outDir, { command: 'services up', busy: 'fail', note: options.log, signal: options.signal, retry: 'kubelab services up' }, () =>
-    hostServicesUp(model, outDir, { log: options.log, signal: options.signal }),
-  );
+  return openLab({ spec: options.spec, out: options.out, changes: 'services up', note: options.log, signal: options.signal }, async ({ model, outDir }) => {
+    await checkHostServicePrerequisites(model, outDir);
+    return hostServicesUp(model, outDir, { log: options.log, signal: options.signal });
+  });
 }
 
 export async function servicesDown(options: { out: string }): Promise<string[]> {
