@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { run, type RunResult } from '../../src/exec/run.js';
+import { shellQuote } from '../../src/quote.js';
 import { cliPath } from './paths.js';
+import { tempDir } from './tmp.js';
 import { mustRun } from './tools.js';
 
 /** Whether this machine can run docker-provider labs, and if not, why. */
@@ -27,9 +29,42 @@ export async function kubelab(cwd: string, args: string[], env: Record<string, s
   return run(process.execPath, [cliPath, ...args], { cwd, env: { ...env, TERM: 'dumb' }, timeoutMs: 0 });
 }
 
-/** A shell command on a node over `vagrant ssh`, the way a person would look. */
+/**
+ * How `vagrant ssh NODE` reaches the node (`vagrant ssh-config`: address, port, user, key), asked
+ * once per machine: a test then looks the way a person would, through Vagrant's own login, without
+ * paying for Vagrant's start-up (seconds) on every command. A machine made again is asked again.
+ */
+const sshConfigs = new Map<string, Promise<string>>();
+
+async function machineIds(outDir: string, node: string): Promise<string> {
+  const dir = path.join(outDir, '.vagrant', 'machines', node);
+  const providers = await fs.readdir(dir).catch(() => [] as string[]);
+  const ids = await Promise.all(providers.map((p) => fs.readFile(path.join(dir, p, 'id'), 'utf8').catch(() => '')));
+  return ids.join(',');
+}
+
+async function vagrantSshConfig(outDir: string, node: string): Promise<string> {
+  const key = `${outDir}\0${node}\0${await machineIds(outDir, node)}`;
+  let file = sshConfigs.get(key);
+  if (!file) {
+    file = (async () => {
+      const result = await run('vagrant', ['ssh-config', node], { cwd: outDir, timeoutMs: 120_000 });
+      if (!result.ok) throw new Error(`vagrant ssh-config ${node} failed (${result.exitCode}):\n${result.all}`);
+      const config = path.join(await tempDir('ssh-config'), node);
+      await fs.writeFile(config, result.stdout);
+      return config;
+    })();
+    sshConfigs.set(key, file);
+    file.catch(() => sshConfigs.delete(key));
+  }
+  return file;
+}
+
+/** A shell command on a node as `vagrant ssh` runs it (Vagrant's user, address and key), the way a person would look. */
 export async function onNode(outDir: string, node: string, command: string): Promise<string> {
-  const result = await run('vagrant', ['ssh', node, '-c', command], { cwd: outDir, timeoutMs: 120_000 });
+  const config = await vagrantSshConfig(outDir, node);
+  // As `vagrant ssh -c` runs it: in a login shell (Vagrant's ssh.shell, "bash -l").
+  const result = await run('ssh', ['-F', config, '-o', 'LogLevel=ERROR', node, `bash -l -c ${shellQuote(command)}`], { timeoutMs: 120_000 });
   if (!result.ok) throw new Error(`on ${node}: \`${command}\` failed (${result.exitCode}):\n${result.stdout}\n${result.stderr}`);
   return result.stdout.trim();
 }
@@ -60,9 +95,10 @@ export async function dockerLines(args: string[]): Promise<string[]> {
 
 /**
  * `kubelab destroy` in `dir`, asserting that it removed every machine named `lab-…` (there were
- * `machines` of them), each one's volumes, and the Docker network of `subnetPrefix` ("192.168.231.").
+ * `machines` of them), each one's volumes, and the Docker network of `subnetPrefix` ("192.168.231.");
+ * returns what destroy printed.
  */
-export async function destroyAndAssertClean(dir: string, lab: string, machines: number, subnetPrefix: string): Promise<void> {
+export async function destroyAndAssertClean(dir: string, lab: string, machines: number, subnetPrefix: string): Promise<RunResult> {
   const names = ['ps', '-a', '--filter', `name=${lab}-`, '--format', '{{.Names}}'];
   const containers = await dockerLines(names);
   assert.equal(containers.length, machines);
@@ -82,6 +118,7 @@ export async function destroyAndAssertClean(dir: string, lab: string, machines: 
     volumes.filter((v) => left.includes(v)),
     [],
   );
+  return result;
 }
 
 /**
