@@ -4,6 +4,7 @@ import { kindCommand } from '../fault/families/index.js';
 import { formatPath, type YamlSource, type SourcePath } from '../input/source.js';
 import { closest } from '../spec/validate.js';
 import { parseDuration } from '../units.js';
+import { nodeKeys, ownerOf, preconditionOwner } from './probes/index.js';
 import type { Bound, Condition, FaultStep, ScenarioDocument, StepSpec } from './types.js';
 
 /** Fault values that name nodes, where `$variables` may stand; the schema gives them the selector pattern. */
@@ -64,8 +65,9 @@ export function checkScenario(doc: ScenarioDocument, source: YamlSource): SpecPr
     if (!doc.workload) error(path, `${what} needs a workload, and the scenario has none`, 'add `workload: {replicas: 3}` at the top');
   };
 
+  // A probe's conditions and preconditions may be about the workload (`workload: ready`).
   (doc.preconditions ?? []).forEach((p, i) => {
-    if (p === 'workload-ready') needsWorkload(['preconditions', i], '`workload-ready`');
+    if (preconditionOwner(p).conditions?.needsWorkload) needsWorkload(['preconditions', i], `\`${p}\``);
   });
 
   const undoneBy = new Map<number, number>();
@@ -230,14 +232,17 @@ function checkUndo(
   return target;
 }
 
+/** The `$variables` in a condition's node references are defined; a condition about the workload needs one. */
 function checkCondition(
   condition: Condition,
   at: SourcePath,
   useVariables: (text: string, path: SourcePath) => void,
   needsWorkload: (path: SourcePath, what: string) => void,
 ): void {
-  if ('node' in condition) useVariables(condition.node, [...at, 'node']);
-  if ('workload' in condition) needsWorkload([...at, 'workload'], `\`workload: ${condition.workload}\``);
+  const values: Record<string, unknown> = { ...condition };
+  for (const key of nodeKeys(condition)) useVariables(String(values[key]), [...at, key]);
+  const { conditions, key } = ownerOf(condition);
+  if (conditions.needsWorkload) needsWorkload([...at, key], `\`${key}: ${String(values[key])}\``);
 }
 
 function checkExpectations(

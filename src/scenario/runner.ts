@@ -10,12 +10,14 @@ import { formatDuration, parseDuration } from '../units.js';
 import { judgeExpectations } from './bounds.js';
 import { describeCondition } from './conditions.js';
 import { Observer } from './observer.js';
+import { etcdLeader } from './probes/etcd.js';
+import { preconditionConditions, runPreconditions, runProbes } from './probes/index.js';
 import { faultParams, pickNodes, resolveCondition, substitute } from './resolve.js';
 import { lowerTolerations, readContainers, settingsFrom } from './settings.js';
 import { Timeline } from './timeline.js';
 import { ConditionTracker } from './tracker.js';
 import { knownTraps } from './traps.js';
-import type { Condition, Precondition, ScenarioDocument, ScenarioReport, StepResult, StepSpec } from './types.js';
+import type { Condition, ScenarioDocument, ScenarioReport, StepResult, StepSpec } from './types.js';
 import { createWorkload, deleteWorkloads, runNamespace } from './workload.js';
 
 export interface ScenarioRun {
@@ -42,16 +44,8 @@ const DEFAULT_WAIT_MS = 5 * 60_000;
 /** After the last step, the observer keeps watching this long so the report shows the settling. */
 const SETTLE_MS = 3_000;
 
-const PRECONDITIONS: Record<Precondition, (nodes: string[]) => Condition[]> = {
-  'nodes-ready': (nodes) => nodes.map((node) => ({ node, ready: true })),
-  'api-up': () => [{ api: 'up' }],
-  'etcd-healthy': () => [{ etcd: 'leader' }],
-  'workload-ready': () => [{ workload: 'ready' }],
-  'dns-works': () => [{ dns: 'works' }],
-};
-
-const usesDns = (doc: ScenarioDocument): boolean => (doc.preconditions ?? []).includes('dns-works') || doc.steps.some((s) => 'wait' in s && 'dns' in s.wait);
-const usesWrites = (doc: ScenarioDocument): boolean => doc.steps.some((s) => 'wait' in s && 'writes' in s.wait);
+/** The conditions the steps wait for. */
+const waitConditions = (doc: ScenarioDocument): Condition[] => doc.steps.flatMap((s) => ('wait' in s ? [s.wait] : []));
 
 /** Waits `ms`, or less when Ctrl-C comes first. */
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -92,7 +86,7 @@ export async function runScenario(run: ScenarioRun): Promise<ScenarioReport> {
   const timeline = new Timeline(path.join(run.reportDir, 'journal.jsonl'));
   const { nodes } = run;
   const replicas = doc.workload?.replicas ?? 0;
-  const tracker = new ConditionTracker(timeline, { replicas, termAtStart: null });
+  const tracker = new ConditionTracker(timeline, doc);
   const { config } = run.cluster;
   const faultEnv: FaultEnv = { outDir: run.outDir, note: run.note };
   const injected: string[] = [];
@@ -110,16 +104,19 @@ export async function runScenario(run: ScenarioRun): Promise<ScenarioReport> {
   run.note(`reading the cluster's settings from its containers`);
   const { settings, variants } = lowerTolerations(settingsFrom(await readContainers(nodes)), doc.workload?.tolerationSeconds);
 
+  const preconditionNames = runPreconditions(doc);
+  const probes = runProbes(preconditionNames, waitConditions(doc));
   const namespace = runNamespace(new Date(timeline.startMs));
-  const observer = new Observer(
-    timeline,
+  const observer = new Observer(probes, {
     config,
-    nodes.filter((n) => n.ref.roles.includes('etcd')),
     namespace,
-    { writes: usesWrites(doc), dns: usesDns(doc) },
-  );
+    nodes,
+    image: run.image,
+    emit: (observation, atMs) => void timeline.record(observation, atMs),
+    note: run.note,
+  });
   try {
-    if (doc.workload || usesDns(doc) || usesWrites(doc)) {
+    if (doc.workload || probes.some((probe) => probe.needsNamespace)) {
       await createWorkload(
         config,
         {
@@ -127,14 +124,17 @@ export async function runScenario(run: ScenarioRun): Promise<ScenarioReport> {
           replicas,
           image: run.image,
           ...(doc.workload?.tolerationSeconds === undefined ? {} : { tolerationSeconds: doc.workload.tolerationSeconds }),
-          dnsProbe: usesDns(doc),
         },
         run.note,
       );
     }
     await observer.start();
-    const preconditions: Condition[] = [...new Set(doc.preconditions ?? [])].flatMap((p) => PRECONDITIONS[p](run.lab.nodes.map((n) => n.name)));
-    if (doc.workload && !(doc.preconditions ?? []).includes('workload-ready')) preconditions.push({ workload: 'ready' });
+    const preconditions = preconditionNames.flatMap((p) =>
+      preconditionConditions(
+        p,
+        run.lab.nodes.map((n) => n.name),
+      ),
+    );
     for (const condition of preconditions) {
       run.note(`precondition: ${describeCondition(condition)}`);
       const at = await tracker.waitFor(condition, { timeoutMs: PRECONDITION_TIMEOUT_MS, notBefore: 0, signal: run.signal });
@@ -143,8 +143,8 @@ export async function runScenario(run: ScenarioRun): Promise<ScenarioReport> {
           run.signal.aborted ? 'interrupted' : `precondition not met in ${formatDuration(PRECONDITION_TIMEOUT_MS)}: ${describeCondition(condition)}`,
         );
     }
-    Object.assign(picked, pickNodes(doc.nodes ?? {}, run.lab, tracker.view.etcdLeader));
-    tracker.context.termAtStart = tracker.view.etcdTerm;
+    Object.assign(picked, pickNodes(doc.nodes ?? {}, run.lab, etcdLeader(tracker.view)));
+    tracker.stepsBegin();
     if (Object.keys(picked).length)
       run.note(
         `picked: ${Object.entries(picked)
