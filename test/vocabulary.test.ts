@@ -5,9 +5,9 @@ import { CNI } from '../src/cni.js';
 import { FAMILIES, FAULT_KINDS, type AnyFamily } from '../src/fault/families/index.js';
 import { scenarioSchemaFile, schemaFile } from '../src/paths.js';
 import { PROVIDERS } from '../src/providers/index.js';
-import { faultOptionNames } from '../src/scenario/check.js';
 import { PRECONDITIONS } from '../src/scenario/probes/index.js';
 import { scenarioSchema } from '../src/scenario/schema.js';
+import { faultOptionNames } from '../src/scenario/steps.js';
 import { SETTING_NAMES } from '../src/scenario/types.js';
 import { ARCHES, CNI_PLUGINS, PROVIDER_TYPES, ROLES, SYNCED_FOLDERS, SYSTEM_IMAGES } from '../src/vocabulary.js';
 
