@@ -5,8 +5,9 @@ import { CNI } from '../src/cni.js';
 import { FAMILIES, FAULT_KINDS, type AnyFamily } from '../src/fault/families/index.js';
 import { scenarioSchemaFile, schemaFile } from '../src/paths.js';
 import { PROVIDERS } from '../src/providers/index.js';
-import { faultOptionNames } from '../src/scenario/check.js';
-import { PRECONDITIONS } from '../src/scenario/schema.js';
+import { PRECONDITIONS } from '../src/scenario/probes/index.js';
+import { scenarioSchema } from '../src/scenario/schema.js';
+import { faultOptionNames } from '../src/scenario/steps.js';
 import { SETTING_NAMES } from '../src/scenario/types.js';
 import { ARCHES, CNI_PLUGINS, PROVIDER_TYPES, ROLES, SYNCED_FOLDERS, SYSTEM_IMAGES } from '../src/vocabulary.js';
 
@@ -42,7 +43,7 @@ test('every provider type and CNI plugin has its facts, under its own name', () 
 type Schema = { [key: string]: Schema | undefined } & { enum?: unknown[]; pattern?: string };
 
 test("the scenario schema's enums are kubelab's fault kinds, settings, preconditions and roles", async () => {
-  const schema = (await fs.readJson(scenarioSchemaFile)) as Schema;
+  const schema = scenarioSchema() as Schema;
   const defs = schema.$defs!;
   assert.deepEqual(defs.faultStep?.properties?.kind?.enum, [...FAULT_KINDS]);
   assert.deepEqual(defs.bound?.properties?.setting?.enum, [...SETTING_NAMES]);

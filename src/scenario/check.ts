@@ -1,27 +1,10 @@
 import type { Severity, SpecProblem } from '../errors.js';
-import { COMPONENTS } from '../fault/families/component.js';
-import { kindCommand } from '../fault/families/index.js';
 import { formatPath, type YamlSource, type SourcePath } from '../input/source.js';
 import { closest } from '../spec/validate.js';
 import { parseDuration } from '../units.js';
-import type { Bound, Condition, FaultStep, ScenarioDocument, StepSpec } from './types.js';
-
-/** Fault values that name nodes, where `$variables` may stand; the schema gives them the selector pattern. */
-const SELECTOR_OPTIONS = new Set(['node', 'nodes', 'from', 'to']);
-
-/** Values that only take a known word, checked here so that a typo is caught before the run, not mid-way. */
-const CHOICES: Readonly<Record<string, readonly string[]>> = { component: COMPONENTS };
-
-/** Every option name a kind accepts in a scenario: its positional, its options, and `for`. */
-export function faultOptionNames(kind: string): string[] {
-  const info = kindCommand(kind);
-  if (!info) return [];
-  return [...(info.command.positional ? [info.command.positional.name] : []), ...Object.keys(info.command.options ?? {}), 'for'];
-}
-
-type StepAction = 'fault' | 'undo' | 'wait' | 'sleep' | 'kubectl';
-const actionOf = (step: StepSpec): StepAction =>
-  'fault' in step ? 'fault' : 'undo' in step ? 'undo' : 'wait' in step ? 'wait' : 'kubectl' in step ? 'kubectl' : 'sleep';
+import { nodeKeys, ownerOf, preconditionOwner } from './probes/index.js';
+import { kindOf, type ErrorAt } from './steps.js';
+import type { Bound, Condition, ScenarioDocument } from './types.js';
 
 /**
  * What the schema cannot say about a scenario that passed it: references between steps, variables,
@@ -64,35 +47,29 @@ export function checkScenario(doc: ScenarioDocument, source: YamlSource): SpecPr
     if (!doc.workload) error(path, `${what} needs a workload, and the scenario has none`, 'add `workload: {replicas: 3}` at the top');
   };
 
+  // A probe's conditions and preconditions may be about the workload (`workload: ready`).
   (doc.preconditions ?? []).forEach((p, i) => {
-    if (p === 'workload-ready') needsWorkload(['preconditions', i], '`workload-ready`');
+    if (preconditionOwner(p).conditions?.needsWorkload) needsWorkload(['preconditions', i], `\`${p}\``);
   });
+  const checkCondition = (condition: Condition, at: SourcePath): void => {
+    const values: Record<string, unknown> = { ...condition };
+    for (const key of nodeKeys(condition)) useVariables(String(values[key]), [...at, key]);
+    const { conditions, key } = ownerOf(condition);
+    if (conditions.needsWorkload) needsWorkload([...at, key], `\`${key}: ${String(values[key])}\``);
+  };
 
   const undoneBy = new Map<number, number>();
-  doc.steps.forEach((step, i) => {
-    const at: SourcePath = ['steps', i];
-    if ('fault' in step) checkFault(step.fault, [...at, 'fault'], error, useVariables, checkDuration);
-    else if ('undo' in step) {
-      const target = checkUndo(doc, step.undo, i, ids, undoneBy, [...at, 'undo'], error);
-      if (target !== undefined) undoneBy.set(target, i);
-    } else if ('wait' in step) {
-      checkCondition(step.wait, [...at, 'wait'], useVariables, needsWorkload);
-      checkDuration(step.timeout, [...at, 'timeout']);
-    } else if ('sleep' in step) checkDuration(step.sleep, [...at, 'sleep']);
+  doc.steps.forEach((step, index) => {
+    kindOf(step).check(step, { doc, index, at: ['steps', index], ids, undoneBy, error, useVariables, checkDuration, checkCondition });
   });
 
-  // A fault that holds nodes down and is never undone leaves the lab broken after the run.
+  // A step that leaves the lab broken (a fault that holds nodes down) and that nothing undoes leaves it broken after the run.
   doc.steps.forEach((step, i) => {
-    if (!('fault' in step) || step.fault.for !== undefined || undoneBy.has(i)) return;
-    const info = kindCommand(step.fault.kind);
-    if (!info?.family.holdsNodeDown) return;
+    if (undoneBy.has(i)) return;
+    const kind = kindOf(step);
     const undo = step.id === undefined ? 'give this step an `id:` and add a later step `- undo: ID`' : `add a later step \`- undo: ${step.id}\``;
-    report(
-      'warning',
-      ['steps', i, 'fault'],
-      `\`${step.fault.kind}\` keeps its nodes down after the scenario: no later step undoes it`,
-      `${undo}, or \`for:\` to the fault`,
-    );
+    const left = kind.neverUndone?.(step, undo);
+    if (left) report('warning', ['steps', i, kind.key], left.message, left.hint);
   });
 
   for (const name of variables) {
@@ -104,8 +81,6 @@ export function checkScenario(doc: ScenarioDocument, source: YamlSource): SpecPr
   const rank = (p: SpecProblem): number => (p.severity === 'error' ? 0 : 1);
   return problems.sort((a, b) => rank(a) - rank(b) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
-
-type ErrorAt = (path: SourcePath, message: string, hint?: string, on?: 'key' | 'value') => void;
 
 /** Each id's step; a repeated id is an error on the repeat. */
 function stepIds(doc: ScenarioDocument, error: ErrorAt): Map<string, number> {
@@ -122,122 +97,6 @@ function stepIds(doc: ScenarioDocument, error: ErrorAt): Map<string, number> {
       );
   });
   return ids;
-}
-
-function checkFault(
-  fault: FaultStep,
-  at: SourcePath,
-  error: ErrorAt,
-  useVariables: (text: string, path: SourcePath) => void,
-  checkDuration: (text: string | undefined, path: SourcePath) => void,
-): void {
-  const info = kindCommand(fault.kind);
-  if (!info) return; // the schema's enum has said so already
-  const { command } = info;
-  const accepted = faultOptionNames(fault.kind);
-  for (const [name, value] of Object.entries(fault)) {
-    if (name === 'kind' || value === undefined) continue;
-    const path = [...at, name];
-    if (!accepted.includes(name)) {
-      const guess = closest(name, accepted);
-      error(
-        path,
-        `\`${fault.kind}\` has no option \`${name}\``,
-        guess ? `did you mean \`${guess}\`?` : `\`${fault.kind}\` takes ${accepted.join(', ')}`,
-        'key',
-      );
-      continue;
-    }
-    if (SELECTOR_OPTIONS.has(name)) for (const text of Array.isArray(value) ? value : [String(value)]) useVariables(text, path);
-    if (name === 'for') checkDuration(String(value), path);
-    const option = command.options?.[name];
-    const isPositional = command.positional?.name === name;
-    const wanted = option?.type ?? 'string';
-    const fits =
-      wanted === 'boolean'
-        ? typeof value === 'boolean'
-        : wanted === 'number'
-          ? typeof value === 'number'
-          : typeof value === 'string' || typeof value === 'number' || (Array.isArray(value) && isPositional && command.positional?.variadic === true);
-    if (!fits) {
-      const words = wanted === 'boolean' ? 'true or false' : wanted === 'number' ? 'a number' : 'a word or a number';
-      const describe = option?.describe ?? command.positional?.describe;
-      error(path, `expected ${words}, got ${JSON.stringify(value)}`, `write ${words}${describe ? ` (${describe})` : ''}`);
-      continue;
-    }
-    const choices = CHOICES[name];
-    if (choices && typeof value === 'string' && !choices.includes(value)) {
-      const guess = closest(value, [...choices]);
-      error(path, `\`${fault.kind}\` knows no ${name} ${JSON.stringify(value)}`, guess ? `did you mean "${guess}"?` : `choose from ${choices.join(', ')}`);
-    }
-  }
-  const required = [
-    ...(command.positional ? [{ name: command.positional.name, describe: command.positional.describe }] : []),
-    ...Object.entries(command.options ?? {})
-      .filter(([, option]) => option.demand === true)
-      .map(([name, option]) => ({ name, describe: option.describe })),
-  ];
-  for (const { name, describe } of required) {
-    if (fault[name] === undefined) error(at, `\`${fault.kind}\` needs \`${name}\``, `add \`${name}:\` to the fault (${describe.replace(/\.$/, '')})`);
-  }
-}
-
-/** The index of the fault step an undo names, when it names one it may undo. */
-function checkUndo(
-  doc: ScenarioDocument,
-  id: string,
-  index: number,
-  ids: Map<string, number>,
-  undoneBy: Map<number, number>,
-  path: SourcePath,
-  error: ErrorAt,
-): number | undefined {
-  const target = ids.get(id);
-  const undoable = (step: StepSpec): boolean => actionOf(step) === 'fault' || ('kubectl' in step && step.revert !== undefined);
-  const earlierFaults = [...ids].filter(([, i]) => i < index && undoable(doc.steps[i]!)).map(([name]) => name);
-  if (target === undefined) {
-    const guess = closest(id, earlierFaults);
-    const hint = guess
-      ? `did you mean \`${guess}\`?`
-      : earlierFaults.length > 0
-        ? `undo names an earlier fault step by its id: ${earlierFaults.join(', ')}`
-        : 'undo names an earlier fault step by its id: give that step an `id:`';
-    error(path, `no step has the id \`${id}\``, hint);
-    return undefined;
-  }
-  if (target >= index) {
-    error(
-      path,
-      `\`${id}\` is ${target === index ? 'this step itself' : `a later step (steps[${target}])`}`,
-      'an undo comes after the fault it undoes: move it below that step',
-    );
-    return undefined;
-  }
-  const action = actionOf(doc.steps[target]!);
-  if (!undoable(doc.steps[target]!)) {
-    error(
-      path,
-      `\`${id}\` is a${action === 'undo' ? 'n' : ''} ${action} step${action === 'kubectl' ? ' without `revert`' : ''}, not a fault`,
-      `undo names a fault step, or a kubectl step with \`revert\`${earlierFaults.length > 0 ? `: ${earlierFaults.join(', ')}` : ''}; waits and sleeps end by themselves`,
-    );
-    return undefined;
-  }
-  const before = undoneBy.get(target);
-  if (before !== undefined) {
-    error(path, `\`${id}\` is undone already, by steps[${before}]`, 'remove one of the two undo steps');
-    return undefined;
-  }
-  return target;
-}
-
-function checkCondition(
-  condition: Condition,
-  at: SourcePath,
-  useVariables: (text: string, path: SourcePath) => void,
-  needsWorkload: (path: SourcePath, what: string) => void,
-): void {
-  if ('node' in condition) useVariables(condition.node, [...at, 'node']);
-  if ('workload' in condition) needsWorkload([...at, 'workload'], `\`workload: ${condition.workload}\``);
 }
 
 function checkExpectations(

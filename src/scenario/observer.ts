@@ -1,40 +1,33 @@
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { LabNode } from '../nodes/node.js';
-import { startApiProbes } from './observe/api-probe.js';
-import { followDnsProbe } from './observe/dns.js';
-import { EtcdWatch } from './observe/etcd.js';
-import { KubeWatches } from './observe/kube.js';
-import type { Timeline } from './timeline.js';
+import { KubeWatches } from './observe/watches.js';
+import type { AnyProbe } from './probes/index.js';
+import type { ProbeRun, Stop } from './probes/probe.js';
+import type { Observation } from './types.js';
 
 /**
- * Everything that watches the cluster for the whole run, writing into the timeline: the
- * Kubernetes watches, the API probe (and the write probe, when a scenario asks about writes),
- * etcd as each etcd node's member sees it, and in-cluster DNS when asked.
+ * Everything that watches the cluster for the whole run, writing into the timeline: the probes a
+ * run needs (src/scenario/probes/), started together and stopped together.
  */
 export class Observer {
-  private readonly stops: (() => void | Promise<void>)[] = [];
+  private readonly stops: Stop[] = [];
+  private readonly watches: KubeWatches;
 
   constructor(
-    private readonly timeline: Timeline,
-    private readonly config: KubeConfig,
-    private readonly etcdNodes: readonly LabNode[],
-    private readonly namespace: string,
-    private readonly probes: { writes: boolean; dns: boolean },
-  ) {}
+    private readonly probes: readonly AnyProbe[],
+    private readonly run: Omit<ProbeRun<Observation>, 'watch'>,
+  ) {
+    this.watches = new KubeWatches(run.config);
+  }
 
+  /** Starts every probe; when one cannot start, the others are still stopped by `stop`. */
   async start(): Promise<void> {
-    const emit = this.timeline.record.bind(this.timeline);
-    const etcd = new EtcdWatch(this.etcdNodes, (o) => emit(o));
-    etcd.start();
-    this.stops.push(() => etcd.stop());
-    this.stops.push(startApiProbes(this.config, (o) => emit(o), { writes: this.probes.writes, namespace: this.namespace }));
-    if (this.probes.dns) this.stops.push(followDnsProbe(this.config, this.namespace, emit));
-    const watches = new KubeWatches(this.config, this.namespace, (o) => emit(o));
-    this.stops.push(() => watches.stop());
-    await watches.start();
+    const run: ProbeRun<Observation> = { ...this.run, watch: (watch) => this.watches.watch(watch) };
+    const started = await Promise.allSettled(this.probes.map((probe) => probe.start(run)));
+    for (const result of started) if (result.status === 'fulfilled' && result.value) this.stops.push(result.value);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.stops.map((stop) => stop()));
+    await Promise.all([...this.stops.map((stop) => stop()), this.watches.stop()]);
   }
 }

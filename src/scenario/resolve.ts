@@ -5,6 +5,7 @@ import type { CliValue, CliValues } from '../fault/family.js';
 import type { FaultParams, LabAccess } from '../fault/types.js';
 import { parseDuration } from '../units.js';
 import { ROLES } from '../vocabulary.js';
+import { nodeKeys } from './probes/index.js';
 import type { Condition, FaultStep, NodePick, ScenarioDocument } from './types.js';
 
 /** The scenario asks for something this lab cannot give (too few etcd nodes, …): nothing was changed. */
@@ -54,8 +55,11 @@ export function substitute(text: string, picked: Readonly<Record<string, string>
   return text.replace(/\$([a-z][a-z0-9-]*)/g, (whole, name: string) => picked[name] ?? whole);
 }
 
+/** A condition with the node names for the `$variables` in its node references. */
 export function resolveCondition(condition: Condition, picked: Readonly<Record<string, string>>): Condition {
-  return 'node' in condition ? ({ ...condition, node: substitute(condition.node, picked) } as Condition) : condition;
+  const resolved: Record<string, unknown> = { ...condition };
+  for (const key of nodeKeys(condition)) resolved[key] = substitute(String(resolved[key]), picked);
+  return resolved as Condition;
 }
 
 /**

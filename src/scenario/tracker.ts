@@ -1,6 +1,6 @@
-import { holds, type ConditionContext } from './conditions.js';
+import { holds, type Judging } from './conditions.js';
 import type { Timeline } from './timeline.js';
-import type { Condition, TimedObservation } from './types.js';
+import type { Condition, ScenarioDocument, TimedObservation } from './types.js';
 import { ClusterView } from './view.js';
 
 /**
@@ -13,12 +13,19 @@ export class ConditionTracker {
   private readonly since = new Map<string, number | null>();
   private readonly conditions = new Map<string, Condition>();
   private readonly waiters = new Set<() => void>();
+  private readonly judging: Judging;
 
   constructor(
     private readonly timeline: Timeline,
-    readonly context: ConditionContext,
+    doc: ScenarioDocument,
   ) {
+    this.judging = { doc, atStepsStart: undefined };
     timeline.subscribe((entry) => this.onEntry(entry));
+  }
+
+  /** The steps begin: conditions about a change since then (a new etcd leader) compare with the view as it is now. */
+  stepsBegin(): void {
+    this.judging.atStepsStart = this.view.copy();
   }
 
   private onEntry(entry: TimedObservation): void {
@@ -28,7 +35,7 @@ export class ConditionTracker {
   }
 
   private update(key: string, condition: Condition, t: number): void {
-    const now = holds(condition, this.view, this.context);
+    const now = holds(condition, this.view, this.judging);
     const was = this.since.get(key) ?? null;
     if (now && was === null) this.since.set(key, t);
     if (!now) this.since.set(key, null);
@@ -42,7 +49,7 @@ export class ConditionTracker {
     let since: number | null = null;
     for (const entry of this.timeline.entries) {
       replay.apply(entry);
-      const now = holds(condition, replay, this.context);
+      const now = holds(condition, replay, this.judging);
       if (now && since === null) since = entry.t;
       if (!now) since = null;
     }

@@ -1,4 +1,5 @@
 import type { ProviderType, Role } from '../spec/types.js';
+import type { PreconditionName, ProbeCondition, ProbeObservation } from './probes/index.js';
 
 /**
  * A scenario file, as the schema (schema/scenario.schema.json) admits it: what the lab needs, the
@@ -38,7 +39,8 @@ export interface WorkloadSpec {
   tolerationSeconds?: number;
 }
 
-export type Precondition = 'nodes-ready' | 'api-up' | 'etcd-healthy' | 'workload-ready' | 'dns-works';
+/** A health check offered by a probe (src/scenario/probes/): nodes-ready, api-up, … */
+export type Precondition = PreconditionName;
 
 /** A step; `id` names it for `undo` and for expectations. */
 export type StepSpec = { id?: string; note?: string } & (
@@ -59,18 +61,8 @@ export interface FaultStep {
   [option: string]: string | number | boolean | string[] | undefined;
 }
 
-/** What a wait waits for; each is true or false of the observer's current view of the cluster. */
-export type Condition =
-  | { node: string; ready: boolean }
-  | { node: string; taint: string; present?: boolean }
-  | { node: string; condition: string; status: boolean }
-  | { api: 'up' | 'down' }
-  | { etcd: 'new-leader' | 'leader' | 'no-leader' }
-  | { workload: 'ready' }
-  /** Every replica Ready and none on this node: the pods were evicted and rescheduled. */
-  | { workload: 'moved-off'; node: string }
-  | { dns: 'works' | 'fails' }
-  | { writes: 'work' | 'fail' };
+/** What a wait waits for: a condition of one of the probes (src/scenario/probes/), true or false of the observer's current view of the cluster. */
+export type Condition = ProbeCondition;
 
 /** The time from one step to another (a wait's time is when its condition first held), bounded. */
 export interface ExpectationSpec {
@@ -111,18 +103,13 @@ export interface Setting {
   upstreamMs?: number;
 }
 
-/** What the observer saw, time-stamped; one JSON line each in the run's journal. */
+/**
+ * What the observer saw, time-stamped; one JSON line each in the run's journal. Each probe declares
+ * its own (src/scenario/probes/: node-ready, node-taint, node-condition, node-lease, leader-lease,
+ * api, etcd, pod, endpoints, and probe for DNS and writes); the runner adds its steps and faults.
+ */
 export type Observation =
-  | { type: 'node-ready'; node: string; status: 'True' | 'False' | 'Unknown' }
-  | { type: 'node-taint'; node: string; key: string; effect: string; present: boolean }
-  | { type: 'node-condition'; node: string; condition: string; status: string }
-  | { type: 'node-lease'; node: string; renewTime: string }
-  | { type: 'pod'; pod: string; node: string | null; phase: string; ready: boolean; deleted: boolean }
-  | { type: 'endpoints'; service: string; ready: string[]; notReady: string[] }
-  | { type: 'etcd'; leader: string | null; term: number | null; healthy: string[]; unhealthy: string[] }
-  | { type: 'leader-lease'; lease: string; holder: string | null }
-  | { type: 'api'; up: boolean; error?: string }
-  | { type: 'probe'; probe: 'dns' | 'writes'; ok: boolean; error?: string }
+  | ProbeObservation
   | { type: 'step'; step: string; phase: 'start' | 'done' | 'failed'; text: string; message?: string }
   | { type: 'fault'; action: 'inject' | 'undo'; id: string; text: string; targets: string[] };
 

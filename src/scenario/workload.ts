@@ -1,22 +1,12 @@
-import {
-  AppsV1Api,
-  CoreV1Api,
-  type KubeConfig,
-  type V1ConfigMap,
-  type V1Deployment,
-  type V1Namespace,
-  type V1Pod,
-  type V1Service,
-  type V1Toleration,
-} from '@kubernetes/client-node';
-import { WORKLOAD_NAME } from './observe/kube.js';
+import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment, type V1Namespace, type V1Service, type V1Toleration } from '@kubernetes/client-node';
+import { WORKLOAD_NAME } from './probes/workload.js';
 
 /**
  * The test workload a scenario watches: a Deployment of small web servers spread over the
- * nodes, a Service in front (its endpoints show who serves), a ConfigMap the write probe patches,
- * and a pod that looks a name up in cluster DNS every second. Typed objects, sent through the
- * Kubernetes client, in a namespace of the run's own: deleting a namespace can hang for minutes
- * (an aggregated API that does not answer blocks it), so no run waits for an earlier one's to go.
+ * nodes, and a Service in front (its endpoints show who serves). Typed objects, sent through the
+ * Kubernetes client, in a namespace of the run's own, where probes put what they need too (the
+ * DNS probe's pod, the write probe's ConfigMap): deleting a namespace can hang for minutes (an
+ * aggregated API that does not answer blocks it), so no run waits for an earlier one's to go.
  */
 export interface WorkloadOptions {
   namespace: string;
@@ -24,10 +14,8 @@ export interface WorkloadOptions {
   image: string;
   /** How long the pods tolerate a NotReady or unreachable node; undefined: the cluster's default. */
   tolerationSeconds?: number;
-  dnsProbe: boolean;
 }
 
-export const DNS_PROBE = 'dns-probe';
 /** Every run's namespace carries it, so that the next run can remove what an earlier one left. */
 const RUN_LABEL = 'kubelab.dev/scenario-run';
 
@@ -39,13 +27,6 @@ const LABELS = { app: WORKLOAD_NAME };
 const SERVE = `serve() { while read -r line && [ -n "\${line%$'\\r'}" ]; do :; done; printf 'HTTP/1.0 200 OK\\r\\n\\r\\n%s\\n' "$HOSTNAME"; }
 export -f serve
 exec socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'bash -c serve'`;
-
-// One line a second: the observer follows the pod's log. getent goes through the pod's resolv.conf,
-// as every program in a pod does; one try of one second, so a failure shows at once.
-const LOOK_UP = `while :; do
-  if getent hosts kubernetes.default.svc.cluster.local > /dev/null; then echo ok; else echo fail; fi
-  sleep 1
-done`;
 
 const tolerations = (seconds: number): V1Toleration[] =>
   ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'].map((key) => ({
@@ -59,8 +40,6 @@ export function workloadObjects(options: WorkloadOptions): {
   namespace: V1Namespace;
   deployment: V1Deployment;
   service: V1Service;
-  configMap: V1ConfigMap;
-  dnsProbe?: V1Pod;
 } {
   const namespace = options.namespace;
   const metadata = { name: WORKLOAD_NAME, namespace, labels: LABELS };
@@ -100,26 +79,6 @@ export function workloadObjects(options: WorkloadOptions): {
       },
     },
     service: { apiVersion: 'v1', kind: 'Service', metadata, spec: { selector: LABELS, ports: [{ port: 80, targetPort: 8080 }] } },
-    configMap: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'write-probe', namespace }, data: { at: '' } },
-    ...(options.dnsProbe
-      ? {
-          dnsProbe: {
-            apiVersion: 'v1',
-            kind: 'Pod',
-            metadata: { name: DNS_PROBE, namespace, labels: { app: DNS_PROBE } },
-            spec: {
-              terminationGracePeriodSeconds: 1,
-              dnsConfig: {
-                options: [
-                  { name: 'timeout', value: '1' },
-                  { name: 'attempts', value: '1' },
-                ],
-              },
-              containers: [{ name: 'probe', image: options.image, imagePullPolicy: 'IfNotPresent', command: ['bash', '-c', LOOK_UP] }],
-            },
-          },
-        }
-      : {}),
   };
 }
 
@@ -142,11 +101,9 @@ export async function createWorkload(config: KubeConfig, options: WorkloadOption
       break;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
-  await core.createNamespacedConfigMap({ namespace, body: objects.configMap });
   await core.createNamespacedService({ namespace, body: objects.service });
   await apps.createNamespacedDeployment({ namespace, body: objects.deployment });
-  if (objects.dnsProbe) await core.createNamespacedPod({ namespace, body: objects.dnsProbe });
-  note(`workload: ${options.replicas} × ${WORKLOAD_NAME} in namespace ${namespace}${options.dnsProbe ? `, and ${DNS_PROBE}` : ''}`);
+  note(`workload: ${options.replicas} × ${WORKLOAD_NAME} in namespace ${namespace}`);
 }
 
 /** Asks Kubernetes to remove every scenario run's namespace, and does not wait. */

@@ -11,7 +11,7 @@ async function fixture(replicas = 2) {
   let now = 1_000_000;
   const journal = path.join(await tempDir('tracker'), 'journal.jsonl');
   const timeline = new Timeline(journal, () => now);
-  const tracker = new ConditionTracker(timeline, { replicas, termAtStart: null });
+  const tracker = new ConditionTracker(timeline, { name: 't', title: 'T', description: 'd', steps: [], workload: { replicas } });
   const at = (t: number, o: Observation) => {
     now = 1_000_000 + t;
     timeline.record(o);
@@ -59,7 +59,7 @@ describe('waiting for conditions on the observed cluster', () => {
   test('a new etcd leader is one of a later term than when the steps began, even the same member', async () => {
     const { at, tracker, wait } = await fixture();
     at(0, { type: 'etcd', leader: 'cp', term: 2, healthy: ['cp'], unhealthy: [] });
-    tracker.context.termAtStart = 2;
+    tracker.stepsBegin();
     at(1_000, { type: 'etcd', leader: null, term: 2, healthy: [], unhealthy: ['cp'] });
     at(6_000, { type: 'etcd', leader: 'cp', term: 3, healthy: ['cp'], unhealthy: [] });
     assert.equal(await wait({ etcd: 'new-leader' }), 6_000);

@@ -1,12 +1,11 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import https from 'node:https';
-import type { Observation } from '../types.js';
 
 /** A probe's answer: ok, or what went wrong in a few words. */
-type Answer = { ok: true } | { ok: false; error: string };
+export type Answer = { ok: true } | { ok: false; error: string };
 
 /** One HTTPS request to the API server with the kubeconfig's credentials, given up after `timeoutMs`. */
-async function request(config: KubeConfig, method: string, path: string, body: string | undefined, timeoutMs: number): Promise<Answer> {
+export async function requestApi(config: KubeConfig, method: string, path: string, body: string | undefined, timeoutMs: number): Promise<Answer> {
   const server = config.getCurrentCluster()?.server;
   if (!server) return { ok: false, error: 'the kubeconfig names no server' };
   const url = new URL(path, server);
@@ -41,43 +40,25 @@ function firstFailure(text: string): string {
 }
 
 /**
- * Asks the API server every `intervalMs` whether it is ready (/readyz) and, when `writes` is on,
- * whether a write goes through (a patch of a ConfigMap of the workload's namespace); each change
- * of an answer is an observation. Returns the function that stops it.
+ * Asks every `intervalMs` until stopped, and reports each change of the answer between ok and not
+ * ok (a new error text while it stays down is no change). Returns the function that stops it.
  */
-export function startApiProbes(
-  config: KubeConfig,
-  emit: (observation: Observation) => void,
-  options: { writes: boolean; namespace: string; intervalMs?: number },
-): () => void {
-  const interval = options.intervalMs ?? 1_000;
+export function pollChanges(ask: () => Promise<Answer>, report: (answer: Answer) => void, intervalMs = 1_000): () => void {
   let stopped = false;
-  const loop = async (probe: () => Promise<Answer>, report: (answer: Answer) => Observation, key: (answer: Answer) => string): Promise<void> => {
-    let last: string | undefined;
+  const loop = async (): Promise<void> => {
+    let last: boolean | undefined;
     while (!stopped) {
       const started = Date.now();
-      const answer = await probe();
+      const answer = await ask();
       if (stopped) return;
-      if (key(answer) !== last) {
-        last = key(answer);
-        emit(report(answer));
+      if (answer.ok !== last) {
+        last = answer.ok;
+        report(answer);
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, interval - (Date.now() - started))));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, intervalMs - (Date.now() - started))));
     }
   };
-  void loop(
-    () => request(config, 'GET', '/readyz', undefined, 2_000),
-    (a) => (a.ok ? { type: 'api', up: true } : { type: 'api', up: false, error: a.error }),
-    (a) => String(a.ok),
-  );
-  if (options.writes) {
-    const path = `/api/v1/namespaces/${options.namespace}/configmaps/write-probe`;
-    void loop(
-      () => request(config, 'PATCH', path, JSON.stringify({ data: { at: new Date().toISOString() } }), 3_000),
-      (a) => (a.ok ? { type: 'probe', probe: 'writes', ok: true } : { type: 'probe', probe: 'writes', ok: false, error: a.error }),
-      (a) => String(a.ok),
-    );
-  }
+  void loop();
   return () => {
     stopped = true;
   };

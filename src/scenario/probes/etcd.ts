@@ -1,6 +1,16 @@
 import { followMember, type EtcdLine, type MemberReport } from '../../cluster/etcd.js';
 import type { LabNode } from '../../nodes/node.js';
-import type { Observation } from '../types.js';
+import type { ClusterView } from '../view.js';
+import type { Probe } from './probe.js';
+
+export type EtcdCondition = { etcd: 'new-leader' | 'leader' | 'no-leader' };
+export type EtcdObservation = { type: 'etcd'; leader: string | null; term: number | null; healthy: string[]; unhealthy: string[] };
+
+interface EtcdState {
+  /** undefined: not yet asked; null: no member knows a leader. */
+  leader: string | null | undefined;
+  term: number | null;
+}
 
 /** A node's last word: when it came, and the member's view then (undefined: it could not tell). */
 type Report = { atMs: number } & MemberReport;
@@ -8,12 +18,54 @@ type Report = { atMs: number } & MemberReport;
 /** How long a node may stay silent before its member counts as unhealthy. */
 const STALE_MS = 4_000;
 
+/** etcd's leader, its raft term and its members' health, as each etcd node's own member sees them. */
+export const etcdProbe: Probe<EtcdCondition, EtcdState, EtcdObservation, 'etcd-healthy'> = {
+  name: 'etcd',
+  runs: 'always',
+  conditions: {
+    keys: {
+      etcd: {
+        description: 'etcd has a leader other than before the steps (new-leader), has one (leader), or has none (no-leader).',
+        enum: ['new-leader', 'leader', 'no-leader'],
+      },
+    },
+    forms: [{ keys: { etcd: true }, example: '{etcd: new-leader|leader|no-leader}' }],
+    preconditions: { 'etcd-healthy': () => [{ etcd: 'leader' }] },
+    initial: () => ({ leader: undefined, term: null }),
+    fold(state, entry) {
+      if (entry.type !== 'etcd') return;
+      state.leader = entry.leader;
+      state.term = entry.term;
+    },
+    holds(condition, { now, atStepsStart }) {
+      if (condition.etcd === 'no-leader') return now.leader === null;
+      if (condition.etcd === 'leader') return typeof now.leader === 'string';
+      // The same member may win again (a killed leader restarts within the election timeout): a new term is a new election.
+      const before = atStepsStart?.term ?? null;
+      return typeof now.leader === 'string' && now.term !== null && before !== null && now.term > before;
+    },
+    describe: (condition) =>
+      ({ 'new-leader': 'etcd elected a leader (a new term)', leader: 'etcd has a leader', 'no-leader': 'etcd has no leader' })[condition.etcd],
+  },
+  async start(run) {
+    const watch = new EtcdWatch(
+      run.nodes.filter((n) => n.ref.roles.includes('etcd')),
+      (o) => run.emit(o),
+    );
+    watch.start();
+    return () => watch.stop();
+  },
+};
+
+/** etcd's leader in the view (undefined: not yet known), for the `{etcd: leader}` node picks. */
+export const etcdLeader = (view: ClusterView): string | null | undefined => view.of(etcdProbe).leader;
+
 /**
  * Each etcd node reports, once a second over one long-lived ssh (src/cluster/etcd.ts), what its
  * own member says: its member id, the leader it follows and the raft term; the member list it
  * reports first maps ids to nodes.
  */
-export class EtcdWatch {
+class EtcdWatch {
   private readonly abort = new AbortController();
   private readonly reports = new Map<string, Report>();
   /** member id → node name. */
@@ -24,7 +76,7 @@ export class EtcdWatch {
 
   constructor(
     private readonly nodes: readonly LabNode[],
-    private readonly emit: (observation: Observation) => void,
+    private readonly emit: (observation: EtcdObservation) => void,
   ) {}
 
   start(): void {

@@ -1,0 +1,96 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { Writable } from 'node:stream';
+import { answeringProbe, kubeClient, type ProbeAnswer, type ProbeRun } from './probe.js';
+
+const DNS_PROBE = 'dns-probe';
+
+// One line a second: the probe follows the pod's log. getent goes through the pod's resolv.conf,
+// as every program in a pod does; one try of one second, so a failure shows at once.
+const LOOK_UP = `while :; do
+  if getent hosts kubernetes.default.svc.cluster.local > /dev/null; then echo ok; else echo fail; fi
+  sleep 1
+done`;
+
+/** In-cluster DNS: a pod of the run's namespace looks `kubernetes.default` up every second. */
+export const dnsProbe = answeringProbe({
+  name: 'dns',
+  words: ['works', 'fails'],
+  description: 'A DNS lookup in the cluster works or fails.',
+  describe: (word) => `in-cluster DNS ${word}`,
+  precondition: 'dns-works',
+  async start(run, answer) {
+    const { CoreV1Api } = await kubeClient();
+    await run.config.makeApiClient(CoreV1Api).createNamespacedPod({ namespace: run.namespace, body: lookUpPod(run.namespace, run.image) });
+    run.note(`${DNS_PROBE} in namespace ${run.namespace}: a lookup in cluster DNS every second`);
+    return followLookUps(run, answer);
+  },
+});
+
+function lookUpPod(namespace: string, image: string): V1Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: DNS_PROBE, namespace, labels: { app: DNS_PROBE } },
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      dnsConfig: {
+        options: [
+          { name: 'timeout', value: '1' },
+          { name: 'attempts', value: '1' },
+        ],
+      },
+      containers: [{ name: 'probe', image, imagePullPolicy: 'IfNotPresent', command: ['bash', '-c', LOOK_UP] }],
+    },
+  };
+}
+
+/**
+ * Follows the probe pod's log (one "ok" or "fail" a second) and reports each change, timed by the
+ * line's own time stamp: the log reaches kubelab through the API server, which may be slower than
+ * the lookup. A broken stream is followed again from the last line seen.
+ */
+function followLookUps(run: ProbeRun<ProbeAnswer<'dns'>>, answer: (ok: boolean, error?: string, atMs?: number) => void): () => void {
+  let stopped = false;
+  let last: string | undefined;
+  let since: string | undefined;
+  let abort: AbortController | undefined;
+  const onLine = (line: string): void => {
+    const [stamp = '', word = ''] = line.trim().split(' ');
+    const atMs = Date.parse(stamp);
+    if (!Number.isFinite(atMs) || (word !== 'ok' && word !== 'fail')) return;
+    since = stamp;
+    if (word === last) return;
+    last = word;
+    answer(word === 'ok', 'lookup of kubernetes.default failed', atMs);
+  };
+  const follow = async (): Promise<void> => {
+    const { Log } = await kubeClient();
+    while (!stopped) {
+      let partial = '';
+      const ended = new Promise<void>((resolve) => {
+        const sink = new Writable({
+          write(chunk: Buffer, _encoding, callback) {
+            const lines = (partial + chunk.toString('utf8')).split('\n');
+            partial = lines.pop() ?? '';
+            lines.forEach(onLine);
+            callback();
+          },
+        });
+        sink.on('finish', resolve);
+        new Log(run.config)
+          .log(run.namespace, DNS_PROBE, 'probe', sink, () => resolve(), { follow: true, timestamps: true, ...(since ? { sinceTime: since } : {}) })
+          .then(
+            (controller) => (abort = controller),
+            () => resolve(),
+          );
+      });
+      await ended;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  };
+  void follow();
+  return () => {
+    stopped = true;
+    abort?.abort();
+  };
+}
