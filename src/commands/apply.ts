@@ -14,7 +14,7 @@ import type { BusyPolicy } from '../lab/lock.js';
 import { PROVIDERS } from '../providers/index.js';
 import { DRIVERS } from '../providers/drivers.js';
 import { checkHostServicePrerequisites, hostServicesUp, type HostServicesUp } from '../host-services/lab-services.js';
-import { servicePlans } from '../host-services/services.js';
+import { servicePlans } from '../host-services/plans.js';
 import { refuseUnfinishedRestore } from '../snapshot/record.js';
 import { recordedMachineId } from '../nodes/machine.js';
 import { writeGenerated } from './generate.js';

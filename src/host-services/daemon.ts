@@ -5,7 +5,7 @@ import { KubelabError } from '../errors.js';
 import { LAB_FILES } from '../lab/files.js';
 import { quoteLines, startDetached } from '../exec/run.js';
 import { pause, processAlive, refOf, stillRunning, type ProcessRef } from '../exec/processes.js';
-import type { ServicePlan } from './services.js';
+import type { ServicePlan } from './plans.js';
 import type { ServiceName } from './services/index.js';
 
 /**

@@ -6,7 +6,7 @@ import { howToInstall } from '../exec/install-hints.js';
 import { stillRunning } from '../exec/processes.js';
 import { waitForHostAddress } from './address.js';
 import { answers, ensureService, readRunning, stopServices } from './daemon.js';
-import { servicePlans } from './services.js';
+import { servicePlans } from './plans.js';
 import { serviceNamed, type AnyHostService, type ServiceName } from './services/index.js';
 import { archivesIn, pushArchives, type PushResult } from './push.js';
 import { diskUsage, storeDir } from './storage.js';

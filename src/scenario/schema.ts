@@ -6,6 +6,7 @@ import { scenarioSchemaFile } from '../paths.js';
 import type { YamlSource } from '../input/source.js';
 import { AJV_OPTIONS, SCHEMA_VOCABULARY } from '../spec/schema-options.js';
 import { describeErrors } from '../spec/validate.js';
+import { FAULT_KINDS } from '../fault/families/index.js';
 import { PRECONDITIONS, PROBES, preconditionOwner } from './probes/index.js';
 import type { ConditionForm, JsonSchema } from './probes/probe.js';
 import type { ScenarioDocument } from './types.js';
@@ -15,7 +16,7 @@ type JsonObject = Record<string, unknown>;
 /**
  * The scenario schema: schema/scenario.schema.json with the probes' part filled in — the forms of
  * a condition (`$defs.condition`: its properties, oneOf and hint) and the preconditions (their enum,
- * how many, and their description). Assembled rather than written out in the file, so that a probe
+ * how many, and their description) — and the fault kinds, from the fault families. Assembled rather than written out in the file, so that a probe
  * is one module: its conditions, their schema and how they are judged sit together, and the schema
  * cannot admit a condition no probe judges. Nothing else reads the file (no scenario names it for an
  * editor); what `scenario validate` checks against is this.
@@ -24,6 +25,7 @@ export function scenarioSchema(): JsonObject {
   const schema = JSON.parse(fs.readFileSync(scenarioSchemaFile, 'utf8')) as JsonObject;
   fill(schema, ['$defs', 'condition'], conditionSchema());
   fill(schema, ['properties', 'preconditions'], preconditionsSchema());
+  fill(schema, ['$defs', 'faultStep', 'properties', 'kind'], { enum: [...FAULT_KINDS] });
   return schema;
 }
 

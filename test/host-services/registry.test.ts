@@ -7,7 +7,7 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ensureService, readRunning, stopServices } from '../../src/host-services/daemon.js';
-import type { ServicePlan } from '../../src/host-services/services.js';
+import type { ServicePlan } from '../../src/host-services/plans.js';
 import { registryConfig } from '../../src/host-services/services/distribution.js';
 import { pushArchives } from '../../src/host-services/push.js';
 import { stillRunning } from '../../src/exec/processes.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { whyInLog } from '../../src/host-services/daemon.js';
-import { servicePlans } from '../../src/host-services/services.js';
+import { servicePlans } from '../../src/host-services/plans.js';
 import { aptCacherNgConfig } from '../../src/host-services/services/package-cache.js';
 import { mirrorPath, parseArchiveManifest } from '../../src/host-services/push.js';
 import { HOST_SERVICES, SERVICE_NAMES } from '../../src/host-services/services/index.js';
