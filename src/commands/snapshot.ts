@@ -30,6 +30,8 @@ import {
   writeRecord,
   type SnapshotRecord,
 } from '../snapshot/record.js';
+import { readJsonFile } from '../input/json.js';
+import { literal, object, optional } from '../input/shape.js';
 import { compileSpec } from '../spec/index.js';
 import type { ProviderType } from '../spec/types.js';
 
@@ -38,8 +40,12 @@ const PENDING = 'pending.json';
 
 async function removeUnfinished(outDir: string, name: string): Promise<void> {
   const partial = partialDir(outDir, name);
-  const pending = (await fs.readJson(path.join(partial, PENDING)).catch(() => undefined)) as { provider?: ProviderType } | undefined;
-  if (pending?.provider && pending.provider in DRIVERS) await snapshots(pending.provider).remove({ outDir, machines: [] }, name);
+  const pending = await readJsonFile(path.join(partial, PENDING), {
+    maxBytes: 64 * 1024,
+    shape: object({ provider: optional(literal(...(Object.keys(DRIVERS) as ProviderType[]))) }),
+    hint: `it names the provider that holds this save's copy of the machines: remove ${partial} by hand, and that copy with the provider's own tools`,
+  });
+  if (pending?.provider) await snapshots(pending.provider).remove({ outDir, machines: [] }, name);
   await fs.remove(partial);
 }
 
