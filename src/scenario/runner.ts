@@ -90,7 +90,7 @@ export async function runScenario(run: ScenarioRun): Promise<ScenarioReport> {
   const nodes = labNodes(run.outDir, run.lab);
   const replicas = doc.workload?.replicas ?? 0;
   const tracker = new ConditionTracker(timeline, { replicas, termAtStart: null });
-  const config = loadKubeConfig(run.kubeconfig);
+  const config = await loadKubeConfig(run.kubeconfig);
   const faultEnv: FaultEnv = { outDir: run.outDir, note: run.note };
   const injected: string[] = [];
   /** kubectl steps' reverts not yet run, by step id. */

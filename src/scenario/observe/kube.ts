@@ -12,6 +12,7 @@ import {
   type V1Node,
   type V1Pod,
 } from '@kubernetes/client-node';
+import { loadKubeconfigFile } from '../../input/kubeconfig.js';
 import type { Observation } from '../types.js';
 
 /** The test workload's Deployment and Service; the observer watches its pods and endpoints. */
@@ -23,10 +24,8 @@ const PRESSURES = ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnav
 /** After a watch breaks (the API went away), how soon it is tried again. */
 const RESTART_MS = 1_000;
 
-export function loadKubeConfig(file: string): KubeConfig {
-  const config = new KubeConfig();
-  config.loadFromFile(file);
-  return config;
+export async function loadKubeConfig(file: string): Promise<KubeConfig> {
+  return loadKubeconfigFile(file);
 }
 
 /**
