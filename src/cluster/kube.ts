@@ -1,4 +1,8 @@
 import { capture } from '../exec/run.js';
+import { parseJsonOutput } from '../input/json.js';
+import { array, object, optional, string } from '../input/shape.js';
+
+const KUBECTL_HINT = "kubectl printed what it never prints: check the kubectl kubelab runs and the server in the lab's kubeconfig";
 
 /** Kubernetes' view of one node. */
 export interface KubeNode {
@@ -7,15 +11,21 @@ export interface KubeNode {
   version: string;
 }
 
-interface KubeNodeList {
-  items: { metadata: { name: string }; status: { conditions?: { type: string; status: string }[]; nodeInfo?: { kubeletVersion?: string } } }[];
-}
+const CONDITIONS = optional(array(object({ type: string, status: string })));
+const NODE_LIST = object({
+  items: array(
+    object({
+      metadata: object({ name: string }),
+      status: object({ conditions: CONDITIONS, nodeInfo: optional(object({ kubeletVersion: optional(string) })) }),
+    }),
+  ),
+});
 
 /** Asks the API server for the nodes; `error` says why it could not. */
 export async function readNodes(kubectl: string, kubeconfig: string): Promise<{ nodes: KubeNode[] } | { error: string }> {
   const result = await capture(kubectl, ['--kubeconfig', kubeconfig, '--request-timeout=5s', 'get', 'nodes', '-o', 'json'], { timeoutMs: 15_000 });
   if (!result.ok) return { error: result.stderr.trim().split('\n')[0] ?? 'kubectl failed' };
-  const list = JSON.parse(result.stdout) as KubeNodeList;
+  const list = parseJsonOutput(result.stdout, 'kubectl get nodes', { shape: NODE_LIST, hint: KUBECTL_HINT });
   return {
     nodes: list.items.map((item) => ({
       name: item.metadata.name,

@@ -1,3 +1,5 @@
+import { parseJsonOutput } from '../input/json.js';
+import { array, nullable, string } from '../input/shape.js';
 import type { LabNode } from '../nodes/node.js';
 import { formatDuration, parseDuration } from '../units.js';
 import type { Setting, SettingName } from './types.js';
@@ -91,7 +93,13 @@ export async function readContainers(nodes: readonly LabNode[]): Promise<Map<str
       const match = /^(\S+) (\[.*\]) (\[.*\]|null)$/.exec(line.trim());
       if (!match) continue;
       const [, component = '', args = '[]', env = 'null'] = match;
-      found.set(component, { node: node.name, args: JSON.parse(args) as string[], env: (JSON.parse(env) as string[] | null) ?? [] });
+      const what = `docker inspect of ${component} on node ${node.name}`;
+      const hint = 'is the node running the Docker kubelab installed?';
+      found.set(component, {
+        node: node.name,
+        args: parseJsonOutput(args, what, { shape: array(string), hint }),
+        env: parseJsonOutput(env, what, { shape: nullable(array(string)), hint }) ?? [],
+      });
     }
   }
   return found;

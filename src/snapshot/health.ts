@@ -1,6 +1,10 @@
 import { KubelabError } from '../errors.js';
 import type { LabNode } from '../nodes/node.js';
 import { capture, InterruptedError } from '../exec/run.js';
+import { parseJsonOutput } from '../input/json.js';
+import { array, object, optional, string } from '../input/shape.js';
+
+const KUBECTL_HINT = "kubectl printed what it never prints: check the kubectl kubelab runs and the server in the lab's kubeconfig";
 
 /**
  * Whether a cluster that was just started from saved machines really runs now. Ready flags and pod
@@ -36,7 +40,10 @@ async function leaseRenewals(kubectl: string, kubeconfig: string): Promise<Map<s
     timeoutMs: 15_000,
   });
   if (!result.ok) return undefined;
-  const list = JSON.parse(result.stdout) as { items: { metadata: { name: string }; spec?: { renewTime?: string } }[] };
+  const list = parseJsonOutput(result.stdout, 'kubectl get leases', {
+    shape: object({ items: array(object({ metadata: object({ name: string }), spec: optional(object({ renewTime: optional(string) })) })) }),
+    hint: KUBECTL_HINT,
+  });
   return new Map(list.items.filter((i) => i.spec?.renewTime).map((i) => [i.metadata.name, new Date(i.spec!.renewTime!)]));
 }
 
@@ -44,7 +51,11 @@ async function leaseRenewals(kubectl: string, kubeconfig: string): Promise<Map<s
 async function unavailableApis(kubectl: string, kubeconfig: string): Promise<string[] | undefined> {
   const result = await capture(kubectl, ['--kubeconfig', kubeconfig, '--request-timeout=5s', 'get', 'apiservices', '-o', 'json'], { timeoutMs: 15_000 });
   if (!result.ok) return undefined;
-  const list = JSON.parse(result.stdout) as { items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[] };
+  const conditions = optional(array(object({ type: string, status: string })));
+  const list = parseJsonOutput(result.stdout, 'kubectl get apiservices', {
+    shape: object({ items: array(object({ metadata: object({ name: string }), status: optional(object({ conditions })) })) }),
+    hint: KUBECTL_HINT,
+  });
   return list.items.filter((i) => !i.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True')).map((i) => i.metadata.name);
 }
 
