@@ -1,15 +1,18 @@
 /**
- * What a new user types by mistake: an empty or repeated --spec or --out is a usage error (exit 2)
- * before anything is done, for every command that takes them.
+ * What a new user types by mistake, and what a pipe does to kubelab's output: an empty or repeated
+ * --spec or --out is a usage error (exit 2) before anything is done, for every command that takes
+ * them; a reader that goes away (`kubelab … | head -1`) ends kubelab quietly with 141, never with
+ * "unexpected error (a bug)".
  */
 import assert from 'node:assert/strict';
+import { execa } from 'execa';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { EXIT } from '../../src/exit-codes.js';
 import { generate } from '../../src/commands/generate.js';
 import { kubelab } from '../support/cli.js';
-import { fixturesDir } from '../support/paths.js';
+import { cliPath, fixturesDir, repoRoot } from '../support/paths.js';
 import { tempDir } from '../support/tmp.js';
 
 const SPEC = fs.readFileSync(path.join(fixturesDir, 'cli-lab.yaml'), 'utf8');
@@ -96,5 +99,64 @@ describe('an empty --spec or --out is refused by every command that takes them',
     const { code, stdout } = await kubelab(dir, ['generate']);
     assert.equal(code, 0);
     assert.match(stdout, /^out: 7 written, 0 unchanged$/m);
+  });
+});
+
+/** Runs kubelab with its stdout (or stderr) a pipe whose reader is gone before kubelab writes. */
+async function withClosed(stream: 'stdout' | 'stderr', cwd: string, args: string[]): Promise<{ code: number | undefined; other: string }> {
+  const child = execa(process.execPath, [cliPath, ...args], { cwd, reject: false, timeout: 30_000, env: { NO_COLOR: '1' } });
+  child[stream].destroy();
+  const result = await child;
+  return { code: result.exitCode, other: String(stream === 'stdout' ? result.stderr : result.stdout) };
+}
+
+describe('a closed output ends kubelab quietly', { concurrency: 4 }, () => {
+  for (const args of [
+    ['generate', '--check'],
+    ['generate'],
+    ['validate'],
+    ['fault', 'list'],
+    ['scenario', 'list'],
+    ['snapshot', 'list'],
+    ['docs', '--check'],
+  ]) {
+    test(`kubelab ${args.join(' ')} | head -c0: exit status 141, nothing said`, async () => {
+      const dir = await lab();
+      const readme = args[0] === 'docs' ? ['--readme', path.join(repoRoot, 'README.md')] : [];
+      const { code, other } = await withClosed('stdout', dir, [...args, ...readme]);
+      assert.equal(code, EXIT.outputClosed, other);
+      assert.equal(other, '');
+    });
+  }
+
+  test('a closed stderr: the warnings cannot be said; kubelab ends with 141 all the same', async () => {
+    const dir = await lab();
+    // An even number of etcd nodes is a warning, printed on stderr before the verdict on stdout.
+    await fs.writeFile(path.join(dir, 'kubelab.yaml'), SPEC.replace(/roles: \[etcd\]/, 'count: 2\n    roles: [etcd]'));
+    const { code, other } = await withClosed('stderr', dir, ['validate']);
+    assert.equal(code, EXIT.outputClosed);
+    assert.doesNotMatch(other, /unexpected/);
+  });
+
+  test("a command's own failure keeps its status when the error cannot be printed", async () => {
+    const dir = await lab(false);
+    const { code } = await withClosed('stderr', dir, ['validate', '--spec', 'missing.yaml']);
+    assert.equal(code, EXIT.badInput);
+  });
+
+  test('an interruptible command stops as on Ctrl-C, then ends with 141', async () => {
+    const dir = await tempDir('careless');
+    const marker = path.join(dir, 'marker');
+    const child = execa(process.execPath, [path.join(repoRoot, 'dist', 'test', 'support', 'closed-output-runner.js'), marker], {
+      reject: false,
+      timeout: 30_000,
+    });
+    // Closed once the first line came: the reader read one line, and went away.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const result = await child;
+    assert.equal(result.exitCode, EXIT.outputClosed, String(result.stderr));
+    assert.equal(await fs.readFile(marker, 'utf8'), 'stopped cleanly');
+    assert.equal(result.stderr, '');
   });
 });
