@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'fs-extra';
 import os from 'node:os';
 import path from 'node:path';
+import { readBounded } from './input/read.js';
 
 /**
  * kubelab's cache: build outputs that must survive a fresh clone (Go's module and build caches,
@@ -24,10 +25,14 @@ export function hashOf(parts: readonly (string | Buffer)[]): string {
   return hash.digest('hex').slice(0, 16);
 }
 
+/** A file of a kit source or script; the whole folder is hashed in memory. */
+const MAX_HASHED_BYTES = 512 * 1024 * 1024;
+
 /** Hash of a file's bytes, or of a folder's paths, modes and bytes (a `.git` folder excluded). */
 export async function hashPath(p: string): Promise<string> {
   const stat = await fs.stat(p);
-  if (stat.isFile()) return hashOf([await fs.readFile(p)]);
+  // Not a folder: a file, or refused (a FIFO or /dev/zero would be read for ever).
+  if (!stat.isDirectory()) return hashOf([await readBounded(p, MAX_HASHED_BYTES)]);
   const parts: (string | Buffer)[] = [];
   const walk = async (dir: string, rel: string): Promise<void> => {
     const entries = (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -42,7 +47,7 @@ export async function hashPath(p: string): Promise<string> {
         parts.push(`l ${relPath} ${await fs.readlink(full)}`);
       } else if (entry.isFile()) {
         const mode = (await fs.stat(full)).mode & 0o111 ? 'x' : '-';
-        parts.push(`f ${relPath} ${mode}`, await fs.readFile(full));
+        parts.push(`f ${relPath} ${mode}`, await readBounded(full, MAX_HASHED_BYTES));
       }
     }
   };

@@ -6,7 +6,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { err } from './cli/console.js';
+import { closedOutputStatus, err, watchOutput } from './cli/console.js';
 import { KubelabError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { applyCommand } from './cli/apply.js';
@@ -61,7 +61,21 @@ async function main(argv: string[]): Promise<void> {
     .parseAsync();
 }
 
-main(hideBin(process.argv)).catch((error: unknown) => {
+watchOutput();
+main(hideBin(process.argv)).then(
+  () => {
+    const closed = closedOutputStatus();
+    if (closed !== undefined) process.exit(closed);
+  },
+  (error: unknown) => {
+    // Nothing can be said any more; the command's own failure (an interruption it caused) is not news.
+    const closed = closedOutputStatus();
+    if (closed !== undefined) process.exit(closed);
+    failed(error);
+  },
+);
+
+function failed(error: unknown): never {
   if (error instanceof KubelabError) {
     err(`kubelab: ${error.message}`);
     if (error.hint) err(`hint: ${error.hint}`);
@@ -70,4 +84,4 @@ main(hideBin(process.argv)).catch((error: unknown) => {
   err(`kubelab: unexpected error (a bug; please report it):`);
   err(error instanceof Error ? (error.stack ?? error.message) : String(error));
   process.exit(EXIT.bug);
-});
+}

@@ -22,6 +22,8 @@ export const EXIT = {
   bug: 70,
   /** Stopped by Ctrl-C, SIGTERM or SIGHUP (128 + SIGINT). */
   interrupted: 130,
+  /** Its output was closed (`kubelab status | head -1`): 128 + SIGPIPE, as for a program SIGPIPE ends. */
+  outputClosed: 141,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

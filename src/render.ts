@@ -2,6 +2,7 @@ import Handlebars from 'handlebars';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { cacheDir, fillAtomically, hashOf } from './cache.js';
+import { readBoundedText } from './input/read.js';
 import { packageRoot, templatesDir } from './paths.js';
 import { aptString, commentText, environmentLine, rubyString, shellQuote, systemdEnvironment, yamlValue } from './quote.js';
 
@@ -82,7 +83,7 @@ export async function format(text: string, kind: ArtifactKind): Promise<string> 
   const key = cache && hashOf([cache.formatter, kind, text]);
   const file = cache && key && path.join(cache.dir, key.slice(0, 2), key);
   if (file) {
-    const cached = await fs.readFile(file, 'utf8').catch(() => undefined);
+    const cached = await readBoundedText(file, MAX_CACHED_BYTES).catch(() => undefined);
     if (cached !== undefined) return cached;
   }
   const prettier = await import('prettier');
@@ -96,6 +97,8 @@ export async function format(text: string, kind: ArtifactKind): Promise<string> 
 }
 
 const PRINT_WIDTH = 100;
+/** The largest formatted file, cluster.yml of 100 nodes, is some 50 KB; anything else in the cache is not its work. */
+const MAX_CACHED_BYTES = 16 * 1024 * 1024;
 const FORMATTERS = ['prettier', 'prettier-plugin-sh'];
 
 function finish(text: string): string {

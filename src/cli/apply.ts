@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { out } from './console.js';
 import { interruptible } from './interrupt.js';
-import { labOptions, type LabArgs } from './options.js';
+import { checkPathOptions, labOptions, type LabArgs } from './options.js';
 import { busyOptions, busyPolicy, usageError, type BusyArgs } from './busy.js';
 
 type ApplyArgs = LabArgs & BusyArgs & { jobs: number; rke: string | undefined; 'machines-only': boolean };
@@ -17,7 +17,7 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
       .option('machines-only', { type: 'boolean', default: false, describe: 'Stop after provisioning the machines; do not run rke' })
       .check((args) => {
         if (!Number.isInteger(args.jobs) || args.jobs < 1) throw usageError('--jobs must be a whole number of at least 1');
-        return true;
+        return checkPathOptions(args, ['rke']);
       }) as Argv<ApplyArgs>,
   handler: async (args) => {
     const [{ apply }, { Progress }] = await Promise.all([import('../commands/apply.js'), import('./progress.js')]);

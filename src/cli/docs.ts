@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { out } from './console.js';
+import { checkPathOptions } from './options.js';
 
 type DocsArgs = { check: boolean; readme: string | undefined };
 
@@ -9,7 +10,8 @@ export const docsCommand: CommandModule<object, DocsArgs> = {
   builder: (y) =>
     y
       .option('check', { type: 'boolean', default: false, describe: 'Write nothing; fail if the README is not what the schema gives' })
-      .option('readme', { type: 'string', describe: "The README to update (default: kubelab's own README.md)" }) as Argv<DocsArgs>,
+      .option('readme', { type: 'string', describe: "The README to update (default: kubelab's own README.md)" })
+      .check((args) => checkPathOptions(args, ['readme'])) as Argv<DocsArgs>,
   handler: async (args) => {
     const { runDocs } = await import('../docs/command.js');
     const result = await runDocs({ check: args.check, readme: args.readme });

@@ -1,4 +1,5 @@
 import { EXIT } from '../exit-codes.js';
+import { ignoreOutputErrors, onOutputClosed } from './console.js';
 
 /**
  * The first Ctrl-C asks the running children to stop cleanly (they get one SIGINT each); a second
@@ -12,7 +13,7 @@ export function interruptible(note: (line: string) => void): { signal: AbortSign
     if (name === 'SIGHUP') {
       // The terminal is gone: writing to it fails (EIO, EPIPE), which must not end kubelab before
       // its children have stopped.
-      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+      ignoreOutputErrors();
     }
     if (controller.signal.aborted) {
       note(`${name === 'SIGINT' ? 'interrupted' : `${name} received`} again: exiting now; the machines may be left half-made (kubelab destroy removes them)`);
@@ -24,9 +25,13 @@ export function interruptible(note: (line: string) => void): { signal: AbortSign
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signals) process.on(signal, onSignal);
+  // Whoever read kubelab's output is gone (`kubelab apply 2>&1 | head`): its children stop cleanly,
+  // as on Ctrl-C, rather than with kubelab at its next line of progress.
+  const stopOnClose = onOutputClosed(() => controller.abort());
   return {
     signal: controller.signal,
     dispose: () => {
+      stopOnClose();
       for (const signal of signals) process.off(signal, onSignal);
     },
   };

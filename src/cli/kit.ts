@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { err, out } from './console.js';
 import { interruptible } from './interrupt.js';
-import { labOptions, type LabArgs } from './options.js';
+import { checkPathOptions, labOptions, type LabArgs } from './options.js';
 
 interface KitBuildArgs extends LabArgs {
   sources: string | undefined;
@@ -20,7 +20,8 @@ export const kitCommand: CommandModule<object, KitBuildArgs> = {
         describe: 'Folder with the sources the Go module proxy does not serve (default $KUBELAB_KIT_SOURCES, else ~/.cache/kubelab/sources)',
       })
       .option('kubernetes-version', { type: 'string', describe: "Build for this version instead of the spec's kubernetesVersion" })
-      .option('images-dir', { type: 'string', describe: "Where the tarball goes (default: the spec's images.dir)" }) as Argv<KitBuildArgs>,
+      .option('images-dir', { type: 'string', describe: "Where the tarball goes (default: the spec's images.dir)" })
+      .check((args) => checkPathOptions(args, ['sources', 'images-dir'])) as Argv<KitBuildArgs>,
   handler: async (args) => {
     const { kitBuild } = await import('../commands/kit.js');
     const { signal, dispose } = interruptible(err);

@@ -1,5 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { usageError } from './busy.js';
+import { pathOptionProblem } from './options.js';
 
 interface KubectlArgs {
   spec: string;
@@ -18,6 +20,10 @@ export function splitKubectlArgs(argv: string[]): { spec: string; out: string; a
     if (!m) break;
     rest.shift();
     own[m[1] as 'spec' | 'out'] = m[2] ?? rest.shift() ?? '';
+  }
+  for (const name of ['spec', 'out'] as const) {
+    const problem = pathOptionProblem(`--${name}`, own[name]);
+    if (problem !== undefined) throw usageError(problem);
   }
   if (rest[0] === '--') rest.shift();
   return { ...own, args: rest };

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { err, out } from './console.js';
 import { interruptible } from './interrupt.js';
-import { labOptions, type LabArgs } from './options.js';
+import { checkPathOptions, labOptions, type LabArgs } from './options.js';
 import type { SnapshotListing } from '../commands/snapshot.js';
 import { formatTable } from '../table.js';
 import { formatBytes } from '../units.js';
@@ -52,9 +52,8 @@ const subcommands: CommandModule[] = [
     builder: (y) =>
       nameOptions(y, "The snapshot's name (lowercase letters, digits, . _ -)")
         .option('force', { type: 'boolean', default: false, describe: 'Replace a snapshot of the same name' })
-        .option('rke', { type: 'string', describe: "The rke that saves etcd's archive (default: the kit's, else rke on PATH)" }) as Argv<
-        NameArgs & { force: boolean; rke: string | undefined }
-      >,
+        .option('rke', { type: 'string', describe: "The rke that saves etcd's archive (default: the kit's, else rke on PATH)" })
+        .check((args) => checkPathOptions(args, ['rke'])) as Argv<NameArgs & { force: boolean; rke: string | undefined }>,
     handler: async (args) => {
       const { snapshotSave } = await operations();
       const { record, totalSeconds } = await interruptibly((signal) =>

@@ -7,8 +7,7 @@ import {
   type ConfigurationOptions,
   type ObservableMiddleware,
 } from '@kubernetes/client-node';
-import fs from 'fs-extra';
-import { KubelabError } from '../errors.js';
+import { loadKubeconfigFile } from '../input/kubeconfig.js';
 
 /**
  * The one way kubelab reads the cluster's API for itself: the Kubernetes client for JavaScript on
@@ -52,20 +51,9 @@ export class ClusterApi {
     readonly kubeconfig: string,
   ) {}
 
-  /** The cluster the kubeconfig file names; nothing is asked of it yet. */
+  /** The cluster the kubeconfig file names (read as every file kubelab reads is); nothing is asked of it yet. */
   static async open(kubeconfig: string): Promise<ClusterApi> {
-    const config = new KubeConfig();
-    const text = await fs.readFile(kubeconfig, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new KubelabError(`cannot read the lab's kubeconfig ${kubeconfig}: ${error.code ?? error.message}`, {
-        hint: '`kubelab apply` writes it when it installs Kubernetes',
-      });
-    });
-    try {
-      config.loadFromString(text);
-    } catch (error) {
-      throw new KubelabError(`${kubeconfig} is not a kubeconfig: ${why(error)}`, { hint: '`kubelab apply` writes it again' });
-    }
-    return new ClusterApi(config, kubeconfig);
+    return new ClusterApi(await loadKubeconfigFile(kubeconfig), kubeconfig);
   }
 
   private readonly options = withDeadline(REQUEST_TIMEOUT_MS);

@@ -1,11 +1,14 @@
 import fs from 'fs-extra';
 import path from 'node:path';
 import { KubelabError } from '../errors.js';
+import { describeRefusal, InputFileError, readBoundedText } from '../input/read.js';
 import { packageRoot, schemaFile } from '../paths.js';
 import { END_MARKER, extractSection, renderSpecReference, replaceSection, START_MARKER, type JsonSchema } from './spec-reference.js';
 
 export const DOCS_FIX_COMMAND = 'npm run docs';
 export const defaultReadme = path.join(packageRoot, 'README.md');
+/** kubelab's README is some 60 KB. */
+const MAX_README_BYTES = 4 * 1024 * 1024;
 
 export interface DocsOptions {
   /** The README to update; kubelab's own by default. */
@@ -26,9 +29,10 @@ export async function runDocs(options: DocsOptions = {}): Promise<DocsResult> {
   const shown = relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? readme : relative;
   let text: string;
   try {
-    text = await fs.readFile(readme, 'utf8');
+    text = await readBoundedText(readme, MAX_README_BYTES);
   } catch (err) {
-    throw new KubelabError(`cannot read ${shown}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    if (!(err instanceof InputFileError)) throw err;
+    throw new KubelabError(`cannot read ${shown}: ${describeRefusal(err.refusal, MAX_README_BYTES)}`, { hint: 'name the README to update with --readme FILE' });
   }
   const wanted = renderSpecReference(schema);
   const updated = replaceSection(text, wanted);

@@ -1,6 +1,6 @@
-import fs from 'fs-extra';
 import os from 'node:os';
 import { gunzipSync } from 'node:zlib';
+import { readBounded, readBoundedText } from '../input/read.js';
 import type { ProviderFacts } from '../providers/facts.js';
 import { FAMILIES, type AnyFamily } from './families/index.js';
 
@@ -26,11 +26,21 @@ export function parseKernelConfig(text: string): KernelConfig {
   return options;
 }
 
+function tryGunzip(gz: Buffer, maxBytes: number): string | undefined {
+  try {
+    return gunzipSync(gz, { maxOutputLength: maxBytes }).toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /** This host's kernel config (/proc/config.gz, else /boot/config-RELEASE); undefined when neither is readable. */
 export async function readHostKernelConfig(): Promise<KernelConfig | undefined> {
-  const gz = await fs.readFile('/proc/config.gz').catch(() => undefined);
-  if (gz) return parseKernelConfig(gunzipSync(gz).toString('utf8'));
-  const text = await fs.readFile(`/boot/config-${os.release()}`, 'utf8').catch(() => undefined);
+  // A kernel's config is some 250 KB, 60 KB compressed.
+  const gz = await readBounded('/proc/config.gz', 4 * 1024 * 1024).catch(() => undefined);
+  const unzipped = gz && tryGunzip(gz, 16 * 1024 * 1024);
+  if (unzipped) return parseKernelConfig(unzipped);
+  const text = await readBoundedText(`/boot/config-${os.release()}`, 16 * 1024 * 1024).catch(() => undefined);
   return text === undefined ? undefined : parseKernelConfig(text);
 }
 

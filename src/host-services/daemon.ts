@@ -2,6 +2,9 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { hashOf } from '../cache.js';
 import { KubelabError } from '../errors.js';
+import { readJsonFile } from '../input/json.js';
+import { readTail } from '../input/read.js';
+import { array, integer, object, optional, pid, string } from '../input/shape.js';
 import { LAB_FILES } from '../lab/files.js';
 import { quoteLines, startDetached } from '../exec/run.js';
 import { pause, processAlive, refOf, stillRunning, type ProcessRef } from '../exec/processes.js';
@@ -19,10 +22,31 @@ export interface RunningService extends ProcessRef, Pick<ServicePlan, 'name' | '
   startedAt: string;
 }
 
+/** What is relied on in running.json: the processes it names are signalled, their addresses asked. */
+const RUNNING_FILE = {
+  maxBytes: 1024 * 1024,
+  shape: object({
+    services: array(
+      object({
+        pid,
+        startTicks: optional(integer),
+        name: string,
+        title: string,
+        program: string,
+        address: string,
+        port: integer,
+        storage: string,
+        logFile: string,
+      }),
+    ),
+  }),
+  hint: "it records the host services this lab started: stop them by hand (`ss -ltnp` names what listens on the lab's ports), then remove the file",
+};
+
 export async function readRunning(outDir: string): Promise<RunningService[]> {
   const file = path.join(outDir, LAB_FILES.hostServicesState);
-  const state = (await fs.readJson(file).catch(() => undefined)) as { services?: RunningService[] } | undefined;
-  return Array.isArray(state?.services) ? state.services : [];
+  const state = await readJsonFile(file, RUNNING_FILE);
+  return (state?.services ?? []) as RunningService[];
 }
 
 async function writeRunning(outDir: string, services: RunningService[]): Promise<void> {
@@ -82,7 +106,7 @@ export async function ensureService(plan: ServicePlan, outDir: string): Promise<
       const why = processAlive(pid) ? `did not answer on ${plan.address}:${plan.port} within ${START_TIMEOUT_MS / 1000} s` : 'stopped at once';
       if (processAlive(pid)) await stopProcess(refOf(pid));
       await record(outDir, plan.name, undefined);
-      const said = whyInLog(await fs.readFile(plan.logFile, 'utf8').catch(() => ''));
+      const said = whyInLog(await readTail(plan.logFile, 64 * 1024).catch(() => ''));
       throw new KubelabError(`${plan.title} (${plan.program}) ${why}; its log says:\n${quoteLines(said)}`, {
         hint: /address already in use/i.test(said.join('\n'))
           ? `another program listens on ${plan.address}:${plan.port} (\`ss -ltnp\` names it): stop it, or give the service another port in the spec`

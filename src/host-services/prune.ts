@@ -1,5 +1,6 @@
 import fs from 'fs-extra';
 import { KubelabError } from '../errors.js';
+import { readBoundedText } from '../input/read.js';
 import { stopServices } from './daemon.js';
 import { serviceNamed, type ServiceName } from './services/index.js';
 import { diskUsage, storeDir } from './storage.js';
@@ -9,7 +10,8 @@ async function runningPrograms(programs: ReadonlySet<string>): Promise<{ pid: nu
   const found: { pid: number; command: string }[] = [];
   for (const entry of await fs.readdir('/proc').catch(() => [] as string[])) {
     if (!/^[0-9]+$/.test(entry)) continue;
-    const argv = (await fs.readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean);
+    // At most ARG_MAX, 2 MiB by default.
+    const argv = (await readBoundedText(`/proc/${entry}/cmdline`, 8 * 1024 * 1024).catch(() => '')).split('\0').filter(Boolean);
     const program = argv[0]?.split('/').pop();
     if (program !== undefined && programs.has(program)) found.push({ pid: Number(entry), command: argv.join(' ') });
   }

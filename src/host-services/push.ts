@@ -1,7 +1,9 @@
 import fs from 'fs-extra';
 import path from 'node:path';
-import { cacheDir, hashOf } from '../cache.js';
+import { cacheDir, fillAtomically, hashOf } from '../cache.js';
 import { KubelabError } from '../errors.js';
+import { readJsonCache } from '../input/json.js';
+import { array, integer, object, string } from '../input/shape.js';
 import { capture, quoteLines, run, TIMEOUTS } from '../exec/run.js';
 
 /** One image of a `docker save` archive, as its manifest.json lists it. */
@@ -64,8 +66,8 @@ export function mirrorPath(ref: string): { repository: string; tag: string } | {
 export async function readArchive(file: string, env: NodeJS.ProcessEnv = process.env): Promise<ArchivedImage[]> {
   const stat = await fs.stat(file);
   const memo = path.join(cacheDir(env), 'registry', 'archives', `${hashOf([path.resolve(file), String(stat.size), String(stat.mtimeMs)])}.json`);
-  const known = (await fs.readJson(memo).catch(() => undefined)) as ArchivedImage[] | undefined;
-  if (Array.isArray(known)) return known;
+  const known = await readJsonCache(memo, { maxBytes: 4 * 1024 * 1024, shape: array(object({ index: integer, tags: array(string), configDigest: string })) });
+  if (known) return known;
   const result = await capture('tar', ['-xOf', file, 'manifest.json'], { timeoutMs: TIMEOUTS.none });
   if (!result.ok) {
     throw new KubelabError(`${file} is not a \`docker save\` archive: tar could not read its manifest.json`, {
@@ -73,7 +75,8 @@ export async function readArchive(file: string, env: NodeJS.ProcessEnv = process
     });
   }
   const images = parseArchiveManifest(result.stdout, file);
-  await fs.outputJson(memo, images);
+  // Through a rename: whatever stands at the memo's path (a FIFO would block a write) is replaced.
+  await fillAtomically(memo, (tmp) => fs.outputJson(tmp, images));
   return images;
 }
 

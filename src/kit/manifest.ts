@@ -1,5 +1,7 @@
 import fs from 'fs-extra';
 import path from 'node:path';
+import { readJsonCache } from '../input/json.js';
+import { array, object, string, type Shape } from '../input/shape.js';
 import { kitCacheLayout } from './cache.js';
 
 /** What a finished kit build left in the cache, for `apply`, `status` and `kubectl` to find. */
@@ -24,9 +26,12 @@ export async function writeKitManifest(cacheRoot: string, manifest: KitManifest)
   await fs.rename(`${file}.tmp`, file);
 }
 
+const MANIFEST: Shape<KitManifest> = object({ kubernetesVersion: string, key: string, rke: string, kubectl: string, tarball: string, images: array(string) });
+
 /** The kit built for this version, when its programs are still where the build left them. */
 export async function readKitManifest(cacheRoot: string, kubernetesVersion: string): Promise<KitManifest | undefined> {
-  const manifest = (await fs.readJson(manifestFile(cacheRoot, kubernetesVersion)).catch(() => undefined)) as KitManifest | undefined;
+  // A damaged manifest is a kit not built: `kubelab kit build` writes it again.
+  const manifest = await readJsonCache(manifestFile(cacheRoot, kubernetesVersion), { maxBytes: 64 * 1024, shape: MANIFEST });
   if (!manifest || !(await fs.pathExists(manifest.rke)) || !(await fs.pathExists(manifest.kubectl))) return undefined;
   return manifest;
 }

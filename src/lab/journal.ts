@@ -1,5 +1,9 @@
 import fs from 'fs-extra';
 import path from 'node:path';
+import { KubelabError } from '../errors.js';
+import { checkJson } from '../input/json.js';
+import { ifExists, readBoundedText } from '../input/read.js';
+import { array, nullable, object, string } from '../input/shape.js';
 import { LAB_FILES } from './files.js';
 import type { RecoveryName } from '../fault/families/index.js';
 import type { FaultKind, FaultParams, FaultRecord } from '../fault/types.js';
@@ -45,11 +49,19 @@ export function entryFor(fault: FaultRecord, action: JournalEntry['action'], res
   return { action, id: fault.id, kind: fault.kind, targets: fault.targets, params, result, ...(message === undefined ? {} : { message }) };
 }
 
+/** Years of faults and snapshots, at a few hundred bytes a line. */
+const MAX_JOURNAL_BYTES = 64 * 1024 * 1024;
+const ENTRY = object({ ts: string, action: string, id: nullable(string), kind: string, targets: array(string), result: string });
+const DAMAGED = 'kubelab only appends to it: move it aside (kubelab starts a new one), and mend the line by hand if its history matters';
+
 export async function readJournal(outDir: string): Promise<JournalEntry[]> {
   await adoptOlderJournal(outDir);
-  const text = await fs.readFile(journalPath(outDir), 'utf8').catch(() => '');
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as JournalEntry);
+  const file = journalPath(outDir);
+  const text = (await ifExists(readBoundedText(file, MAX_JOURNAL_BYTES, DAMAGED))) ?? '';
+  return text.split('\n').flatMap((line, index) => {
+    if (line.trim() === '') return [];
+    const checked = checkJson(line, ENTRY);
+    if ('problem' in checked) throw new KubelabError(`${file}:${index + 1} cannot be read: ${checked.problem}`, { hint: DAMAGED });
+    return [checked.value as JournalEntry];
+  });
 }

@@ -1,6 +1,9 @@
 import fs from 'fs-extra';
 import path from 'node:path';
 import { KubelabError } from '../errors.js';
+import { checkJson } from '../input/json.js';
+import { InputFileError, isMissing, readBoundedText } from '../input/read.js';
+import { array, integer, object, optional, pid } from '../input/shape.js';
 import { currentProcess, pause, stillRunning, type ProcessRef } from '../exec/processes.js';
 
 /**
@@ -39,26 +42,39 @@ export function rewriteLockFile(file: string, content: object): void {
   fs.renameSync(temp, file);
 }
 
-/** The lock's content, or undefined when there is none; a lock of an older kubelab is its pid alone. */
+/** A lock is a few hundred bytes; its children are the few programs one command runs at once. */
+const MAX_LOCK_BYTES = 64 * 1024;
+
+/**
+ * What is relied on in a lock: the processes it names are tested and signalled (a pid of 0 or 1
+ * would signal kubelab's own process group, or every process of the user).
+ */
+const LOCK_SHAPE = object({
+  pid,
+  startTicks: optional(integer),
+  children: optional(array(object({ pid, startTicks: optional(integer) }))),
+});
+
+/**
+ * The lock's content, or undefined when there is none; a lock of an older kubelab is its pid alone.
+ * A lock that cannot be made sense of is held by nobody (and so stale); something that is not a
+ * file at all where the lock goes is not kubelab's to remove, and is refused.
+ */
 export async function readLockFile<T extends ProcessRef>(file: string): Promise<T | { pid: number | undefined } | undefined> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = await readBoundedText(file, MAX_LOCK_BYTES, `kubelab did not make it: once no kubelab command runs on this lab, remove ${file} by hand`);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isMissing(error)) return undefined;
+    if (error instanceof InputFileError && error.refusal.reason === 'too-large') return { pid: undefined };
     throw error;
   }
   if (text.trimStart().startsWith('{')) {
-    try {
-      const content = JSON.parse(text) as T;
-      if (Number.isInteger(content.pid) && content.pid > 0) return content;
-    } catch {
-      // unreadable: treated as held by nobody
-    }
-    return { pid: undefined };
+    const checked = checkJson(text, LOCK_SHAPE);
+    return 'value' in checked ? (checked.value as T) : { pid: undefined };
   }
-  const pid = Number(text.trim().split('\n')[0]);
-  return { pid: Number.isInteger(pid) && pid > 0 ? pid : undefined };
+  const first = Number(text.trim().split('\n')[0]);
+  return { pid: pid(first, '') === undefined ? first : undefined };
 }
 
 /** Removes a stale lock, unless another process replaced it meanwhile (it then is not stale). */

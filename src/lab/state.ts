@@ -1,6 +1,7 @@
 import fs from 'fs-extra';
 import path from 'node:path';
-import { KubelabError } from '../errors.js';
+import { readJsonFile } from '../input/json.js';
+import { array, boolean, integer, literal, object, optional, pid, string } from '../input/shape.js';
 import { LAB_FILES } from './files.js';
 import { withLock } from './lock-file.js';
 import type { FaultState } from '../fault/types.js';
@@ -11,24 +12,40 @@ export function statePath(outDir: string): string {
   return path.join(outDir, LAB_FILES.faultState);
 }
 
+const NODE_REF = object({ name: string, machineName: string, ip: string, roles: array(string) });
+const LAB_ACCESS = object({ name: string, provider: string, sshUser: string, sshKey: string, interface: string, nodes: array(NODE_REF) });
+
+/**
+ * What the fault commands rely on in faults.json; a fault's params are its family's to read. A
+ * lab's few faults take a few kilobytes.
+ */
+const STATE_FILE = {
+  maxBytes: 4 * 1024 * 1024,
+  shape: object({
+    version: literal(1),
+    nextId: integer,
+    lab: optional(LAB_ACCESS),
+    faults: array(
+      object({
+        id: string,
+        kind: string,
+        params: object({ kind: string }),
+        lab: LAB_ACCESS,
+        targets: array(string),
+        pairs: optional(array(array(string))),
+        injectedAt: string,
+        expiresAt: optional(string),
+        timerPid: optional(pid),
+        pending: optional(boolean),
+      }),
+    ),
+  }),
+  hint: 'it records the active faults; fix or remove it by hand (lab.journal.jsonl tells what was injected)',
+};
+
 export async function readState(outDir: string): Promise<FaultState> {
-  const file = statePath(outDir);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
-    throw error;
-  }
-  try {
-    const state = JSON.parse(text) as FaultState;
-    if (state.version !== 1 || !Array.isArray(state.faults)) throw new Error(`unknown format (version ${String(state.version)})`);
-    return { version: 1, nextId: state.nextId, lab: state.lab, faults: state.faults };
-  } catch (error) {
-    throw new KubelabError(`${file} cannot be read: ${(error as Error).message}`, {
-      hint: 'it records the active faults; fix or remove it by hand (lab.journal.jsonl tells what was injected)',
-    });
-  }
+  const state = (await readJsonFile(statePath(outDir), STATE_FILE)) as FaultState | undefined;
+  return state ? { version: 1, nextId: state.nextId, lab: state.lab, faults: state.faults } : emptyState();
 }
 
 /** Writes the whole state to a temporary file and renames it over the old one: never half a file. */

@@ -1,5 +1,5 @@
-import fs from 'fs-extra';
 import path from 'node:path';
+import { readMachineId } from '../input/machine-id.js';
 import { LAB_FILES } from '../lab/files.js';
 import type { NodeRef } from '../lab/access.js';
 import type { Invocation, MachineOp, MachineRef, MachineState } from '../providers/driver.js';
@@ -14,7 +14,7 @@ const idFile = (outDir: string, provider: ProviderType, node: string): string =>
 
 /** Vagrant's record of a node's machine id (container id, VM UUID); undefined when it has none. */
 export async function recordedMachineId(outDir: string, provider: ProviderType, node: string): Promise<string | undefined> {
-  return (await fs.readFile(idFile(outDir, provider, node), 'utf8').catch(() => '')).trim() || undefined;
+  return readMachineId(idFile(outDir, provider, node));
 }
 
 /** Vagrant's id of a node's machine, or the machine's name when Vagrant has no record of it. */

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'fs-extra';
 import path from 'node:path';
+import { UnsafeOutputError } from '../errors.js';
+import { checkJson } from '../input/json.js';
+import { describeRefusal, InputFileError, isMissing, readBounded, readBoundedText } from '../input/read.js';
+import { anything, array, boolean, literal, object, optional, string, type Shape } from '../input/shape.js';
 import type { Artifact } from './artifact.js';
 import { isPlainRelative } from './safe-path.js';
 
@@ -40,24 +44,36 @@ export function serializeManifest(manifest: Manifest): string {
   return JSON.stringify(manifest, null, 2) + '\n';
 }
 
+/** A manifest lists a dozen files; a generated file is at most a few hundred kilobytes (100 nodes). */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
+const MAX_GENERATED_BYTES = 16 * 1024 * 1024;
+
+const MANIFEST = object({ generatedBy: literal('kubelab'), spec: string, files: array(anything) });
+const ENTRY: Shape<ManifestEntry> = object({
+  path: string,
+  sha256: string,
+  executable: boolean,
+  previous: optional(object({ sha256: string, executable: boolean })),
+});
+
 export async function readManifest(outDir: string): Promise<Manifest | undefined> {
   const file = path.join(outDir, MANIFEST_FILE);
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
+    text = await readBoundedText(file, MAX_MANIFEST_BYTES);
+  } catch (error) {
+    // Something kubelab never writes stands in its place: not to be replaced unasked.
+    if (error instanceof InputFileError && (error.refusal.reason === 'not-a-file' || error.refusal.reason === 'folder')) {
+      throw new UnsafeOutputError(`${file}: ${describeRefusal(error.refusal, MAX_MANIFEST_BYTES)}`, `remove it: \`kubelab generate\` writes the manifest`);
+    }
+    // A manifest that cannot be read is treated as absent: every file then counts as not ours.
     return undefined;
   }
-  try {
-    const parsed = JSON.parse(text) as Partial<Manifest>;
-    if (parsed.generatedBy === 'kubelab' && Array.isArray(parsed.files)) {
-      // Its paths decide what gets removed: an edited manifest must not reach outside the folder.
-      return { ...(parsed as Manifest), files: parsed.files.filter((f: Partial<ManifestEntry> | null) => isPlainRelative(f?.path)) };
-    }
-  } catch {
-    // A manifest that cannot be read is treated as absent: every file then counts as not ours.
-  }
-  return undefined;
+  const checked = checkJson(text, MANIFEST);
+  if ('problem' in checked) return undefined;
+  // Its paths decide what gets removed: an edited manifest must not reach outside the folder.
+  const files = checked.value.files.filter((f): f is ManifestEntry => ENTRY(f, '') === undefined && isPlainRelative((f as ManifestEntry).path));
+  return { ...checked.value, files };
 }
 
 /** True when the file on disk is this manifest entry, as written or (mid-generate) as it was before. */
@@ -76,11 +92,13 @@ export async function fileState(outDir: string, rel: string): Promise<{ sha256: 
   try {
     const stat = await fs.lstat(file);
     if (!stat.isFile()) return { sha256: '', executable: false };
-    return { sha256: sha256(await fs.readFile(file)), executable: (stat.mode & 0o100) !== 0 };
+    // Larger than kubelab ever generates, or replaced by something else since the lstat: not ours.
+    const content = await readBounded(file, MAX_GENERATED_BYTES).catch((error: unknown) => (isMissing(error) ? Promise.reject(error) : undefined));
+    return { sha256: content === undefined ? '' : sha256(content), executable: (stat.mode & 0o100) !== 0 };
   } catch (err) {
     // ENOTDIR: a file stands where a parent folder should be, so this file cannot exist.
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || isMissing(err)) return undefined;
     throw err;
   }
 }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { Artifact } from './artifact.js';
 import { KubelabError, OutputDriftError, UnsafeOutputError } from '../errors.js';
 import { DRIFT_EXPLANATION, findDrift } from './drift.js';
-import { buildManifest, MANIFEST_FILE, readManifest, serializeManifest, type Manifest } from './manifest.js';
+import { readBoundedText } from '../input/read.js';
+import { buildManifest, MANIFEST_FILE, MAX_MANIFEST_BYTES, readManifest, serializeManifest, type Manifest } from './manifest.js';
 import { assertNoLinks } from './safe-path.js';
 
 export interface WriteResult {
@@ -50,7 +51,7 @@ export async function writeOutput(outDir: string, spec: string, artifacts: Artif
   const final = buildManifest(spec, artifacts);
   const finalText = serializeManifest(final);
   // An up-to-date folder is left untouched, manifest included (no new mtime for tools that watch it).
-  const manifestOnDisk = await fs.readFile(path.join(outDir, MANIFEST_FILE), 'utf8').catch(() => undefined);
+  const manifestOnDisk = await readBoundedText(path.join(outDir, MANIFEST_FILE), MAX_MANIFEST_BYTES).catch(() => undefined);
   if (toWrite.length === 0 && removed.length === 0) {
     if (manifestOnDisk !== finalText) await replaceFiles(outDir, [{ path: MANIFEST_FILE, content: finalText, executable: false }]);
     return { written: [], unchanged: artifacts.map((a) => a.path), removed: [] };

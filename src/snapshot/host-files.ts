@@ -1,5 +1,6 @@
 import fs from 'fs-extra';
 import path from 'node:path';
+import { readBoundedText } from '../input/read.js';
 import { LAB_FILES } from '../lab/files.js';
 import { MANIFEST_FILE } from '../output/manifest.js';
 
@@ -12,6 +13,8 @@ import { MANIFEST_FILE } from '../output/manifest.js';
 const SAVED = ['cluster.yml', MANIFEST_FILE, LAB_FILES.rkeState, LAB_FILES.kubeconfig] as const;
 const RESTORED: readonly string[] = [LAB_FILES.rkeState, LAB_FILES.kubeconfig];
 const FOLDER = 'files';
+/** cluster.yml and the manifest: a few hundred kilobytes at most. */
+const MAX_COMPARED_BYTES = 16 * 1024 * 1024;
 
 /** Copies the host's files into the snapshot's folder; returns their names and total size. */
 export async function saveHostFiles(outDir: string, snapshotDir: string): Promise<{ files: string[]; bytes: number }> {
@@ -38,8 +41,8 @@ export async function restoreHostFiles(outDir: string, snapshotDir: string, file
   const changed: string[] = [];
   for (const name of files.filter((f) => !RESTORED.includes(f))) {
     const [then, now] = await Promise.all([
-      fs.readFile(path.join(snapshotDir, FOLDER, name), 'utf8'),
-      fs.readFile(path.join(outDir, name), 'utf8').catch(() => ''),
+      readBoundedText(path.join(snapshotDir, FOLDER, name), MAX_COMPARED_BYTES),
+      readBoundedText(path.join(outDir, name), MAX_COMPARED_BYTES).catch(() => ''),
     ]);
     if (then !== now) changed.push(name);
   }

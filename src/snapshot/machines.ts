@@ -9,6 +9,8 @@ import { recordedMachineId } from '../nodes/machine.js';
 import type { LabNode } from '../nodes/node.js';
 import type { MachineSnapshots, SnapshotTarget } from '../providers/driver.js';
 import { DRIVERS } from '../providers/drivers.js';
+import { readJsonFile } from '../input/json.js';
+import { literal, object, optional } from '../input/shape.js';
 import { PROVIDER_TYPES, type ProviderType } from '../vocabulary.js';
 import { partialDir, type SnapshotRecord } from './record.js';
 
@@ -71,8 +73,11 @@ export const PENDING = 'pending.json';
 /** Removes a save that never finished: the provider's copy, then its folder. */
 export async function removeUnfinished(outDir: string, name: string): Promise<void> {
   const partial = partialDir(outDir, name);
-  const pending = (await fs.readJson(path.join(partial, PENDING)).catch(() => undefined)) as { provider?: unknown } | undefined;
-  const provider = PROVIDER_TYPES.find((p) => p === pending?.provider);
-  if (provider) await providerSnapshots(provider).remove({ outDir, machines: [] }, name);
+  const pending = await readJsonFile(path.join(partial, PENDING), {
+    maxBytes: 64 * 1024,
+    shape: object({ provider: optional(literal(...PROVIDER_TYPES)) }),
+    hint: `it names the provider that holds this save's copy of the machines: remove ${partial} by hand, and that copy with the provider's own tools`,
+  });
+  if (pending?.provider) await providerSnapshots(pending.provider).remove({ outDir, machines: [] }, name);
   await fs.remove(partial);
 }

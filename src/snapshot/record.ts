@@ -2,6 +2,8 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { KubelabError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { readJsonFile } from '../input/json.js';
+import { array, number, object, optional, string } from '../input/shape.js';
 import { LAB_FILES } from '../lab/files.js';
 import type { ProviderType, Role } from '../spec/types.js';
 
@@ -57,11 +59,28 @@ const RECORD = 'snapshot.json';
 /** Present while a restore runs: machines may hold a mix of states until it is done again. */
 export const restoringMarker = (outDir: string): string => path.join(snapshotsDir(outDir), 'restoring.json');
 
+/** What listing and restoring rely on in a record (a page of JSON); `version` is checked on its own, below. */
+const RECORD_FILE = {
+  maxBytes: 1024 * 1024,
+  shape: object({
+    name: string,
+    createdAt: string,
+    provider: string,
+    kubernetesVersion: string,
+    nodes: array(object({ name: string, ip: string, roles: array(string), machineId: string })),
+    etcdMembers: array(string),
+    hostFiles: array(string),
+    etcdArchive: optional(string),
+    machineBytes: optional(number),
+    hostBytes: number,
+  }),
+  hint: 'kubelab wrote it at the end of a snapshot save: if it was changed by hand, put it back; otherwise remove the snapshot folder by hand',
+};
+
 export async function readRecord(outDir: string, name: string): Promise<SnapshotRecord | undefined> {
   const file = path.join(snapshotDir(outDir, name), RECORD);
-  const text = await fs.readFile(file, 'utf8').catch(() => undefined);
-  if (text === undefined) return undefined;
-  const record = JSON.parse(text) as SnapshotRecord;
+  const record = (await readJsonFile(file, RECORD_FILE)) as SnapshotRecord | undefined;
+  if (record === undefined) return undefined;
   if (record.version !== 1) throw new KubelabError(`${file} has an unknown format (version ${String(record.version)})`);
   return record;
 }
@@ -97,9 +116,15 @@ export async function requireRecord(outDir: string, name: string): Promise<Snaps
   });
 }
 
+const RESTORING_FILE = {
+  maxBytes: 64 * 1024,
+  shape: object({ name: string }),
+  hint: 'a snapshot restore did not finish: restore a snapshot again (`kubelab snapshot list` names them) after removing the file, or `kubelab destroy`',
+};
+
 /** The snapshot a restore was putting back when it stopped half-way; undefined when none did. */
 export async function unfinishedRestore(outDir: string): Promise<string | undefined> {
-  const marker = (await fs.readJson(restoringMarker(outDir)).catch(() => undefined)) as { name?: string } | undefined;
+  const marker = await readJsonFile(restoringMarker(outDir), RESTORING_FILE);
   return marker?.name;
 }
 

@@ -29,10 +29,23 @@ export function checkSemantics(spec: SpecDocument, model: LabModel, source: Yaml
 
   const byName = new Map<string, number>();
   const byIp = new Map<string, string>();
+  const byMachine = new Map(model.nodes.map((n) => [n.machineName, n.name]));
   for (const node of model.nodes) {
     if (byName.has(node.name))
       report('error', [...node.source, 'name'], `duplicate node name ${node.name}`, 'every node (and every NAME-N of a group) needs its own name');
     byName.set(node.name, 1);
+    const taken = RESERVED_HOST_NAMES.get(node.name);
+    if (taken !== undefined)
+      report('error', [...node.source, 'name'], `a node cannot be named ${node.name}: ${taken}`, 'give the node a name of its own, such as cp or worker');
+    const machineOf = byMachine.get(node.name);
+    if (machineOf !== undefined) {
+      report(
+        'error',
+        [...node.source, 'name'],
+        `node ${node.name} has the name of node ${machineOf}'s machine (the lab's name, a dash, the node's name)`,
+        `rename one of them: on the host, and in Docker's DNS with the docker provider, ${node.name} names ${machineOf}`,
+      );
+    }
     if (node.ip === '') continue;
     const owner = byIp.get(node.ip);
     if (owner !== undefined)
@@ -122,6 +135,23 @@ export function checkSemantics(spec: SpecDocument, model: LabModel, source: Yaml
   }
   return problems;
 }
+
+/**
+ * Node names that cannot be a host of their own, and why. A node's name is its machine's hostname,
+ * RKE's hostname_override and an /etc/hosts line on every node, and provision/system.sh first
+ * deletes every /etc/hosts line naming the node. Names with a dot (localhost.localdomain,
+ * *.localhost) cannot pass the schema; systemd's _gateway and _outbound neither.
+ */
+const RESERVED_HOST_NAMES: ReadonlyMap<string, string> = new Map([
+  // RFC 6761: resolvers (glibc's nss-myhostname, systemd-resolved, Go's) answer it with the loopback
+  // address whatever /etc/hosts says, and provisioning would delete the box's own localhost line.
+  ['localhost', 'every machine resolves localhost to itself (127.0.0.1, ::1)'],
+  // Debian's /etc/hosts, on every kubelab box, gives these IPv6 loopback and multicast addresses: the
+  // name would have two addresses, and provisioning would delete the box's line.
+  ...['ip6-localhost', 'ip6-loopback', 'ip6-localnet', 'ip6-mcastprefix', 'ip6-allnodes', 'ip6-allrouters'].map(
+    (name) => [name, `Debian's /etc/hosts on every machine already gives ${name} an IPv6 address of its own`] as const,
+  ),
+]);
 
 type Report = (severity: Severity, at: SourcePath, message: string, hint?: string) => void;
 

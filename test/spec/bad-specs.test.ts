@@ -113,6 +113,25 @@ const badSpecs: BadSpec[] = [
     hint: 'every node (and every NAME-N of a group) needs its own name',
   },
   {
+    name: 'a node named localhost',
+    text: `nodes:\n  - name: localhost\n    roles: ${ALL}\n`,
+    errors: ['error 2:11 nodes[0].name: a node cannot be named localhost: every machine resolves localhost to itself (127.0.0.1, ::1)'],
+    hint: 'give the node a name of its own, such as cp or worker',
+  },
+  {
+    name: "a node named like a line of Debian's /etc/hosts",
+    text: `nodes:\n  - name: a\n    roles: ${ALL}\n  - name: ip6-allnodes\n    roles: [worker]\n`,
+    errors: [
+      "error 4:11 nodes[1].name: a node cannot be named ip6-allnodes: Debian's /etc/hosts on every machine already gives ip6-allnodes an IPv6 address of its own",
+    ],
+  },
+  {
+    name: "a group member named like another node's machine (the lab's name, a dash, the node's)",
+    text: `name: lab\nnodes:\n  - name: w-1\n    roles: ${ALL}\n  - name: lab-w\n    count: 2\n    roles: [worker]\n`,
+    errors: ["error 5:11 nodes[1].name: node lab-w-1 has the name of node w-1's machine (the lab's name, a dash, the node's name)"],
+    hint: "rename one of them: on the host, and in Docker's DNS with the docker provider, lab-w-1 names w-1",
+  },
+  {
     name: 'duplicate IPs',
     text: `nodes:\n  - name: a\n    roles: ${ALL}\n    ip: 192.168.56.20\n  - name: b\n    roles: [worker]\n    ip: 192.168.56.20\n`,
     errors: ['error 7:9 nodes[1].ip: b has IP 192.168.56.20, which a already has'],
@@ -537,6 +556,14 @@ describe('warnings do not fail a spec', () => {
 
   test('an odd etcd count, canal, and enough memory give no warning at all', async () => {
     assert.deepEqual(await warned(`nodes:\n  - name: e\n    count: 3\n    roles: ${ALL}\n`), []);
+  });
+
+  test('names that only begin like a reserved one are fine: a group named localhost is localhost-1, localhost-2', async () => {
+    const { model } = await compileText(`nodes:\n  - name: localhost\n    count: 2\n    roles: ${ALL}\n  - name: ip6-localhost-x\n    roles: [worker]\n`);
+    assert.deepEqual(
+      model.nodes.map((n) => n.name),
+      ['localhost-1', 'localhost-2', 'ip6-localhost-x'],
+    );
   });
 
   test('the lowest and highest node addresses of a network are accepted', async () => {

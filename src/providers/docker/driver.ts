@@ -1,9 +1,12 @@
 import fs from 'fs-extra';
 import path from 'node:path';
+import { parseJsonOutput } from '../../input/json.js';
+import { readMachineId } from '../../input/machine-id.js';
+import { anything, record } from '../../input/shape.js';
 import { LAB_FILES } from '../../lab/files.js';
 import { capture } from '../../exec/run.js';
 import { howToInstall } from '../../exec/install-hints.js';
-import { dockerSnapshots } from './snapshots.js';
+import { DOCKER_HINT, dockerSnapshots } from './snapshots.js';
 import { stateFrom, type Missing, type ProviderDriver } from '../driver.js';
 
 /**
@@ -15,12 +18,12 @@ async function labNetworks(outDir: string): Promise<string[]> {
   if (!(await fs.pathExists(machinesDir))) return [];
   const networks = new Set<string>();
   for (const machine of await fs.readdir(machinesDir)) {
-    const idFile = path.join(machinesDir, machine, 'docker', 'id');
-    if (!(await fs.pathExists(idFile))) continue;
-    const id = (await fs.readFile(idFile, 'utf8')).trim();
+    const id = await readMachineId(path.join(machinesDir, machine, 'docker', 'id'));
+    if (id === undefined) continue;
     const result = await capture('docker', ['inspect', '--format', '{{json .NetworkSettings.Networks}}', id]);
     if (!result.ok) continue;
-    for (const name of Object.keys(JSON.parse(result.stdout) as Record<string, unknown>)) {
+    const attached = parseJsonOutput(result.stdout, `docker inspect of ${id}`, { shape: record(anything), hint: DOCKER_HINT });
+    for (const name of Object.keys(attached)) {
       if (!['bridge', 'host', 'none'].includes(name)) networks.add(name);
     }
   }

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { KubelabError } from '../../errors.js';
 import { capture, run, runOrFail, TIMEOUTS } from '../../exec/run.js';
+import { parseJsonOutput } from '../../input/json.js';
+import { array, nullable, object, optional, string } from '../../input/shape.js';
 import type { MachineRef, MachineSnapshots, SnapshotTarget } from '../driver.js';
 
 /**
@@ -14,6 +16,9 @@ import type { MachineRef, MachineSnapshots, SnapshotTarget } from '../driver.js'
  * copies run in a helper container from the node's own image (rsync is in the box), so that
  * kubelab needs no access to Docker's folders and the copy stays on Docker's filesystem.
  */
+
+/** Docker printed JSON it never prints: another program answers as `docker`. */
+export const DOCKER_HINT = 'is `docker` on PATH the Docker CLI? `docker version` tells';
 
 /** The labels that tie a snapshot's volume to its lab (for `destroy`) and name. */
 const LABEL_OUT = 'org.kubelab.snapshot.out';
@@ -31,16 +36,20 @@ interface NodeState {
   volume: string;
 }
 
-interface Inspected {
-  Config: { Image: string };
-  GraphDriver: { Name: string; Data: { UpperDir?: string } | null };
-  Mounts: { Type: string; Name?: string; Destination: string }[];
-}
+const INSPECTED = array(
+  object({
+    Config: object({ Image: string }),
+    GraphDriver: object({ Name: string, Data: nullable(object({ UpperDir: optional(string) })) }),
+    Mounts: array(object({ Type: string, Name: optional(string), Destination: string })),
+  }),
+);
 
 async function nodeState(machine: MachineRef): Promise<NodeState> {
-  const [inspected] = JSON.parse(
+  const [inspected] = parseJsonOutput(
     await runOrFail('docker', ['container', 'inspect', machine.id], { what: `reading node ${machine.node}'s container` }),
-  ) as Inspected[];
+    `docker container inspect of node ${machine.node}'s container`,
+    { shape: INSPECTED, hint: DOCKER_HINT },
+  );
   const upperDir = inspected?.GraphDriver.Data?.UpperDir;
   const volume = inspected?.Mounts.find((m) => m.Destination === '/var/lib/docker' && m.Type === 'volume')?.Name;
   if (!inspected || !upperDir || !volume) {

@@ -1,4 +1,5 @@
 import fs from 'fs-extra';
+import { readBoundedText } from '../../input/read.js';
 
 /** What the host shows of KVM, read once; `kvmVerdict` decides from it alone. */
 export interface KvmFacts {
@@ -37,7 +38,8 @@ export async function readKvmFacts(): Promise<KvmFacts> {
       () => 'denied' as const,
     );
   }
-  const cpuinfo = await fs.readFile('/proc/cpuinfo', 'utf8').catch(() => '');
+  // Some 1.5 KB a CPU.
+  const cpuinfo = await readBoundedText('/proc/cpuinfo', 16 * 1024 * 1024).catch(() => '');
   const cpuFlags = cpuinfo
     .split('\n')
     .filter((line) => /^flags\s*:/.test(line))
