@@ -3,16 +3,19 @@
  * test runner on the compiled tests, two files at a time, with the spec reporter and, at the end,
  * each file's duration (test/support/durations-reporter.ts), so that growth shows in every run.
  *
- * Files start in the order listed, each as soon as a slot is free: the longest first. The shared
- * cluster (e2e/kit-cluster) holds one slot for its whole run; on a machine without the kit, it
- * builds the kit first (CPU-bound, about 20 minutes) while the other slot runs everything else.
- * The VMs under software emulation come next, so that they are done before the cluster's
- * scenarios measure Kubernetes' timing.
+ * Files start in the order listed here, each as soon as a slot is free (`node --test` itself would
+ * sort them by name): the longest first. The shared cluster (e2e/kit-cluster) holds one slot for
+ * its whole run; on a machine without the kit it builds the kit first (CPU-bound, about 20
+ * minutes) while the other slot runs everything else. The VMs under software emulation come next,
+ * so that they are done before the cluster's scenarios measure Kubernetes' timing.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { run } from 'node:test';
+import { spec } from 'node:test/reporters';
 import { fileURLToPath } from 'node:url';
+import durations from './support/durations-reporter.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FIRST = ['e2e/kit-cluster.test.js', 'e2e/libvirt-tcg.test.js'];
@@ -29,24 +32,22 @@ function testFiles(dir: string): string[] {
 }
 
 const unitOnly = process.argv.includes('--unit');
-const all = testFiles(here).filter((f) => !(unitOnly && path.relative(here, f).startsWith(`e2e${path.sep}`)));
+const relative = (file: string): string => path.relative(here, file).split(path.sep).join('/');
+const all = testFiles(here).filter((f) => !(unitOnly && relative(f).startsWith('e2e/')));
 const rank = (file: string): number => {
-  const i = FIRST.indexOf(path.relative(here, file));
+  const i = FIRST.indexOf(relative(file));
   return i === -1 ? FIRST.length : i;
 };
-const ordered = [...all].sort((a, b) => rank(a) - rank(b));
+const files = [...all].sort((a, b) => rank(a) - rank(b));
 
-const result = spawnSync(
-  process.execPath,
-  [
-    '--test',
-    '--test-concurrency=2',
-    '--test-reporter=spec',
-    '--test-reporter-destination=stdout',
-    `--test-reporter=./${path.relative(process.cwd(), path.join(here, 'support', 'durations-reporter.js'))}`,
-    '--test-reporter-destination=stdout',
-    ...ordered.map((f) => path.relative(process.cwd(), f)),
-  ],
-  { stdio: 'inherit' },
-);
-process.exit(result.status ?? 1);
+const events = run({ files, concurrency: 2 });
+events.on('test:fail', () => {
+  process.exitCode = 1;
+});
+// Both reporters read every event: the spec reporter as they come, the durations at the end.
+const toSpec = new PassThrough({ objectMode: true });
+const toDurations = new PassThrough({ objectMode: true });
+events.pipe(toSpec);
+events.pipe(toDurations);
+toSpec.compose(new spec()).pipe(process.stdout);
+toDurations.compose(durations).pipe(process.stdout);

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { err, out } from './console.js';
-import { interruptible } from './interrupt.js';
+import { interruptibly } from './interrupt.js';
 import { BOX_PROVIDERS, type BoxProvider } from '../vocabulary.js';
 
 type BoxArgs = { provider: BoxProvider; force: boolean; name: string | undefined };
@@ -23,11 +23,6 @@ export const boxCommand: CommandModule<object, BoxArgs> = {
       }) as Argv<BoxArgs>,
   handler: async (args) => {
     const { buildBox } = await import('../commands/box.js');
-    const { signal, dispose } = interruptible(err);
-    try {
-      await buildBox({ provider: args.provider, force: args.force, name: args.name, onLine: out, signal });
-    } finally {
-      dispose();
-    }
+    await interruptibly(err, (signal) => buildBox({ provider: args.provider, force: args.force, name: args.name, onLine: out, signal }));
   },
 };

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { err, out } from './console.js';
-import { interruptible } from './interrupt.js';
+import { interruptibly } from './interrupt.js';
 import { labOptions, type LabArgs } from './options.js';
 import { busyOptions, busyPolicy, type BusyArgs } from './busy.js';
 
@@ -10,12 +10,7 @@ export const destroyCommand: CommandModule<object, LabArgs & BusyArgs> = {
   builder: (y) => busyOptions(labOptions(y)) as Argv<LabArgs & BusyArgs>,
   handler: async (args) => {
     const { destroy } = await import('../commands/destroy.js');
-    const { signal, dispose } = interruptible(err);
-    try {
-      const result = await destroy({ out: args.out, log: err, signal, ...busyPolicy(args) });
-      out(`destroyed: ${[...result.removedFiles, ...result.removedLeftovers].join(', ') || 'nothing was there'}`);
-    } finally {
-      dispose();
-    }
+    const result = await interruptibly(err, (signal) => destroy({ out: args.out, log: err, signal, ...busyPolicy(args) }));
+    out(`destroyed: ${[...result.removedFiles, ...result.removedLeftovers].join(', ') || 'nothing was there'}`);
   },
 };

@@ -36,3 +36,13 @@ export function interruptible(note: (line: string) => void): { signal: AbortSign
     },
   };
 }
+
+/** Runs `work` with Ctrl-C handling (`interruptible`), and stops handling when it ends. */
+export async function interruptibly<T>(note: (line: string) => void, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const { signal, dispose } = interruptible(note);
+  try {
+    return await work(signal);
+  } finally {
+    dispose();
+  }
+}

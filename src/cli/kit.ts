@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { err, out } from './console.js';
-import { interruptible } from './interrupt.js';
+import { interruptibly } from './interrupt.js';
 import { checkPathOptions, labOptions, type LabArgs } from './options.js';
 
 interface KitBuildArgs extends LabArgs {
@@ -24,9 +24,8 @@ export const kitCommand: CommandModule<object, KitBuildArgs> = {
       .check((args) => checkPathOptions(args, ['sources', 'images-dir'])) as Argv<KitBuildArgs>,
   handler: async (args) => {
     const { kitBuild } = await import('../commands/kit.js');
-    const { signal, dispose } = interruptible(err);
-    try {
-      const result = await kitBuild({
+    const result = await interruptibly(err, (signal) =>
+      kitBuild({
         spec: args.spec,
         out: args.out,
         sources: args.sources,
@@ -34,15 +33,13 @@ export const kitCommand: CommandModule<object, KitBuildArgs> = {
         imagesDir: args['images-dir'],
         log: err,
         signal,
-      });
-      const built = result.steps.filter((s) => s.outcome === 'built').length;
-      out(
-        `kit for Kubernetes ${result.kubernetesVersion}: ${path.relative(process.cwd(), result.tarball) || result.tarball} (${built} step(s) built, ${result.steps.length - built} cached, ${result.seconds.toFixed(1)}s)`,
-      );
-      out(`  rke:     ${result.manifest.rke}`);
-      out(`  kubectl: ${result.manifest.kubectl}`);
-    } finally {
-      dispose();
-    }
+      }),
+    );
+    const built = result.steps.filter((s) => s.outcome === 'built').length;
+    out(
+      `kit for Kubernetes ${result.kubernetesVersion}: ${path.relative(process.cwd(), result.tarball) || result.tarball} (${built} step(s) built, ${result.steps.length - built} cached, ${result.seconds.toFixed(1)}s)`,
+    );
+    out(`  rke:     ${result.manifest.rke}`);
+    out(`  kubectl: ${result.manifest.kubectl}`);
   },
 };

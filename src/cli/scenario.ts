@@ -3,7 +3,7 @@ import path from 'node:path';
 import { formatProblem } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { formatDuration } from '../units.js';
-import { interruptible } from './interrupt.js';
+import { interruptibly } from './interrupt.js';
 import { err, out } from './console.js';
 import { labOptions, type LabArgs } from './options.js';
 import { command, commandGroup } from './group.js';
@@ -57,26 +57,23 @@ const subcommands: CommandModule[] = [
         }) as Argv<RunArgs>,
     handler: async (args) => {
       const { scenarioRun } = await import('../commands/scenario.js');
-      const { signal, dispose } = interruptible(err);
-      try {
-        const { report, markdown } = await scenarioRun({
+      const { report, markdown } = await interruptibly(err, (signal) =>
+        scenarioRun({
           spec: args.spec,
           out: args.out,
           scenario: args.scenario,
           ...(args.image === undefined ? {} : { image: args.image }),
           note: err,
           signal,
-        });
-        out(`scenario ${report.scenario.name}: ${report.verdict.toUpperCase()}${report.error ? ` (${report.error})` : ''}`);
-        for (const e of report.expectations) {
-          const verdict = e.verdict === 'pass' ? 'pass' : e.verdict === 'fail' ? 'FAIL' : 'n/a ';
-          out(`  ${verdict}  ${e.name}: ${e.measuredMs === null ? 'not measured' : formatDuration(e.measuredMs)} (expected ${e.expected})`);
-        }
-        out(`report: ${path.relative(process.cwd(), markdown)}`);
-        process.exitCode = report.verdict === 'pass' ? EXIT.ok : EXIT.failed;
-      } finally {
-        dispose();
+        }),
+      );
+      out(`scenario ${report.scenario.name}: ${report.verdict.toUpperCase()}${report.error ? ` (${report.error})` : ''}`);
+      for (const e of report.expectations) {
+        const verdict = e.verdict === 'pass' ? 'pass' : e.verdict === 'fail' ? 'FAIL' : 'n/a ';
+        out(`  ${verdict}  ${e.name}: ${e.measuredMs === null ? 'not measured' : formatDuration(e.measuredMs)} (expected ${e.expected})`);
       }
+      out(`report: ${path.relative(process.cwd(), markdown)}`);
+      process.exitCode = report.verdict === 'pass' ? EXIT.ok : EXIT.failed;
     },
   }),
 ];

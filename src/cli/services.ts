@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { Argv, CommandModule } from 'yargs';
 import { err, out } from './console.js';
-import { interruptible } from './interrupt.js';
+import { interruptibly } from './interrupt.js';
 import { labOptions, type LabArgs } from './options.js';
 import type { ServiceStatus } from '../host-services/lab-services.js';
 import type { ServiceName } from '../host-services/services/index.js';
@@ -49,14 +49,9 @@ const subcommands: CommandModule[] = [
     builder: async (y) => labOptions(y).epilog(await serviceListing()),
     handler: async (args) => {
       const { servicesUp } = await operations();
-      const { signal, dispose } = interruptible(err);
-      try {
-        const result = await servicesUp({ spec: args.spec, out: args.out, log: err, signal });
-        for (const s of result.services) out(`${s.name}: ${s.outcome === 'running' ? 'already running' : s.outcome} on ${s.listen}`);
-        if (result.push) out(`images: ${result.push.pushed.length} pushed, ${result.push.present.length} already there (${result.push.seconds.toFixed(1)}s)`);
-      } finally {
-        dispose();
-      }
+      const result = await interruptibly(err, (signal) => servicesUp({ spec: args.spec, out: args.out, log: err, signal }));
+      for (const s of result.services) out(`${s.name}: ${s.outcome === 'running' ? 'already running' : s.outcome} on ${s.listen}`);
+      if (result.push) out(`images: ${result.push.pushed.length} pushed, ${result.push.present.length} already there (${result.push.seconds.toFixed(1)}s)`);
     },
   }),
   command<LabArgs>({

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { err, out } from './console.js';
-import { interruptible } from './interrupt.js';
+import { interruptibly } from './interrupt.js';
 import { checkPathOptions, labOptions, type LabArgs } from './options.js';
 import type { SnapshotListing } from '../commands/snapshot.js';
 import { formatTable } from '../table.js';
@@ -18,16 +18,6 @@ function nameOptions<T>(y: Argv<T>, what: string): Argv<NameArgs> {
     default: 300,
     describe: 'Seconds the cluster may take to be healthy again once the machines start',
   }) as unknown as Argv<NameArgs>;
-}
-
-/** Runs an operation with Ctrl-C handling; its progress goes to stderr. */
-async function interruptibly<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const { signal, dispose } = interruptible(err);
-  try {
-    return await work(signal);
-  } finally {
-    dispose();
-  }
 }
 
 export function formatSnapshots(snapshots: SnapshotListing[]): string[] {
@@ -56,7 +46,7 @@ const subcommands: CommandModule[] = [
         .check((args) => checkPathOptions(args, ['rke'])) as Argv<NameArgs & { force: boolean; rke: string | undefined }>,
     handler: async (args) => {
       const { snapshotSave } = await operations();
-      const { record, totalSeconds } = await interruptibly((signal) =>
+      const { record, totalSeconds } = await interruptibly(err, (signal) =>
         snapshotSave({
           spec: args.spec,
           out: args.out,
@@ -80,7 +70,7 @@ const subcommands: CommandModule[] = [
     builder: (y) => nameOptions(y, 'The snapshot to restore'),
     handler: async (args) => {
       const { snapshotRestore } = await operations();
-      const result = await interruptibly((signal) =>
+      const result = await interruptibly(err, (signal) =>
         snapshotRestore({ spec: args.spec, out: args.out, name: args.name, log: err, signal, timeoutMs: args.timeout * 1000, ...busyPolicy(args) }),
       );
       const s = result.seconds;
@@ -111,7 +101,7 @@ const subcommands: CommandModule[] = [
       >,
     handler: async (args) => {
       const { snapshotDelete } = await operations();
-      const freed = await interruptibly((signal) => snapshotDelete({ out: args.out, name: args.name, log: err, signal, ...busyPolicy(args) }));
+      const freed = await interruptibly(err, (signal) => snapshotDelete({ out: args.out, name: args.name, log: err, signal, ...busyPolicy(args) }));
       out(`deleted snapshot ${args.name}${freed === undefined ? '' : `: freed ${formatBytes(freed)}`}`);
     },
   }),

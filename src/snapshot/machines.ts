@@ -12,6 +12,7 @@ import { DRIVERS } from '../providers/drivers.js';
 import { readJsonFile } from '../input/json.js';
 import { literal, object, optional } from '../input/shape.js';
 import { PROVIDER_TYPES, type ProviderType } from '../vocabulary.js';
+import { waitForHealth } from './health.js';
 import { partialDir, type SnapshotRecord } from './record.js';
 
 /** What snapshots need of an open lab (src/commands/lab.ts gives it): its model, folder, nodes and cluster. */
@@ -65,6 +66,23 @@ export async function refuseActiveFaults(outDir: string, doing: string): Promise
 export async function refuseProviderProblems(provider: ProviderType, target: SnapshotTarget): Promise<void> {
   const problems = await providerSnapshots(provider).check(target);
   if (problems.length > 0) throw new KubelabError(`snapshots cannot be taken here: ${problems.join('; ')}`, { exitCode: EXIT.prerequisite });
+}
+
+/**
+ * Waits until the lab's cluster is healthy again after its machines started at `since`: etcd with
+ * `members` (any, when undefined), every node's Lease renewed since; returns etcd's members.
+ */
+export function waitUntilHealthy(lab: SnapshotLab, cluster: ClusterApi, run: SnapshotRun, since: Date, members: string[] | undefined): Promise<string[]> {
+  return waitForHealth({
+    etcdNodes: lab.etcdNodes,
+    members,
+    nodes: lab.model.nodes.map((n) => n.name),
+    since,
+    cluster,
+    timeoutMs: run.timeoutMs,
+    signal: run.signal,
+    onPoll: (status) => run.log(`waiting for the cluster: ${status}`),
+  });
 }
 
 /** In a save's unfinished folder: the provider whose copy a cleanup must remove. */

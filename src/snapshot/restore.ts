@@ -4,10 +4,18 @@ import { EXIT } from '../exit-codes.js';
 import { appendJournal } from '../lab/journal.js';
 import { updateState } from '../lab/state.js';
 import { restoreCut } from './cut.js';
-import { waitForHealth } from './health.js';
 import { restoreHostFiles } from './host-files.js';
 import { identityDifferences } from './identity.js';
-import { machineIds, providerSnapshots, refuseActiveFaults, refuseProviderProblems, targetOfLab, type SnapshotLab, type SnapshotRun } from './machines.js';
+import {
+  machineIds,
+  providerSnapshots,
+  refuseActiveFaults,
+  refuseProviderProblems,
+  targetOfLab,
+  waitUntilHealthy,
+  type SnapshotLab,
+  type SnapshotRun,
+} from './machines.js';
 import { requireRecord, restoringMarker, snapshotDir, type SnapshotRecord } from './record.js';
 
 export interface RestoreResult {
@@ -83,16 +91,7 @@ export async function restoreSnapshot(lab: SnapshotLab, run: SnapshotRun & { nam
   });
   run.log('the machines run again');
   const healthStarted = Date.now();
-  await waitForHealth({
-    etcdNodes: lab.etcdNodes,
-    members: record.etcdMembers,
-    nodes: model.nodes.map((n) => n.name),
-    since: started,
-    cluster,
-    timeoutMs: run.timeoutMs,
-    signal: run.signal,
-    onPoll: (status) => run.log(`waiting for the cluster: ${status}`),
-  });
+  await waitUntilHealthy(lab, cluster, run, started, record.etcdMembers);
   const total = (Date.now() - started.getTime()) / 1000;
   return { record, seconds: { ...cut, healthy: (Date.now() - healthStarted) / 1000, total }, changedFiles };
 }

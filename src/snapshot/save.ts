@@ -7,7 +7,6 @@ import { InterruptedError } from '../exec/run.js';
 import { appendJournal } from '../lab/journal.js';
 import { saveCut } from './cut.js';
 import { saveEtcdArchive } from './etcd-archive.js';
-import { waitForHealth } from './health.js';
 import { hasCluster, saveHostFiles } from './host-files.js';
 import {
   machineIds,
@@ -16,6 +15,7 @@ import {
   refuseActiveFaults,
   refuseProviderProblems,
   targetOfLab,
+  waitUntilHealthy,
   type SnapshotLab,
   type SnapshotRun,
 } from './machines.js';
@@ -104,16 +104,7 @@ export async function saveSnapshot(
   });
   run.log('the machines run again');
   const healthStarted = Date.now();
-  const members = await waitForHealth({
-    etcdNodes: lab.etcdNodes,
-    members: view.members,
-    nodes: model.nodes.map((n) => n.name),
-    since: machinesStarted,
-    cluster,
-    timeoutMs: run.timeoutMs,
-    signal: run.signal,
-    onPoll: (status) => run.log(`waiting for the cluster: ${status}`),
-  });
+  const members = await waitUntilHealthy(lab, cluster, run, machinesStarted, view.members);
   const record: SnapshotRecord = {
     version: 1,
     name,

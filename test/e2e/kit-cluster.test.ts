@@ -10,7 +10,7 @@ import { after, before, describe } from 'node:test';
 import { dockerLabUnavailable } from '../support/docker-lab.js';
 import { clusterBasics } from './kit-cluster/basics.js';
 import { faults } from './kit-cluster/faults.js';
-import { hostServices } from './kit-cluster/host-services.js';
+import { hostServices, packageCache } from './kit-cluster/host-services.js';
 import { KitCluster } from './kit-cluster/lab.js';
 import { lifecycle } from './kit-cluster/lifecycle.js';
 import { recovery } from './kit-cluster/recovery.js';
@@ -34,5 +34,6 @@ describe('one real RKE cluster from the offline kit, shared in turn', { skip: un
   // Late, when the other lane (test/run.ts) has no VM under emulation left to take the CPU from the
   // timing they measure.
   scenarios(lab);
+  packageCache(lab);
   lifecycle(lab);
 });

@@ -3,8 +3,9 @@
  * built offline by `kubelab box build --provider libvirt`, a 2-node lab brought up with
  * `kubelab apply --machines-only`, looked at from inside, broken with `kubelab fault` and
  * destroyed. Runs where libvirtd answers and vagrant-libvirt is installed; in CI (CI=true) their
- * absence is a failure. Traffic stays on the lab's own networks, made by vagrant-libvirt; the VMs
- * install Docker through the lab's package cache.
+ * absence is a failure. Traffic stays on the lab's own networks, made by vagrant-libvirt: the box
+ * carries Docker, so provisioning installs nothing, and the lab runs no package cache (the host's
+ * shared package store stays free for the cluster test, test/e2e/kit-cluster, which empties it).
  */
 import assert from 'node:assert/strict';
 import fs from 'fs-extra';
@@ -40,6 +41,8 @@ nodes:
 images:
   system: rancher
 registry:
+  enabled: false
+packageCache:
   enabled: false
 `;
 

@@ -28,8 +28,8 @@ export const registryLog = (lab: KitCluster): string => path.join(lab.outDir, '.
 
 /**
  * The lab's services on the host: the lab registry (every node pulls what it runs from it, and no
- * tarball is loaded), the pull-through cache (against a second local registry standing in for
- * Docker Hub, which is then stopped) and the package cache (a package fetched once for two nodes).
+ * tarball is loaded) and the pull-through cache (against a second local registry standing in for
+ * Docker Hub, which is then stopped). The package cache has a section of its own (packageCache).
  */
 export function hostServices(lab: KitCluster): void {
   const pullThroughLog = (): string => path.join(lab.outDir, '.kubelab', 'logs', 'pull-through.log');
@@ -95,7 +95,17 @@ export function hostServices(lab: KitCluster): void {
         'worker-2 got it from the cache',
       );
     });
+  });
+}
 
+/**
+ * The package cache: a package fetched once for two nodes. Its store is shared by every lab on the
+ * host, and emptied here first, which kubelab refuses while another lab's package cache runs: so
+ * this runs late, when the other lane's labs (the VMs of libvirt-tcg, which install through theirs)
+ * are gone (test/run.ts).
+ */
+export function packageCache(lab: KitCluster): void {
+  describe('the package cache on the host', () => {
     test('apt on the nodes goes through the package cache: a package is downloaded once for two nodes', async () => {
       // The store is shared with earlier labs, which may have fetched the package: empty it first.
       const pruned = await lab.kubelab('services', 'prune', '--only', 'package-cache');
