@@ -1,5 +1,5 @@
 import { isCollection, isMap, isNode, isScalar, Lexer, LineCounter, parseDocument, Parser, visit, type Alias, type Document } from 'yaml';
-import { SpecError, type SpecProblem } from '../errors.js';
+import { SpecError, type Severity, type SpecProblem } from '../errors.js';
 import { describeRefusal, InputFileError, readBoundedText, type Refusal } from './read.js';
 
 export type SourcePath = readonly (string | number)[];
@@ -20,6 +20,12 @@ export function formatPath(path: SourcePath): string {
   let out = '';
   for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
   return out;
+}
+
+/** A problem at `at` in the source (at the key that names it, with `on: 'key'`): how every check of a file reports one. */
+export function problemAt(source: YamlSource, severity: Severity, at: SourcePath, message: string, hint?: string, on: 'key' | 'value' = 'value'): SpecProblem {
+  const pos = source.locate(at, on);
+  return { severity, file: source.file, line: pos?.line, column: pos?.column, path: formatPath(at), message, hint };
 }
 
 const EMPTY_SPEC = { message: 'the spec is empty', hint: 'start from the example kubelab.yaml in the kubelab repository' };
@@ -78,10 +84,7 @@ export function parseYaml(file: string, text: string, empty: { message: string; 
     locate: (path, what) => (what === 'key' && locateKey(doc, lineCounter, path)) || locate(doc, lineCounter, path),
   };
   const odd = notPlainData(data);
-  if (odd) {
-    const pos = source.locate(odd.path);
-    throw new SpecError([{ severity: 'error', file, line: pos?.line, column: pos?.column, path: formatPath(odd.path), message: odd.message, hint: odd.hint }]);
-  }
+  if (odd) throw new SpecError([problemAt(source, 'error', odd.path, odd.message, odd.hint)]);
   return source;
 }
 

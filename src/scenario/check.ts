@@ -1,5 +1,5 @@
 import type { Severity, SpecProblem } from '../errors.js';
-import { formatPath, type YamlSource, type SourcePath } from '../input/source.js';
+import { problemAt, type YamlSource, type SourcePath } from '../input/source.js';
 import { closest } from '../spec/validate.js';
 import { parseDuration } from '../units.js';
 import { nodeKeys, ownerOf, preconditionOwner } from './probes/index.js';
@@ -13,8 +13,7 @@ import type { Bound, Condition, ScenarioDocument } from './types.js';
 export function checkScenario(doc: ScenarioDocument, source: YamlSource): SpecProblem[] {
   const problems: SpecProblem[] = [];
   const report = (severity: Severity, path: SourcePath, message: string, hint: string | undefined, on: 'key' | 'value' = 'value'): void => {
-    const pos = source.locate(path, on);
-    problems.push({ severity, file: source.file, line: pos?.line, column: pos?.column, path: formatPath(path), message, hint });
+    problems.push(problemAt(source, severity, path, message, hint, on));
   };
   const error = (path: SourcePath, message: string, hint?: string, on?: 'key' | 'value'): void => report('error', path, message, hint, on);
 

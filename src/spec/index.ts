@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { SpecError, type SpecProblem } from '../errors.js';
+import { problemAt } from '../input/source.js';
 import type { LabModel } from '../model.js';
 import { MAX_NODES, countNodes } from './limits.js';
 import { loadSpec } from './load.js';
@@ -19,17 +20,14 @@ export async function compileSpec(specFile: string, outDir: string): Promise<Com
   if (!spec) throw new SpecError(problems.sort(byPlace));
   const total = countNodes(spec.nodes);
   if (total > MAX_NODES) {
-    const pos = source.locate(['nodes']);
     throw new SpecError([
-      {
-        severity: 'error',
-        file: source.file,
-        line: pos?.line,
-        column: pos?.column,
-        path: 'nodes',
-        message: `the spec asks for ${total} nodes; a lab has at most ${MAX_NODES}`,
-        hint: `lower the \`count\` of your groups so that the nodes add up to ${MAX_NODES} or fewer`,
-      },
+      problemAt(
+        source,
+        'error',
+        ['nodes'],
+        `the spec asks for ${total} nodes; a lab has at most ${MAX_NODES}`,
+        `lower the \`count\` of your groups so that the nodes add up to ${MAX_NODES} or fewer`,
+      ),
     ]);
   }
   const normalized = normalize(spec, { source, specFile: path.resolve(specFile), outDir: path.resolve(outDir) });

@@ -9,7 +9,7 @@ import { PROVIDERS } from '../providers/index.js';
 import type { SpecReading } from '../host-services/service.js';
 import { serviceSettings } from '../host-services/services/index.js';
 import { parseMemoryMiB } from '../units.js';
-import { formatPath, type YamlSource, type SourcePath } from '../input/source.js';
+import { problemAt, type YamlSource, type SourcePath } from '../input/source.js';
 import { unshareableReason } from './shared-folder.js';
 import type { CniPlugin, SpecDocument, SystemImages } from './types.js';
 
@@ -29,8 +29,7 @@ const SSH_KEY = '.kubelab/ssh/id_ed25519';
 export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: LabModel; problems: SpecProblem[] } {
   const problems: SpecProblem[] = [];
   const problem = (at: SourcePath, message: string, hint?: string): void => {
-    const pos = ctx.source.locate(at);
-    problems.push({ severity: 'error', file: ctx.source.file, line: pos?.line, column: pos?.column, path: formatPath(at), message, hint });
+    problems.push(problemAt(ctx.source, 'error', at, message, hint));
   };
 
   const cidrResult = parseCidr(spec.network.cidr);

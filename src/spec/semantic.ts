@@ -6,15 +6,14 @@ import { contains, mustParseCidr, overlaps, parseCidr, parseIp } from '../net.js
 import { CLUSTER_CIDR, SERVICE_CIDR } from '../lab-network.js';
 import { PROVIDERS } from '../providers/index.js';
 import { servicesOn } from '../host-services/services/index.js';
-import { formatPath, type YamlSource, type SourcePath } from '../input/source.js';
+import { problemAt, type YamlSource, type SourcePath } from '../input/source.js';
 import type { SpecDocument } from './types.js';
 
 /** Checks beyond the schema, modelled on what RKE and the providers would reject later, and slower. */
 export function checkSemantics(spec: SpecDocument, model: LabModel, source: YamlSource): SpecProblem[] {
   const problems: SpecProblem[] = [];
   const report = (severity: Severity, at: SourcePath, message: string, hint?: string): void => {
-    const pos = source.locate(at);
-    problems.push({ severity, file: source.file, line: pos?.line, column: pos?.column, path: formatPath(at), message, hint });
+    problems.push(problemAt(source, severity, at, message, hint));
   };
 
   for (const role of ['etcd', 'controlplane', 'worker'] as const) {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { KubelabError, type SpecProblem } from '../errors.js';
 import { schemaFile } from '../paths.js';
-import { formatPath, type YamlSource } from '../input/source.js';
+import { problemAt, type YamlSource } from '../input/source.js';
 import { VALIDATOR_FILE } from './schema-options.js';
 import type { SpecDocument } from './types.js';
 
@@ -187,8 +187,7 @@ function describe(err: ErrorObject, source: YamlSource): SpecProblem | undefined
     onKey = true;
     message = `key \`${err.propertyName}\`: ${message.replace(/, got .*$/, '')}`;
   }
-  const pos = source.locate(at, onKey ? 'key' : 'value');
-  return { severity: 'error', file: source.file, line: pos?.line, column: pos?.column, path: formatPath(at), message, hint };
+  return problemAt(source, 'error', at, message, hint, onKey ? 'key' : 'value');
 }
 
 /** What to write instead, for the type mistakes people make: quotes around numbers, a value for a list. */
