@@ -5,7 +5,7 @@
  * The same six docker-provider machines (`kubelab apply --machines-only`) serve both ways:
  * - tarballs: every node loads the kit's whole tarball (`docker load`, all nodes at once), as
  *   provisioning does with `registry.enabled: false`; it reads the tarball once per node.
- * - registry, cold: `kubelab registry up` into an empty store (it unpacks the tarball and pushes
+ * - registry, cold: `kubelab services up` into an empty store (it unpacks the tarball and pushes
  *   every image once), then every node pulls every kit image through its registry mirror. A node of
  *   a real lab pulls only what it runs, so this is the upper bound.
  * - registry, warm: the store already holds the images (the next lab): the pulls alone.
@@ -105,7 +105,7 @@ try {
     await forget(nodes);
 
     // Registry, cold: an empty store, the push, then the pulls.
-    await kubelab(['registry', 'down']);
+    await kubelab(['services', 'down']);
     await fs.remove(path.join(env.KUBELAB_CACHE_DIR, 'registry'));
     await fs.remove(imagesDir);
     await fs.mkdirp(imagesDir);
@@ -113,7 +113,7 @@ try {
     await fs.remove(registryLog);
     const pull = (): Promise<unknown> => Promise.all(nodes.map((c) => onNode(c, images.map((i) => `docker pull -q ${i} > /dev/null`).join(' && '))));
     const coldTime = await timed(async () => {
-      await kubelab(['registry', 'up']);
+      await kubelab(['services', 'up']);
       await pull();
     });
     const plainBytes = (await must('bash', ['-c', 'pigz -dc -- "$1" | wc -c', 'size', tarball])).trim();

@@ -27,7 +27,7 @@ export const LAB_FILES = {
   hostServicesState: '.kubelab/host-services/running.json',
   /** `kubelab snapshot save`: one folder per snapshot with the host's files; the machines' state is the provider's. */
   snapshotsDir: '.kubelab/snapshots',
-  /** One folder per `kubelab scenario run`: its report and journal; kept by destroy, like the fault journal. */
+  /** One folder per `kubelab scenario run`: its report and journal; kept by destroy, like the lab's journal. */
   scenarioReports: 'scenarios',
 } as const;
 

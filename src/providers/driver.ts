@@ -2,7 +2,7 @@ import type { LabModel } from '../model.js';
 
 /**
  * The I/O half of a provider: how to check it is installed, how to act on one machine from outside,
- * and what Vagrant leaves behind. Only the runner (src/run, src/commands, src/fault) uses it; the
+ * and what Vagrant leaves behind. Only the runner (src/commands, src/nodes, src/fault, src/snapshot) uses it; the
  * generator reads the facts alone.
  */
 export interface ProviderDriver {

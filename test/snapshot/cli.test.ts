@@ -1,6 +1,6 @@
 /**
  * `kubelab snapshot` refusing bad input before it touches anything: names, snapshots that are not
- * there. The real saves and restores run in test/e2e/snapshot-docker.test.ts.
+ * there. The real saves and restores run in test/e2e/kit-cluster/snapshots.ts.
  */
 import assert from 'node:assert/strict';
 import fs from 'fs-extra';

@@ -1,7 +1,7 @@
 /**
  * The order of a snapshot's machine steps, which is what keeps etcd consistent: no machine is saved
  * or restored while another runs, and none starts before all are restored. The provider here only
- * records the calls; the real providers run in test/e2e/snapshot-docker.test.ts.
+ * records the calls; the real providers run in test/e2e/kit-cluster/snapshots.ts.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
