@@ -73,12 +73,6 @@ export class Lab extends LabFolder {
     this.nodes = labNodes(outDir, this.access);
   }
 
-  node(name: string): LabNode {
-    const node = this.nodes.find((n) => n.name === name);
-    if (!node) throw new KubelabError(`lab ${this.model.name} has no node ${name}`, { hint: `its nodes: ${this.nodes.map((n) => n.name).join(', ')}` });
-    return node;
-  }
-
   get etcdNodes(): LabNode[] {
     return this.nodes.filter((n) => n.ref.roles.includes('etcd'));
   }
