@@ -2,6 +2,7 @@ import { kitSystemImages } from '../src/kit/components.js';
 import type { LabModel } from '../src/model.js';
 import { CLUSTER_CIDR, SERVICE_CIDR } from '../src/lab-network.js';
 import { PROVIDERS } from '../src/providers/index.js';
+import { isKubernetesNode } from '../src/vocabulary.js';
 import { renderTemplate } from '../src/render.js';
 import type { Artifact } from '../src/output/artifact.js';
 import { NODE_DNS_RESOLV_CONF, NODE_KUBELET_CONFIG } from './provision.js';
@@ -39,7 +40,12 @@ export async function renderClusterYml(model: LabModel): Promise<Artifact> {
       kubernetesVersion: model.kubernetesVersion,
       sshKeyPath: model.ssh.privateKeyPath,
       sshUser: model.ssh.user,
-      nodes: model.nodes,
+      // The loadbalancer machine is the lab's, not the cluster's: RKE never sees it.
+      nodes: model.nodes.filter((n) => isKubernetesNode(n.roles)),
+      // Every API server's certificate must also name the endpoint, which clients reach it through.
+      sans: model.apiEndpoint ? [model.apiEndpoint.address] : undefined,
+      endpoint: model.apiEndpoint && { node: model.apiEndpoint.node, address: model.apiEndpoint.address },
+      kubeApiExtraArgs: model.apiEndpoint ? { 'anonymous-auth': 'true' } : undefined,
       serviceCidr: SERVICE_CIDR,
       clusterCidr: CLUSTER_CIDR,
       clusterDnsServer: clusterDnsServer(SERVICE_CIDR),

@@ -1,4 +1,5 @@
-import type { LabModel } from '../src/model.js';
+import type { LabModel, NodeModel } from '../src/model.js';
+import { isKubernetesNode } from '../src/vocabulary.js';
 import { SERVICE_CIDR } from '../src/lab-network.js';
 import { PROVIDERS } from '../src/providers/index.js';
 import { proxyVariables } from '../src/proxy-env.js';
@@ -20,19 +21,31 @@ export interface ProvisionStep {
   path: string;
   /** Ruby expressions passed as arguments: per-node values or values read at `vagrant up` time. */
   args: ('node_name' | 'node_ip' | 'node_cpus' | 'node_memory_mib' | 'rke_public_key')[];
+  /** Which machines run it: every one, the Kubernetes nodes, or the loadbalancer machine. */
+  on: MachineKind | 'every';
 }
+
+/** What a machine of the lab is: a Kubernetes node, or the machine that carries the API endpoint. */
+export type MachineKind = 'kubernetes' | 'loadbalancer';
+export const machineKind = (node: NodeModel): MachineKind => (isKubernetesNode(node.roles) ? 'kubernetes' : 'loadbalancer');
+
+/** haproxy's timeouts: a connect to a live API server on the lab's network takes milliseconds; a watch may be silent for minutes. */
+const HAPROXY_TIMEOUTS = { connectMs: 2000, idleMs: 30 * 60_000 };
+/** Where haproxy shows what it thinks of each API server. */
+export const HAPROXY_STATS_PORT = 8404;
 
 export function provisionSteps(model: LabModel): ProvisionStep[] {
   const steps: ProvisionStep[] = [
-    { name: 'system', path: 'provision/system.sh', args: ['node_name', 'node_ip'] },
-    { name: 'docker', path: 'provision/docker.sh', args: [] },
+    { name: 'system', path: 'provision/system.sh', args: ['node_name', 'node_ip'], on: 'every' },
+    { name: 'docker', path: 'provision/docker.sh', args: [], on: 'kubernetes' },
   ];
   const facts = PROVIDERS[model.provider.type];
-  if (facts.loopbackResolver) steps.push({ name: 'dns', path: 'provision/dns.sh', args: ['node_ip'] });
-  if (facts.sharesHostKernel) steps.push({ name: 'capacity', path: 'provision/capacity.sh', args: ['node_cpus', 'node_memory_mib'] });
-  steps.push({ name: 'cni', path: 'provision/cni.sh', args: [] });
-  if (model.images.delivery === 'tarballs') steps.push({ name: 'images', path: 'provision/images.sh', args: [] });
-  steps.push({ name: 'rke-access', path: 'provision/rke-access.sh', args: ['rke_public_key'] });
+  if (facts.loopbackResolver) steps.push({ name: 'dns', path: 'provision/dns.sh', args: ['node_ip'], on: 'kubernetes' });
+  if (facts.sharesHostKernel) steps.push({ name: 'capacity', path: 'provision/capacity.sh', args: ['node_cpus', 'node_memory_mib'], on: 'kubernetes' });
+  steps.push({ name: 'cni', path: 'provision/cni.sh', args: [], on: 'kubernetes' });
+  if (model.images.delivery === 'tarballs') steps.push({ name: 'images', path: 'provision/images.sh', args: [], on: 'kubernetes' });
+  if (model.apiEndpoint) steps.push({ name: 'loadbalancer', path: 'provision/loadbalancer.sh', args: [], on: 'loadbalancer' });
+  steps.push({ name: 'rke-access', path: 'provision/rke-access.sh', args: ['rke_public_key'], on: 'every' });
   return steps;
 }
 
@@ -96,7 +109,7 @@ export async function renderProvisionScripts(model: LabModel): Promise<Artifact[
   const isContainer = PROVIDERS[model.provider.type].sharesHostKernel;
   const common = { provider: model.provider.type };
   const proxyEnv = proxyEnvironment(model);
-  const data: Record<string, object> = {
+  const data: Record<string, object | undefined> = {
     'system.sh': {
       ...common,
       interface: model.network.interface,
@@ -127,6 +140,12 @@ export async function renderProvisionScripts(model: LabModel): Promise<Artifact[
     'capacity.sh': { ...common, hostKubeletConfig: NODE_KUBELET_CONFIG.host, kubeletConfig: NODE_KUBELET_CONFIG.kubelet },
     'images.sh': { ...common, guestDir: model.images.guestDir },
     'rke-access.sh': { ...common, user: model.ssh.user },
+    'loadbalancer.sh': model.apiEndpoint && {
+      ...model.apiEndpoint,
+      connectTimeoutMs: HAPROXY_TIMEOUTS.connectMs,
+      idleTimeoutMs: HAPROXY_TIMEOUTS.idleMs,
+      statsPort: HAPROXY_STATS_PORT,
+    },
   };
   const artifacts: Artifact[] = [];
   for (const step of provisionSteps(model)) {

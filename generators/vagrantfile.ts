@@ -2,7 +2,7 @@ import type { LabModel } from '../src/model.js';
 import { PROVIDERS } from '../src/providers/index.js';
 import { renderTemplate } from '../src/render.js';
 import type { Artifact } from '../src/output/artifact.js';
-import { provisionSteps, type ProvisionStep } from './provision.js';
+import { machineKind, provisionSteps, type ProvisionStep } from './provision.js';
 
 /** Ruby expressions, inside the Vagrantfile's per-node loop, for each kind of provisioner argument. */
 const RUBY_ARG: Record<ProvisionStep['args'][number], string> = {
@@ -21,7 +21,8 @@ export async function renderVagrantfile(model: LabModel): Promise<Artifact> {
     {
       name: model.name,
       box: model.provider.box,
-      nodes: model.nodes.map((n) => ({ ...n, roles: n.roles.join(',') })),
+      // A machine's kind is only written, and provisioners only filtered by it, when the lab has both.
+      nodes: model.nodes.map((n) => ({ ...n, roles: n.roles.join(','), kind: model.apiEndpoint ? machineKind(n) : undefined })),
       publicKeyPath: model.ssh.publicKeyPath,
       publicKeyNote: model.ssh.managed
         ? 'Written by `kubelab apply` before the machines start; never committed.'
@@ -31,7 +32,12 @@ export async function renderVagrantfile(model: LabModel): Promise<Artifact> {
       syncedFolderType: model.provider.syncedFolderType,
       netmask: facts.netmaskAsPrefix ? String(model.network.prefix) : JSON.stringify(model.network.netmask),
       [facts.type]: facts.vagrantSettings(model),
-      provisioners: provisionSteps(model).map((s) => ({ name: s.name, path: s.path, args: s.args.map((a) => RUBY_ARG[a]).join(', ') })),
+      provisioners: provisionSteps(model).map((s) => ({
+        name: s.name,
+        path: s.path,
+        args: s.args.map((a) => RUBY_ARG[a]).join(', '),
+        only: s.on === 'every' || !model.apiEndpoint ? undefined : s.on,
+      })),
     },
     model.specPath,
   );

@@ -20,6 +20,26 @@ export interface LabModel {
   registryMirror: { url: string; host: string; insecure: boolean } | undefined;
   images: ImagesModel;
   hostServices: HostServicesModel;
+  /**
+   * The lab's one address for the Kubernetes API: haproxy on the loadbalancer machine in front of
+   * every kube-apiserver. Made whenever the lab has two or more controlplane nodes, or a node with the
+   * loadbalancer role; undefined otherwise (clients then use RKE's first controlplane node).
+   */
+  apiEndpoint: ApiEndpointModel | undefined;
+}
+
+export interface ApiEndpointModel {
+  /** The loadbalancer machine's node name. */
+  node: string;
+  address: string;
+  port: number;
+  /** Every controlplane node, in the lab's order: haproxy's servers. */
+  backends: { name: string; ip: string }[];
+  /**
+   * haproxy's health check of each API server: an HTTPS GET of its readiness (`/readyz`) every
+   * `intervalMs`; `fall` failures in a row take the server out, `rise` successes put it back.
+   */
+  check: { path: string; intervalMs: number; timeoutMs: number; fall: number; rise: number };
 }
 
 /**
@@ -63,6 +83,8 @@ export interface NodeModel {
   taints: Taint[];
   /** Where in the spec this node was declared, for messages. */
   source: SourcePath;
+  /** Made by kubelab, not written in the spec: the loadbalancer machine of two or more controlplane nodes. */
+  added?: boolean;
 }
 
 export interface ProxyModel {

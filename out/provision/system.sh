@@ -26,17 +26,19 @@ sed -E -e '/^# BEGIN kubelab$/,/^# END kubelab$/d' -e "/[[:space:]]${node_name}(
 {
   cat "$hosts_tmp"
   echo "# BEGIN kubelab"
-  printf '%s\t%s\n' 192.168.56.10 etcd
-  printf '%s\t%s\n' 192.168.56.11 cp
-  printf '%s\t%s\n' 192.168.56.12 worker-1
-  printf '%s\t%s\n' 192.168.56.13 worker-2
+  printf '%s\t%s\n' 192.168.56.10 cp-1
+  printf '%s\t%s\n' 192.168.56.11 cp-2
+  printf '%s\t%s\n' 192.168.56.12 cp-3
+  printf '%s\t%s\n' 192.168.56.13 worker-1
+  printf '%s\t%s\n' 192.168.56.14 worker-2
+  printf '%s\t%s\n' 192.168.56.9 lb
   echo "# END kubelab"
 } > /etc/hosts.kubelab
 rm -f "$hosts_tmp"
 # Rewritten in place: container runtimes bind-mount /etc/hosts, so it cannot be replaced by rename.
 cat /etc/hosts.kubelab > /etc/hosts
 rm -f /etc/hosts.kubelab
-log "/etc/hosts names the 4 nodes by their private addresses"
+log "/etc/hosts names the 6 nodes by their private addresses"
 
 # The kubelet refuses to start with swap on.
 if [ "$(wc -l < /proc/swaps)" -gt 1 ]; then

@@ -13,7 +13,7 @@ export function formatStatus(status: LabStatus): string {
     n.state,
     n.ip,
     n.roles.join(','),
-    n.kubernetes ? `${n.kubernetes.ready ? 'Ready' : 'NotReady'} ${n.kubernetes.version}`.trim() : '-',
+    n.kubernetes ? `${n.kubernetes.ready ? 'Ready' : 'NotReady'} ${n.kubernetes.version}`.trim() : n.roles.includes('loadbalancer') ? 'API endpoint' : '-',
     n.faults.join(', ') || '-',
   ]);
   const lines = [`lab ${status.lab} (${status.provider})`, ...formatTable(['NODE', 'MACHINE', 'IP', 'ROLES', 'KUBERNETES', 'FAULTS'], rows)];

@@ -130,6 +130,12 @@ async function applyHeld(options: ApplyOptions, lab: Lab): Promise<ApplyResult> 
     throw error;
   }
   progress.set('rke', `done in ${progress.elapsed()}`);
+  const { pointKubeconfigAtEndpoint } = await import('../cluster/kubeconfig.js');
+  if ((await pointKubeconfigAtEndpoint(outDir, model)) === 'changed' && model.apiEndpoint) {
+    progress.note(
+      `the kubeconfig names the lab's API endpoint ${model.apiEndpoint.address}:${model.apiEndpoint.port} (${model.apiEndpoint.node}), not one controlplane node`,
+    );
+  }
   const rkeSeconds = lap();
   await waitForNodes(lab, progress, signal);
   return { model, kubeconfig: lab.kubeconfig, services, phases: { machines, rke: rkeSeconds, ready: lap() } };
@@ -140,7 +146,7 @@ const READY_TIMEOUT_MS = 5 * 60_000;
 
 async function waitForNodes(lab: Lab, progress: ProgressView, signal: AbortSignal): Promise<void> {
   const cluster = await lab.cluster();
-  const names = lab.nodes.map((n) => n.name);
+  const names = lab.kubernetesNodes.map((n) => n.name);
   progress.set('nodes', `waiting for ${names.length} node(s) to be Ready`);
   const notReady = await cluster.waitForReady(names, {
     timeoutMs: READY_TIMEOUT_MS,

@@ -54,7 +54,12 @@ export async function faultInject(options: FaultOptions & { build: (lab: LabAcce
   const { injectFault } = await engine();
   return openLab({ spec: options.spec, ...held(options, 'inject') }, async (lab) => {
     const access = await requireUp(lab);
-    return injectFault(envOf(lab.outDir, options.note), access, options.build(access), options.forMs);
+    const params = options.build(access);
+    const { apiImpact } = await import('../fault/api-impact.js');
+    const { familyOf } = await import('../fault/families/index.js');
+    const impact = apiImpact(lab.model, params, familyOf(params.kind).targets(params, access).targets);
+    if (impact) options.note(`note: ${impact}`);
+    return injectFault(envOf(lab.outDir, options.note), access, params, options.forMs);
   });
 }
 

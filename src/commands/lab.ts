@@ -8,6 +8,7 @@ import { withLabLock, type BusyPolicy, type ChildHooks, type LabLock, type LabLo
 import type { LabModel } from '../model.js';
 import { labNodes, type LabNode } from '../nodes/node.js';
 import { compileSpec } from '../spec/index.js';
+import { isKubernetesNode } from '../vocabulary.js';
 
 /**
  * How a command opens the lab, once: the spec compiled into the model, the output folder, the way
@@ -71,6 +72,11 @@ export class Lab extends LabFolder {
     super(outDir, lock);
     this.access = labAccess(model);
     this.nodes = labNodes(outDir, this.access);
+  }
+
+  /** The machines RKE made Kubernetes nodes of: all but the API endpoint's. */
+  get kubernetesNodes(): LabNode[] {
+    return this.nodes.filter((n) => isKubernetesNode(n.ref.roles));
   }
 
   get etcdNodes(): LabNode[] {

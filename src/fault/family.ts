@@ -59,6 +59,9 @@ export interface Recovery<K extends string, R extends string> {
   op: MachineOp;
 }
 
+/** The two ways the Kubernetes API is served: each controlplane node's kube-apiserver, and the lab's endpoint in front of them. */
+export type ApiPart = 'api-server' | 'endpoint';
+
 /** Where a fault acts: its nodes, and for network faults each direction as [sender, receiver]. */
 export interface Targets {
   targets: string[];
@@ -101,6 +104,11 @@ export interface FaultFamily<P extends KindParams, R extends string = never> {
   restrict?(params: P, nodes: string[]): P;
   /** Bash that removes every trace of the family's faults on a node, recorded or not (`fault clear`). */
   sweep?(lab: LabAccess): string;
+  /**
+   * What of the Kubernetes API a fault stops serving on its targets: the API servers there, the
+   * lab's API endpoint there, or both (a machine that is down serves nothing). Absent: neither.
+   */
+  stopsApi?(params: P): readonly ApiPart[];
   /** Kinds undone before the machines are destroyed (a paused machine may refuse to be destroyed). */
   undoBeforeDestroy?: readonly P['kind'][];
 }

@@ -17,12 +17,8 @@ const KUBECONFIG_KIND: InputKind = {
   fail: (problems) => new SpecError(problems, 'the kubeconfig'),
 };
 
-/**
- * A kubeconfig, read the way every file kubelab reads is (bounded, regular files only, its YAML
- * parsed by kubelab's guarded parser first), then handed to the Kubernetes client. Use it instead
- * of KubeConfig.loadFromFile, which reads whatever the path holds, for as long as it lasts.
- */
-export async function loadKubeconfigFile(file: string): Promise<KubeConfig> {
+/** A kubeconfig's text, read the way every file kubelab reads is, and known to parse as YAML that ends. */
+export async function readKubeconfigText(file: string): Promise<string> {
   const text = await readInputFile(file, KUBECONFIG_KIND);
   try {
     parseYaml(file, text, { message: 'the kubeconfig is empty', hint: AGAIN });
@@ -30,6 +26,16 @@ export async function loadKubeconfigFile(file: string): Promise<KubeConfig> {
     if (error instanceof SpecError) throw KUBECONFIG_KIND.fail(error.problems);
     throw error;
   }
+  return text;
+}
+
+/**
+ * A kubeconfig, read the way every file kubelab reads is (bounded, regular files only, its YAML
+ * parsed by kubelab's guarded parser first), then handed to the Kubernetes client. Use it instead
+ * of KubeConfig.loadFromFile, which reads whatever the path holds, for as long as it lasts.
+ */
+export async function loadKubeconfigFile(file: string): Promise<KubeConfig> {
+  const text = await readKubeconfigText(file);
   const config = new KubeConfig();
   try {
     config.loadFromString(text);

@@ -19,6 +19,7 @@ import { ConditionTracker } from './tracker.js';
 import { knownTraps } from './traps.js';
 import type { Precondition, ScenarioDocument, ScenarioReport, Setting, StepResult } from './types.js';
 import { createWorkload, deleteWorkloads, runNamespace } from './workload.js';
+import { isKubernetesNode } from '../vocabulary.js';
 
 export interface ScenarioRun {
   outDir: string;
@@ -145,7 +146,7 @@ async function createNamespace({ run, doc }: Running, namespace: string, probes:
 
 /** Waits for each precondition's conditions in turn; throws when one does not hold in time. */
 async function meetPreconditions({ run, tracker }: Running, names: readonly Precondition[]): Promise<void> {
-  const nodes = run.lab.nodes.map((n) => n.name);
+  const nodes = run.lab.nodes.filter((n) => isKubernetesNode(n.roles)).map((n) => n.name);
   for (const condition of names.flatMap((name) => preconditionConditions(name, nodes))) {
     run.note(`precondition: ${describeCondition(condition)}`);
     const at = await tracker.waitFor(condition, { timeoutMs: PRECONDITION_TIMEOUT_MS, notBefore: 0, signal: run.signal });

@@ -14,6 +14,7 @@ import { literal, object, optional } from '../input/shape.js';
 import { PROVIDER_TYPES, type ProviderType } from '../vocabulary.js';
 import { waitForHealth } from './health.js';
 import { partialDir, type SnapshotRecord } from './record.js';
+import { isKubernetesNode } from '../vocabulary.js';
 
 /** What snapshots need of an open lab (src/commands/lab.ts gives it): its model, folder, nodes and cluster. */
 export interface SnapshotLab {
@@ -76,7 +77,7 @@ export function waitUntilHealthy(lab: SnapshotLab, cluster: ClusterApi, run: Sna
   return waitForHealth({
     etcdNodes: lab.etcdNodes,
     members,
-    nodes: lab.model.nodes.map((n) => n.name),
+    nodes: lab.model.nodes.filter((n) => isKubernetesNode(n.roles)).map((n) => n.name),
     since,
     cluster,
     timeoutMs: run.timeoutMs,

@@ -1,10 +1,11 @@
 import path from 'node:path';
 import type { SpecProblem } from '../errors.js';
 import { kitTarballName } from '../kit/components.js';
-import { ROLE_ORDER, type HostServicesModel, type LabModel, type NodeModel, type ProxyModel } from '../model.js';
+import { ROLE_ORDER, type ApiEndpointModel, type HostServicesModel, type LabModel, type NodeModel, type ProxyModel } from '../model.js';
 import { formatIp, netmask, parseCidr, parseIp, contains, type Cidr } from '../net.js';
 import { CNI, defaultCniPlugin } from '../cni.js';
-import { CLUSTER_CIDR, FIRST_NODE_HOST, SERVICE_CIDR } from '../lab-network.js';
+import { API_ENDPOINT_HOST, CLUSTER_CIDR, FIRST_NODE_HOST, SERVICE_CIDR } from '../lab-network.js';
+import { API_PORT, AUTO_ENDPOINT_NODE, ENDPOINT_CHECK } from '../cluster/endpoint.js';
 import { PROVIDERS } from '../providers/index.js';
 import type { SpecReading } from '../host-services/service.js';
 import { serviceSettings } from '../host-services/services/index.js';
@@ -114,6 +115,7 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
       kitTarball: system === 'kit' ? kitTarballName(spec.kubernetesVersion) : undefined,
     },
     hostServices,
+    apiEndpoint: apiEndpoint(nodes),
   };
   return { model, problems };
 }
@@ -152,9 +154,27 @@ function expandNodes(spec: SpecDocument, cidr: Cidr | undefined, problem: (at: S
         taints: entry.taints ?? [],
         source,
       });
-      wanted.push(firstIp === undefined ? undefined : firstIp + i);
+      wanted.push(firstIp !== undefined ? firstIp + i : roles.includes('loadbalancer') && cidr ? cidr.network + API_ENDPOINT_HOST + i : undefined);
     }
   });
+  // A production-shaped control plane has one address for its API: two or more controlplane nodes
+  // get a loadbalancer machine unless the spec declares one (spec/semantic.ts refuses a name clash).
+  const controlplanes = nodes.filter((n) => n.roles.includes('controlplane')).length;
+  if (controlplanes >= 2 && !nodes.some((n) => n.roles.includes('loadbalancer'))) {
+    nodes.push({
+      name: AUTO_ENDPOINT_NODE,
+      machineName: `${spec.name}-${AUTO_ENDPOINT_NODE}`,
+      roles: ['loadbalancer'],
+      cpus: 1,
+      memoryMiB: AUTO_ENDPOINT_MEMORY_MIB,
+      ip: '',
+      labels: {},
+      taints: [],
+      source: ['nodes'],
+      added: true,
+    });
+    wanted.push(cidr ? cidr.network + API_ENDPOINT_HOST : undefined);
+  }
   // Explicit addresses first, so that automatic ones never take an address a later node asked for.
   const taken = new Set(wanted.filter((ip): ip is number => ip !== undefined));
   let next = cidr ? cidr.network + FIRST_NODE_HOST : 0;
@@ -174,6 +194,22 @@ function expandNodes(spec: SpecDocument, cidr: Cidr | undefined, problem: (at: S
     node.ip = formatIp(next);
   });
   return nodes;
+}
+
+/** Enough for haproxy and the machine's own systemd, on every provider. */
+const AUTO_ENDPOINT_MEMORY_MIB = 512;
+
+/** The endpoint the loadbalancer machine carries, in front of every controlplane node. */
+function apiEndpoint(nodes: NodeModel[]): ApiEndpointModel | undefined {
+  const machine = nodes.find((n) => n.roles.includes('loadbalancer'));
+  if (!machine) return undefined;
+  return {
+    node: machine.name,
+    address: machine.ip,
+    port: API_PORT,
+    backends: nodes.filter((n) => n.roles.includes('controlplane')).map((n) => ({ name: n.name, ip: n.ip })),
+    check: { ...ENDPOINT_CHECK },
+  };
 }
 
 function sshModel(spec: SpecDocument, ctx: NormalizeContext): LabModel['ssh'] {

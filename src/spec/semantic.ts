@@ -8,6 +8,7 @@ import { PROVIDERS } from '../providers/index.js';
 import { servicesOn } from '../host-services/services/index.js';
 import { problemAt, type YamlSource, type SourcePath } from '../input/source.js';
 import type { SpecDocument } from './types.js';
+import { RKE_ROLES } from '../vocabulary.js';
 
 /** Checks beyond the schema, modelled on what RKE and the providers would reject later, and slower. */
 export function checkSemantics(spec: SpecDocument, model: LabModel, source: YamlSource): SpecProblem[] {
@@ -16,7 +17,7 @@ export function checkSemantics(spec: SpecDocument, model: LabModel, source: Yaml
     problems.push(problemAt(source, severity, at, message, hint));
   };
 
-  for (const role of ['etcd', 'controlplane', 'worker'] as const) {
+  for (const role of RKE_ROLES) {
     if (!model.nodes.some((n) => n.roles.includes(role))) {
       report('error', ['nodes'], `no node has the ${role} role; RKE needs at least one`, `add \`${role}\` to the roles of a node`);
     }
@@ -26,10 +27,13 @@ export function checkSemantics(spec: SpecDocument, model: LabModel, source: Yaml
     report('warning', ['nodes'], `${etcd} etcd nodes: an even count tolerates no more failures than ${etcd - 1}`, `use ${etcd - 1} or ${etcd + 1} etcd nodes`);
   }
 
+  checkApiEndpoint(model, report);
+
   const byName = new Map<string, number>();
   const byIp = new Map<string, string>();
   const byMachine = new Map(model.nodes.map((n) => [n.machineName, n.name]));
   for (const node of model.nodes) {
+    if (node.added) continue; // checkApiEndpoint says why its name is taken
     if (byName.has(node.name))
       report('error', [...node.source, 'name'], `duplicate node name ${node.name}`, 'every node (and every NAME-N of a group) needs its own name');
     byName.set(node.name, 1);
@@ -133,6 +137,58 @@ export function checkSemantics(spec: SpecDocument, model: LabModel, source: Yaml
     }
   }
   return problems;
+}
+
+/** The loadbalancer machine: one, with no other role, with controlplane nodes behind it, at an address of its own. */
+function checkApiEndpoint(model: LabModel, report: (severity: Severity, at: SourcePath, message: string, hint?: string) => void): void {
+  const balancers = model.nodes.filter((n) => n.roles.includes('loadbalancer'));
+  const added = balancers.find((n) => n.added);
+  if (added) {
+    const holder = model.nodes.find((n) => n.name === added.name && !n.added);
+    if (holder) {
+      report(
+        'error',
+        [...holder.source, 'name'],
+        `the lab has ${model.apiEndpoint?.backends.length ?? 2} controlplane nodes, so kubelab adds the API endpoint's machine, named ${added.name}; node ${holder.name} has that name`,
+        `rename node ${holder.name}, or declare the endpoint yourself: a node with \`roles: [loadbalancer]\` and a name of your choice`,
+      );
+    }
+    const owner = model.nodes.find((n) => n.ip === added.ip && !n.added);
+    if (owner && added.ip !== '') {
+      report(
+        'error',
+        [...owner.source, 'ip'],
+        `${owner.name} has IP ${owner.ip}, the address kubelab gives the API endpoint (${added.name}) of a lab with several controlplane nodes`,
+        `give ${owner.name} another address, or declare the endpoint yourself (a node with \`roles: [loadbalancer]\`) with an \`ip\` of its own`,
+      );
+    }
+  }
+  for (const node of balancers) {
+    if (node.roles.length > 1) {
+      report(
+        'error',
+        [...node.source, 'roles'],
+        `${node.name} has the loadbalancer role and ${node.roles.filter((r) => r !== 'loadbalancer').join(', ')}: the endpoint's machine runs haproxy only, and is no Kubernetes node`,
+        'give the loadbalancer a node entry of its own, with `roles: [loadbalancer]`',
+      );
+    }
+  }
+  if (balancers.length > 1) {
+    report(
+      'error',
+      [...balancers[1]!.source, 'roles'],
+      `${balancers.length} nodes have the loadbalancer role (${balancers.map((n) => n.name).join(', ')}); a lab has one API endpoint`,
+      'keep one node with `roles: [loadbalancer]` (without `count`)',
+    );
+  }
+  if (balancers.length > 0 && model.apiEndpoint?.backends.length === 0) {
+    report(
+      'error',
+      [...balancers[0]!.source, 'roles'],
+      `the API endpoint ${balancers[0]!.name} has no controlplane node behind it`,
+      'give at least one node the controlplane role, or remove the loadbalancer node',
+    );
+  }
 }
 
 /**

@@ -2,7 +2,8 @@
  * Everything that needs a real Kubernetes cluster, on one: the offline kit built from source,
  * `kubelab apply` with the real rke on five docker-provider machines (test/e2e/kit-cluster/lab.ts),
  * then, in turn, Kubernetes asked whether it works, the services on the host, snapshots, recovery
- * from faults, every kind of fault, the built-in scenarios, and the end of a lab. Bringing a
+ * from faults, every kind of fault, the built-in scenarios, the end of a lab, and last a new,
+ * production-shaped lab from the same stores: three controlplane nodes behind the lab's API endpoint. Bringing a
  * cluster up takes minutes: one, shared in this order (each section leaves it healthy), keeps CI
  * inside its budget. Runs when Docker and Vagrant are available; in CI their absence is a failure.
  */
@@ -10,6 +11,7 @@ import { after, before, describe } from 'node:test';
 import { dockerLabUnavailable } from '../support/docker-lab.js';
 import { clusterBasics } from './kit-cluster/basics.js';
 import { faults } from './kit-cluster/faults.js';
+import { haEndpoint } from './kit-cluster/ha-endpoint.js';
 import { hostServices, packageCache } from './kit-cluster/host-services.js';
 import { KitCluster } from './kit-cluster/lab.js';
 import { lifecycle } from './kit-cluster/lifecycle.js';
@@ -36,4 +38,6 @@ describe('one real RKE cluster from the offline kit, shared in turn', { skip: un
   scenarios(lab);
   packageCache(lab);
   lifecycle(lab);
+  // On the lab lifecycle brings up last: three controlplane nodes behind the API endpoint.
+  haEndpoint(lab);
 });

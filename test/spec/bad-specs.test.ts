@@ -90,12 +90,12 @@ const badSpecs: BadSpec[] = [
   {
     name: 'unknown role',
     text: 'nodes:\n  - name: a\n    roles: [etcd, master, worker]\n',
-    errors: ['error 3:19 nodes[0].roles[1]: expected one of "etcd", "controlplane", "worker", got "master"'],
+    errors: ['error 3:19 nodes[0].roles[1]: expected one of "etcd", "controlplane", "worker", "loadbalancer", got "master"'],
   },
   {
     name: 'misspelt role',
     text: 'nodes:\n  - name: a\n    roles: [etcd, controlplane, wroker]\n',
-    errors: ['error 3:33 nodes[0].roles[2]: expected one of "etcd", "controlplane", "worker", got "wroker"'],
+    errors: ['error 3:33 nodes[0].roles[2]: expected one of "etcd", "controlplane", "worker", "loadbalancer", got "wroker"'],
     hint: 'did you mean "worker"?',
   },
   { name: 'empty roles', text: 'nodes:\n  - name: a\n    roles: []\n', errors: ['error 3:12 nodes[0].roles: needs at least 1 item(s)'] },
@@ -562,7 +562,8 @@ describe('warnings do not fail a spec', () => {
     const { model } = await compileText(`nodes:\n  - name: localhost\n    count: 2\n    roles: ${ALL}\n  - name: ip6-localhost-x\n    roles: [worker]\n`);
     assert.deepEqual(
       model.nodes.map((n) => n.name),
-      ['localhost-1', 'localhost-2', 'ip6-localhost-x'],
+      // Two controlplane nodes: kubelab adds the API endpoint's machine, lb.
+      ['localhost-1', 'localhost-2', 'ip6-localhost-x', 'lb'],
     );
   });
 

@@ -67,7 +67,11 @@ describe('schema: defaults', () => {
   test('the example kubelab.yaml is valid', async () => {
     const { spec, problems } = schemaResult(await fs.readFile(exampleSpec, 'utf8'), exampleSpec);
     assert.deepEqual(problems, []);
-    assert.equal(spec?.nodes.length, 3);
+    // Production-shaped: three etcd+controlplane nodes (kubelab adds the API endpoint's machine) and two workers.
+    assert.deepEqual(
+      spec?.nodes.map((n) => `${n.name} ×${n.count ?? 1} ${n.roles.join(',')}`),
+      ['cp ×3 etcd,controlplane', 'worker ×2 worker'],
+    );
   });
 });
 

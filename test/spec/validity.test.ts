@@ -16,6 +16,7 @@ import { tempDir } from '../support/tmp.js';
 import { editFile, listFiles } from '../support/tree.js';
 import { requireTool, run } from '../support/tools.js';
 import { vagrantValidate } from '../support/vagrant.js';
+import { isKubernetesNode } from '../../src/vocabulary.js';
 
 const generated = new Map<string, GeneratedCase>();
 let vagrantEnv: Record<string, string>;
@@ -142,7 +143,8 @@ describe('cluster.yml: the structure of RKE’s cluster.yml', () => {
       const network = mustParseCidr(model.network.cidr);
       const nat = mustParseCidr(PROVIDERS[model.provider.type].natCidr);
 
-      assert.ok(Array.isArray(doc.nodes) && doc.nodes.length === model.nodes.length, 'one entry per node');
+      const kubernetesNodes = model.nodes.filter((n) => isKubernetesNode(n.roles));
+      assert.ok(Array.isArray(doc.nodes) && doc.nodes.length === kubernetesNodes.length, 'one entry per Kubernetes node');
       const nodes = doc.nodes as Record<string, unknown>[];
       for (const n of nodes) {
         assert.equal(typeof n.address, 'string');
@@ -167,8 +169,12 @@ describe('cluster.yml: the structure of RKE’s cluster.yml', () => {
       const system = await fs.readFile(path.join(outDir, 'provision', 'system.sh'), 'utf8');
       const inHosts = [...system.matchAll(/printf '%s\\t%s\\n' (\S+) (\S+)/g)].map((m) => `${m[2]} ${m[1]}`);
       const inClusterYml = nodes.map((n) => `${String(n.hostname_override)} ${String(n.address)}`);
-      assert.deepEqual(inClusterYml, inVagrantfile);
-      assert.deepEqual(inClusterYml, inHosts);
+      // The API endpoint's machine is the lab's, never RKE's: in the Vagrantfile and /etc/hosts only.
+      const endpoint = model.apiEndpoint ? [`${model.apiEndpoint.node} ${model.apiEndpoint.address}`] : [];
+      assert.deepEqual([...inClusterYml, ...endpoint], inVagrantfile);
+      assert.deepEqual([...inClusterYml, ...endpoint], inHosts);
+      const sans = (doc.authentication as { sans?: unknown }).sans;
+      assert.deepEqual(sans, model.apiEndpoint ? [model.apiEndpoint.address] : undefined, 'the certificates name the endpoint');
       assert.equal(new Set(inClusterYml.map((l) => l.split(' ')[1])).size, nodes.length, 'addresses are unique');
 
       const services = doc.services as Record<string, unknown>;

@@ -5,9 +5,9 @@ import type { FaultFamily, KindCommand } from '../family.js';
 import { script, sh } from '../steps.js';
 import type { FaultRecord } from '../types.js';
 
-/** What RKE runs as Docker containers on the nodes, and `docker`, the container runtime itself. */
-export const COMPONENTS = [...RKE_COMPONENTS, 'docker'] as const;
-export type Component = RkeComponent | 'docker';
+/** What RKE runs as Docker containers on the nodes, `docker`, the container runtime itself, and the endpoint's haproxy. */
+export const COMPONENTS = [...RKE_COMPONENTS, 'docker', 'haproxy'] as const;
+export type Component = RkeComponent | 'docker' | 'haproxy';
 
 export interface ComponentParams {
   kind: 'kill' | 'stop-component';
@@ -59,29 +59,60 @@ fi
   );
 }
 
-function dockerInject(fault: ComponentFault): string {
+/**
+ * Components that are systemd services on the machines, not RKE's containers: Docker itself on
+ * every Kubernetes node, and haproxy, the lab's API endpoint, on the loadbalancer machine.
+ */
+const SERVICES = {
+  docker: {
+    what: 'the Docker daemon',
+    short: 'Docker',
+    where: 'every Kubernetes node',
+    // The socket too, or the next client would start the daemon again.
+    units: ['docker.socket', 'docker.service'],
+    main: 'docker.service',
+  },
+  haproxy: {
+    what: "haproxy (the lab's API endpoint)",
+    short: 'haproxy',
+    where: 'the loadbalancer machine, in a lab with an API endpoint',
+    units: ['haproxy.service'],
+    main: 'haproxy.service',
+  },
+} as const;
+type ServiceComponent = keyof typeof SERVICES;
+const isService = (component: Component): component is ServiceComponent => component in SERVICES;
+
+function serviceInject(fault: ComponentFault, component: ServiceComponent): string {
   const kill = fault.params.kind === 'kill';
+  const service = SERVICES[component];
   return script(
     fault.id,
-    kill ? 'kill the Docker daemon' : 'stop the Docker daemon',
+    `${kill ? 'kill' : 'stop'} ${service.what}`,
     `
-systemctl is-active --quiet docker.service || refuse "Docker is not running" "kubelab fault list shows whether a fault stopped it"
+systemctl cat ${service.main} > /dev/null 2>&1 || refuse ${sh(`${service.short} does not run here`)} ${sh(`${service.short} runs on ${service.where}`)}
+systemctl is-active --quiet ${service.main} || refuse ${sh(`${service.short} is not running`)} "kubelab fault list shows whether a fault stopped it"
 ${
   kill
-    ? "# A crash: systemd may restart it after a while, as its unit's Restart= says.\nsystemctl kill --signal=SIGKILL docker.service"
-    : '# The socket too, or the next client would start the daemon again.\nsystemctl stop docker.socket docker.service 2> /dev/null || systemctl stop docker.service'
+    ? `# A crash: systemd may restart it after a while, as its unit's Restart= says.\nsystemctl kill --signal=SIGKILL ${service.main}`
+    : service.units.length > 1
+      ? `systemctl stop ${service.units.join(' ')} 2> /dev/null || systemctl stop ${service.main}`
+      : `systemctl stop ${service.main}`
 }
 `,
   );
 }
 
-function dockerUndo(fault: ComponentFault): string {
+function serviceUndo(fault: ComponentFault, component: ServiceComponent): string {
+  const service = SERVICES[component];
   return script(
     fault.id,
-    'start the Docker daemon again',
+    `start ${service.what} again`,
     `
-systemctl start docker.socket 2> /dev/null || true
-systemctl start docker.service
+${service.units
+  .filter((unit) => unit !== service.main)
+  .map((unit) => `systemctl start ${unit} 2> /dev/null || true\n`)
+  .join('')}systemctl start ${service.main}
 `,
   );
 }
@@ -106,15 +137,16 @@ export const componentFamily: FaultFamily<ComponentParams> = {
   kinds: ['kill', 'stop-component'],
   scope: 'node',
   holdsNodeDown: false,
+  stopsApi: ({ component }) => (component === 'kube-apiserver' ? ['api-server'] : component === 'haproxy' ? ['endpoint'] : []),
   commands: [
-    command('kill', 'Kill (SIGKILL) a Kubernetes component or docker itself on nodes (undo: start it)'),
-    command('stop-component', 'Stop a Kubernetes component or docker itself on nodes cleanly (undo: start it)'),
+    command('kill', "Kill (SIGKILL) a Kubernetes component, docker itself, or the API endpoint's haproxy on nodes (undo: start it)"),
+    command('stop-component', "Stop a Kubernetes component, docker itself, or the API endpoint's haproxy on nodes cleanly (undo: start it)"),
   ],
   targets: (params) => ({ targets: params.nodes }),
   plan: (fault) => {
     const { component } = fault.params;
-    const inject = component === 'docker' ? dockerInject(fault) : containerInject(fault, component);
-    const undo = component === 'docker' ? dockerUndo(fault) : containerUndo(fault, component);
+    const inject = isService(component) ? serviceInject(fault, component) : containerInject(fault, component);
+    const undo = isService(component) ? serviceUndo(fault, component) : containerUndo(fault, component);
     return fault.targets.map((node) => ({ node, inject: { type: 'script', script: inject }, undo: { type: 'script', script: undo } }));
   },
   describe: (params) => `${params.kind} ${params.component} on ${params.nodes.join(', ')}`,

@@ -30,6 +30,7 @@ export const machineFamily: FaultFamily<MachineParams, 'resume' | 'start'> = {
   kinds: KINDS,
   scope: 'machine',
   holdsNodeDown: true,
+  stopsApi: () => ['api-server', 'endpoint'],
   commands: KINDS.map(command),
   recoveries: [
     { name: 'resume', done: 'resumed', describe: 'Resume frozen nodes (undoes their freeze)', undoes: ['freeze'], from: 'paused', op: OPS.freeze.undo },

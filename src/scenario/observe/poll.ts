@@ -4,9 +4,19 @@ import https from 'node:https';
 /** A probe's answer: ok, or what went wrong in a few words. */
 export type Answer = { ok: true } | { ok: false; error: string };
 
-/** One HTTPS request to the API server with the kubeconfig's credentials, given up after `timeoutMs`. */
-export async function requestApi(config: KubeConfig, method: string, path: string, body: string | undefined, timeoutMs: number): Promise<Answer> {
-  const server = config.getCurrentCluster()?.server;
+/**
+ * One HTTPS request to the API server with the kubeconfig's credentials, given up after `timeoutMs`;
+ * to `server` (one API server of several, whose certificate names its address too) instead of the
+ * kubeconfig's, when given.
+ */
+export async function requestApi(
+  config: KubeConfig,
+  method: string,
+  path: string,
+  body: string | undefined,
+  timeoutMs: number,
+  server = config.getCurrentCluster()?.server,
+): Promise<Answer> {
   if (!server) return { ok: false, error: 'the kubeconfig names no server' };
   const url = new URL(path, server);
   const options: https.RequestOptions = {

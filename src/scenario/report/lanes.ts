@@ -3,6 +3,7 @@
  * milliseconds since the run started. Pure, so that the picture and the tests agree on the numbers.
  */
 import type { ScenarioReport, TimedObservation } from '../types.js';
+import { isKubernetesNode } from '../../vocabulary.js';
 
 export type ReadyStatus = 'True' | 'False' | 'Unknown';
 
@@ -54,7 +55,10 @@ export interface Lanes {
   endMs: number;
   nodes: NodeLane[];
   faults: FaultBar[];
+  /** The API as its clients get it (through the lab's kubeconfig). */
   api: Outage[];
+  /** Each API server asked directly, in the lab's order: only in labs with several controlplane nodes. */
+  apiServers: { server: string; outages: Outage[] }[];
   etcd: { leaders: Interval<string | null>[]; changes: LeaderChange[] };
   steps: StepMark[];
 }
@@ -91,11 +95,13 @@ export function samplesToIntervals<T>(samples: { t: number; value: T }[], end: n
 }
 
 export function nodeLanes(report: ScenarioReport, timeline: TimedObservation[], end: number): NodeLane[] {
-  return report.lab.nodes.map(({ name }) => {
-    const samples: { t: number; value: ReadyStatus }[] = [];
-    for (const o of timeline) if (o.type === 'node-ready' && o.node === name) samples.push({ t: o.t, value: o.status });
-    return { node: name, ready: samplesToIntervals(samples, end) };
-  });
+  return report.lab.nodes
+    .filter((n) => isKubernetesNode(n.roles))
+    .map(({ name }) => {
+      const samples: { t: number; value: ReadyStatus }[] = [];
+      for (const o of timeline) if (o.type === 'node-ready' && o.node === name) samples.push({ t: o.t, value: o.status });
+      return { node: name, ready: samplesToIntervals(samples, end) };
+    });
 }
 
 /** Injections paired with their undo by id; an injection never undone lasts to the end of the run. */
@@ -120,12 +126,15 @@ export function faultBars(timeline: TimedObservation[], end: number): FaultBar[]
   return bars;
 }
 
-/** From the first `up: false` to the next `up: true`; the API counts as up until seen down. */
-export function apiOutages(timeline: TimedObservation[], end: number): Outage[] {
+/**
+ * From the first `up: false` to the next `up: true`; the API counts as up until seen down. Of the
+ * API through the kubeconfig, or, given `server`, of that API server asked directly.
+ */
+export function apiOutages(timeline: TimedObservation[], end: number, server?: string): Outage[] {
   const outages: Outage[] = [];
   let current: Outage | undefined;
   for (const o of timeline) {
-    if (o.type !== 'api') continue;
+    if (o.type !== 'api' || o.server !== server) continue;
     if (!o.up && !current) {
       current = { from: o.t, to: end, ended: false, ...(o.error !== undefined ? { error: o.error } : {}) };
       outages.push(current);
@@ -170,6 +179,11 @@ export function computeLanes(report: ScenarioReport): Lanes {
     nodes: nodeLanes(report, timeline, endMs),
     faults: faultBars(timeline, endMs),
     api: apiOutages(timeline, endMs),
+    apiServers: report.lab.nodes
+      .filter((n) => n.roles.includes('controlplane'))
+      .map((n) => n.name)
+      .filter((server) => timeline.some((o) => o.type === 'api' && o.server === server))
+      .map((server) => ({ server, outages: apiOutages(timeline, endMs, server) })),
     etcd: etcdLeaders(timeline, endMs),
     steps: stepMarks(timeline),
   };

@@ -5,7 +5,7 @@
  */
 import type { ScenarioReport } from '../types.js';
 import { at } from './format.js';
-import { computeLanes, type FaultBar, type Interval, type Lanes, type ReadyStatus, type StepMark } from './lanes.js';
+import { computeLanes, type FaultBar, type Interval, type Lanes, type Outage, type ReadyStatus, type StepMark } from './lanes.js';
 import { fit, group, line, num, polygon, rect, text, title, type Attributes } from './svg.js';
 
 const WIDTH = 1000;
@@ -122,13 +122,14 @@ function faultLane(scale: Scale, y: number, faults: FaultBar[], rows: number[], 
   return group(parts, { class: 'lane faults' });
 }
 
-function apiLane(scale: Scale, y: number, lanes: Lanes): string {
+/** The API's outages in one lane: as clients get it ('API'), or of one API server asked directly. */
+function apiLane(scale: Scale, y: number, label: string, outages: readonly Outage[]): string {
   const barY = y + (LANE_HEIGHT - BAR_HEIGHT) / 2;
-  const parts = [laneFrame(y, LANE_HEIGHT, 'API')];
-  for (const o of lanes.api) {
+  const parts = [laneFrame(y, LANE_HEIGHT, label)];
+  for (const o of outages) {
     const until = o.ended ? `up again ${at(o.to)}` : 'still down when the run ended';
     const why = o.error !== undefined ? ` (${o.error})` : '';
-    parts.push(bar(scale, o.from, o.to, barY, COLOURS.apiDown, 'down', `API down ${at(o.from)}, ${until}${why}`));
+    parts.push(bar(scale, o.from, o.to, barY, COLOURS.apiDown, 'down', `${label} down ${at(o.from)}, ${until}${why}`));
   }
   return group(parts, { class: 'lane api' });
 }
@@ -255,8 +256,12 @@ export function renderTimelineSvg(report: ScenarioReport): string {
   const faultHeight = LANE_HEIGHT * Math.max(1, ...rows.map((r) => r + 1));
   body.push(faultLane(scale, y, lanes.faults, rows, faultHeight));
   y += faultHeight;
-  body.push(apiLane(scale, y, lanes));
+  body.push(apiLane(scale, y, 'API', lanes.api));
   y += LANE_HEIGHT;
+  for (const { server, outages } of lanes.apiServers) {
+    body.push(apiLane(scale, y, `API ${server}`, outages));
+    y += LANE_HEIGHT;
+  }
   body.push(etcdLane(scale, y, lanes));
   y += LANE_HEIGHT;
   const lanesBottom = y;

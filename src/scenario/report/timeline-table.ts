@@ -64,8 +64,15 @@ function describe(o: TimedObservation): Described | undefined {
       };
     case 'leader-lease':
       return { kind: 'lease', subject: `lease/${o.lease}`, text: `${o.lease} held by ${o.holder ?? 'nobody'}` };
-    case 'api':
-      return { kind: 'api', subject: 'api', state: String(o.up), text: o.up ? 'API up' : `API down${o.error !== undefined ? `: ${o.error}` : ''}` };
+    case 'api': {
+      const what = o.server === undefined ? 'API' : `API server ${o.server}`;
+      return {
+        kind: 'api',
+        subject: o.server === undefined ? 'api' : `api/${o.server}`,
+        state: String(o.up),
+        text: o.up ? `${what} up` : `${what} down${o.error !== undefined ? `: ${o.error}` : ''}`,
+      };
+    }
     case 'probe':
       return {
         kind: 'probe',

@@ -9,7 +9,8 @@ import { readJournal } from '../../../src/lab/journal.js';
 import { destroyAndAssertClean } from '../../support/docker-lab.js';
 import { eventually, recordedFaults } from '../../support/fault-lab.js';
 import { manifestRequests, registryLog } from './host-services.js';
-import { CIDR, NAME, NODES, SPEC, UPSTREAM, type KitCluster } from './lab.js';
+import { HA_NODES, HA_SPEC } from './ha-endpoint.js';
+import { CIDR, NAME, NODES, SPEC, type KitCluster } from './lab.js';
 import { snapshotVolumes } from './snapshots.js';
 
 /** The subnet's prefix, as the lab's Docker network names and addresses show it. */
@@ -76,23 +77,25 @@ export function lifecycle(lab: KitCluster): void {
     });
 
     test('a new lab is served from the stores the last one left: nothing pushed again, every node pulls from the registry', async () => {
-      // One node is enough to show it, and quicker to bring up. The upstream stays stopped: the
-      // pull-through cache starts only with it, so it is left out now.
-      const single = SPEC.replace(`    upstream: ${UPSTREAM}`, '    enabled: false').replace(
-        /nodes:\n[\s\S]*?\nregistry:/,
-        'nodes:\n  - name: cp\n    roles: [etcd, controlplane, worker]\n    cpus: 2\n    memory: 3G\nregistry:',
-      );
-      assert.notEqual(single, SPEC);
-      await fs.writeFile(lab.spec, single);
+      // The new lab is the production-shaped one the next section studies (ha-endpoint.ts): three
+      // controlplane nodes behind the lab's API endpoint, and a worker. The upstream stays stopped:
+      // the pull-through cache starts only with it, so it is left out now.
+      assert.notEqual(HA_SPEC, SPEC);
+      await fs.writeFile(lab.spec, HA_SPEC);
       const again = await lab.kubelab('apply', '--jobs', '3');
       assert.equal(again.exitCode, 0, again.all);
       assert.match(again.all, /\[host\] registry: 0 image\(s\) pushed, \d+ already there/);
       assert.doesNotMatch(again.all, /pushing /);
+      assert.match(again.all, /all 4 Ready/);
       const pulls = (await manifestRequests(registryLog(lab))).filter((r) => r.status === 200);
-      assert.ok(pulls.some((p) => p.client === NODES.cp && p.path.startsWith('/v2/kubelab/hyperkube/')));
+      for (const node of ['cp-1', 'cp-2', 'cp-3', 'worker'] as const) {
+        assert.ok(
+          pulls.some((p) => p.client === HA_NODES[node] && p.path.startsWith('/v2/kubelab/')),
+          `${node} pulled from the registry`,
+        );
+      }
       const nodes = await lab.kubelab('kubectl', 'get', 'nodes', '--no-headers');
-      assert.equal(nodes.stdout.split('\n').filter((l) => / Ready /.test(l)).length, 1, nodes.all);
-      await destroyAndAssertClean(lab.dir, NAME, 1, SUBNET);
+      assert.equal(nodes.stdout.split('\n').filter((l) => / Ready /.test(l)).length, 4, nodes.all);
     });
   });
 }

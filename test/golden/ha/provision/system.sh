@@ -36,13 +36,14 @@ sed -E -e '/^# BEGIN kubelab$/,/^# END kubelab$/d' -e "/[[:space:]]${node_name}(
   printf '%s\t%s\n' 192.168.56.18 worker-3
   printf '%s\t%s\n' 192.168.56.19 worker-4
   printf '%s\t%s\n' 192.168.56.12 gpu
+  printf '%s\t%s\n' 192.168.56.9 lb
   echo "# END kubelab"
 } > /etc/hosts.kubelab
 rm -f "$hosts_tmp"
 # Rewritten in place: container runtimes bind-mount /etc/hosts, so it cannot be replaced by rename.
 cat /etc/hosts.kubelab > /etc/hosts
 rm -f /etc/hosts.kubelab
-log "/etc/hosts names the 10 nodes by their private addresses"
+log "/etc/hosts names the 11 nodes by their private addresses"
 
 # The kubelet refuses to start with swap on.
 if [ "$(wc -l < /proc/swaps)" -gt 1 ]; then

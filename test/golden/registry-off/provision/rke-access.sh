@@ -27,7 +27,10 @@ fi
 chown "$user:$(id -gn "$user")" "$home/.ssh/authorized_keys"
 chmod 0600 "$home/.ssh/authorized_keys"
 
-usermod -aG docker "$user"
+# The loadbalancer machine runs no Docker; every Kubernetes node has it by now (provision/docker.sh).
+if getent group docker > /dev/null; then
+  usermod -aG docker "$user"
+fi
 
 mkdir -p /etc/ssh/sshd_config.d
 if ! grep -qx 'AllowTcpForwarding yes' /etc/ssh/sshd_config.d/kubelab.conf 2> /dev/null; then

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import fs from 'fs-extra';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parse } from 'yaml';
+import { destroyAndAssertClean } from '../../support/docker-lab.js';
+import { eventually, LabNodes } from '../../support/fault-lab.js';
+import { CIDR, NAME, SPEC, UPSTREAM, type KitCluster } from './lab.js';
+
+/** The lab's network, as its addresses start. */
+const NET = CIDR.split('.').slice(0, 3).join('.');
+export const HA_NODES = {
+  'cp-1': `${NET}.10`,
+  'cp-2': `${NET}.11`,
+  'cp-3': `${NET}.12`,
+  worker: `${NET}.13`,
+  lb: `${NET}.9`,
+} as const;
+const CONTROLPLANES = ['cp-1', 'cp-2', 'cp-3'] as const;
+const ENDPOINT = HA_NODES.lb;
+/** haproxy's page of what it thinks of each API server (templates/provision/loadbalancer.sh.hbs). */
+const STATS = `http://${ENDPOINT}:8404/stats;csv`;
+/**
+ * The longest a client of the endpoint may go unanswered when one API server's machine loses its
+ * power: haproxy takes it out after 3 failed checks 2 s apart (up to 8 s with their timeouts), and
+ * until then retries a refused connection on another server.
+ */
+const LONGEST_GAP_MS = 20_000;
+
+/**
+ * The production-shaped lab the shared cluster's stores serve last: three etcd+controlplane nodes,
+ * a worker, and the machine kubelab adds for several controlplane nodes, lb, the lab's API endpoint.
+ * The pull-through cache stays off: its upstream was the first lab's, and is stopped.
+ */
+export const HA_SPEC = SPEC.replace(`    upstream: ${UPSTREAM}`, '    enabled: false').replace(
+  /nodes:\n[\s\S]*?\nregistry:/,
+  'nodes:\n  - name: cp\n    count: 3\n    roles: [etcd, controlplane]\n    memory: 2G\n  - name: worker\n    roles: [worker]\nregistry:',
+);
+
+/** haproxy's view of each API server: UP, DOWN, or a transition ("UP 1/3"). */
+async function endpointView(): Promise<Record<string, string>> {
+  const response = await fetch(STATS, { signal: AbortSignal.timeout(3000) });
+  const view: Record<string, string> = {};
+  for (const line of (await response.text()).split('\n')) {
+    const [proxy, server, ...fields] = line.split(',');
+    // The 18th column (status) of haproxy's CSV, counted after pxname and svname.
+    if (proxy === 'kube-apiservers' && server && server !== 'BACKEND' && server !== 'FRONTEND') view[server] = fields[15] ?? '';
+  }
+  return view;
+}
+
+/**
+ * The API seen through the endpoint while a controlplane node loses its power, as the issue's
+ * experiment and its lesson: the user never notices which API server they were talking to. Runs on
+ * the lab `lifecycle` brings up last (HA_SPEC), and destroys it at the end.
+ */
+export function haEndpoint(lab: KitCluster): void {
+  const kubectl = (...args: string[]) => lab.kubelab('kubectl', ...args);
+  const nodeReady = async (node: string, ...server: string[]): Promise<string> =>
+    (await kubectl(...server, 'get', 'node', node, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}', '--request-timeout=5s')).stdout.trim();
+  const leaseHolder = async (name: string): Promise<string> =>
+    (await kubectl('-n', 'kube-system', 'get', 'lease', name, '-o', 'jsonpath={.spec.holderIdentity}', '--request-timeout=5s')).stdout.trim().split('_')[0] ??
+    '';
+
+  describe("a production-shaped control plane: the lab's API endpoint in front of three API servers", () => {
+    test('the kubeconfig names the endpoint, whose certificate RKE made; haproxy has every API server; status shows its machine', async () => {
+      assert.deepEqual((await LabNodes.fromSpec(lab.spec, lab.outDir)).ips, HA_NODES, 'the spec puts the machines where the tests expect');
+      const kubeconfig = parse(await fs.readFile(path.join(lab.outDir, 'kube_config_cluster.yml'), 'utf8')) as { clusters: { cluster: { server: string } }[] };
+      assert.deepEqual(
+        kubeconfig.clusters.map((c) => c.cluster.server),
+        [`https://${ENDPOINT}:6443`],
+      );
+      // kubectl checks the server's certificate: it names the endpoint (authentication.sans).
+      const readyz = await kubectl('get', '--raw', '/readyz');
+      assert.equal(readyz.stdout.trim(), 'ok', readyz.all);
+      assert.deepEqual(await endpointView(), { 'cp-1': 'UP', 'cp-2': 'UP', 'cp-3': 'UP' });
+      const status = await lab.kubelab('status');
+      assert.equal(status.exitCode, 0, status.all);
+      assert.match(status.stdout, new RegExp(`^lb\\s+running\\s+${ENDPOINT.replaceAll('.', '\\.')}\\s+loadbalancer\\s+API endpoint\\s`, 'm'));
+      assert.equal(status.stdout.match(/ Ready v1\./g)?.length, 4, status.stdout);
+    });
+
+    test('each controlplane node in turn loses its power: kubectl through the endpoint keeps answering, the leases move, status works', async () => {
+      const gaps: string[] = [];
+      for (const victim of CONTROLPLANES) {
+        const holder = await leaseHolder('kube-controller-manager');
+        assert.ok(CONTROLPLANES.includes(holder as (typeof CONTROLPLANES)[number]), `the controller-manager lease is held by ${holder}`);
+        // Every answer of `kubelab kubectl get nodes`, one call after another, while the node goes.
+        const answers: number[] = [];
+        let polling = true;
+        const started = Date.now();
+        const poller = (async () => {
+          while (polling) {
+            const result = await kubectl('get', 'nodes', '--no-headers', '--request-timeout=3s');
+            if (result.exitCode === 0) answers.push(Date.now());
+          }
+        })();
+        const crashed = await lab.kubelab('fault', 'crash', victim);
+        assert.equal(crashed.exitCode, 0, crashed.all);
+        assert.doesNotMatch(crashed.all, /goes down with this fault/, 'one API server of three: the API stays');
+        await eventually(`haproxy to take ${victim} out`, async () => (await endpointView())[victim]?.startsWith('DOWN') === true, 60_000);
+        const status = await lab.kubelab('status', '--json');
+        assert.equal(status.exitCode, 0, status.all);
+        assert.equal((JSON.parse(status.stdout) as { kubernetesNote: string | null }).kubernetesNote, null, 'status reads the cluster through the endpoint');
+        if (holder === victim) {
+          // RKE's leader election: a 15 s lease, renewed every 2 s.
+          await eventually(
+            `the controller-manager lease to leave ${victim}`,
+            async () => !['', victim].includes(await leaseHolder('kube-controller-manager')),
+            90_000,
+          );
+        }
+        await sleep(5_000);
+        polling = false;
+        await poller;
+        const times = [started, ...answers, Date.now()];
+        const longest = Math.max(...times.slice(1).map((t, i) => t - times[i]!));
+        gaps.push(`${victim}: ${(longest / 1000).toFixed(1)} s`);
+        assert.ok(longest <= LONGEST_GAP_MS, `kubectl went ${longest} ms without an answer while ${victim} was off`);
+        const back = await lab.kubelab('fault', 'start', victim);
+        assert.equal(back.exitCode, 0, back.all);
+        await eventually(`haproxy to take ${victim} back`, async () => (await endpointView())[victim] === 'UP', 300_000);
+        await eventually(`${victim} to be Ready`, async () => (await nodeReady(victim)) === 'True', 300_000);
+      }
+      console.log(`longest time without an answer through the endpoint, per controlplane node powered off: ${gaps.join(', ')}`);
+    });
+
+    test('the endpoint crashes: the host loses the API, the cluster does not (nodes Ready past the grace period, a workload answers); started again, the API is back', async () => {
+      const coredns = (await kubectl('-n', 'kube-system', 'get', 'pods', '-l', 'k8s-app=kube-dns', '-o', 'jsonpath={.items[0].status.podIP}')).stdout.trim();
+      assert.match(coredns, /^10\.42\./);
+      const nodes = await LabNodes.fromSpec(lab.spec, lab.outDir);
+      const crashed = await lab.kubelab('fault', 'crash', 'lb');
+      assert.equal(crashed.exitCode, 0, crashed.all);
+      assert.match(crashed.all, new RegExp(`the lab's API endpoint \\(lb, ${ENDPOINT.replaceAll('.', '\\.')}:6443\\) goes down with this fault`));
+      const gone = await kubectl('get', '--raw', '/readyz', '--request-timeout=5s');
+      assert.notEqual(gone.exitCode, 0, 'the API answered through an endpoint that is off');
+      const status = await lab.kubelab('status');
+      assert.equal(status.exitCode, 0, status.all);
+      assert.match(status.stdout, /note: the API server did not answer/);
+      // RKE's node-monitor-grace-period is 40 s: past it, a node that lost the API would be NotReady.
+      await sleep(50_000);
+      const direct = ['--server', `https://${HA_NODES['cp-2']}:6443`];
+      for (const node of Object.keys(HA_NODES).filter((n) => n !== 'lb'))
+        assert.equal(await nodeReady(node, ...direct), 'True', `${node}, asked of cp-2 directly`);
+      assert.equal(await nodes.must('worker', `curl -sf --max-time 5 http://${coredns}:8080/health`), 'OK', 'CoreDNS answers on the pod network');
+      const started = await lab.kubelab('fault', 'start', 'lb');
+      assert.equal(started.exitCode, 0, started.all);
+      await eventually(
+        'the API to answer through the endpoint again',
+        async () => (await kubectl('get', '--raw', '/readyz', '--request-timeout=3s')).stdout.trim() === 'ok',
+        180_000,
+      );
+    });
+
+    test('destroy removes the lab, the endpoint machine with it, and its network', async () => {
+      await destroyAndAssertClean(lab.dir, NAME, Object.keys(HA_NODES).length, `${NET}.`);
+    });
+  });
+}
