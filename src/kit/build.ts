@@ -11,6 +11,7 @@ import { writeKitManifest, type KitManifest } from './manifest.js';
 import { BINARY_STEPS, SOURCE_ENV, binaryVersions, imageRecipes, type BinaryStep, type ImageRecipe } from './steps.js';
 import { locateSources, type LocatedSource, type SourceId } from './sources.js';
 import { shellQuote } from '../quote.js';
+import { withLock } from '../lab/lock-file.js';
 
 export interface KitBuildOptions {
   kubernetesVersion: string;
@@ -36,6 +37,16 @@ export interface KitBuildResult {
  * keyed by the content of what it reads, and skipped when its output for that key exists.
  */
 export async function buildKit(options: KitBuildOptions): Promise<KitBuildResult> {
+  const cache = kitCacheLayout(options.cacheRoot);
+  // A build takes up to half an hour the first time: the one that comes second waits, then finds it cached.
+  return withLock(cache.lock, () => buildKitHeld(options), {
+    waitMs: 90 * 60_000,
+    what: 'the kit cache',
+    onWait: (pid) => options.log(`kit: another kit build (process ${pid}) fills the cache; waiting for it`),
+  });
+}
+
+async function buildKitHeld(options: KitBuildOptions): Promise<KitBuildResult> {
   const started = Date.now();
   const { kubernetesVersion, log } = options;
   if (!KIT_KUBERNETES_VERSIONS.includes(kubernetesVersion)) {

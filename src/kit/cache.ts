@@ -11,6 +11,8 @@ export function kitCacheLayout(root: string) {
     built: path.join(root, 'kit', 'built'),
     work: path.join(root, 'kit', 'work'),
     logs: path.join(root, 'kit', 'logs'),
+    /** Held by the build that fills the cache: a second build (another lab's, another terminal's) waits for it. */
+    lock: path.join(root, 'kit', 'build.lock'),
   };
 }
 

@@ -92,7 +92,11 @@ export async function releaseLockFile(file: string): Promise<void> {
  * Runs `work` holding an exclusive lock file. A lock whose holder is gone is stale and taken over;
  * a live holder is waited for, up to `waitMs`.
  */
-export async function withLock<T>(file: string, work: () => Promise<T>, options: { waitMs?: number; what?: string } = {}): Promise<T> {
+export async function withLock<T>(
+  file: string,
+  work: () => Promise<T>,
+  options: { waitMs?: number; what?: string; onWait?: (holderPid: number) => void } = {},
+): Promise<T> {
   const deadline = Date.now() + (options.waitMs ?? 5 * 60_000);
   for (let attempt = 0; !(await createLockFile(file, { ...currentProcess(), startedAt: new Date().toISOString() })); attempt++) {
     const holder = await readLockFile(file);
@@ -101,6 +105,7 @@ export async function withLock<T>(file: string, work: () => Promise<T>, options:
       await removeStaleLock(file, holder);
       continue;
     }
+    if (attempt === 0) options.onWait?.(holder.pid);
     if (Date.now() > deadline) {
       throw new KubelabError(`${options.what ?? file} is locked by process ${holder.pid}, which is still running`, {
         hint: `wait for that kubelab command to finish (or end it), then try again; remove ${file} only if no such process runs`,
