@@ -4,9 +4,8 @@ import type { ApiEndpointModel } from '../model.js';
 export const API_PORT = 6443;
 
 /**
- * How haproxy judges an API server, decided here (the scenarios read the same numbers back from the
- * running haproxy): readiness, not a TCP connect, because a frozen API server's kernel still accepts
- * connections. Every 2 s with a 2 s timeout, out after 3 failures (about 6–8 s), back after 2 passes;
+ * How haproxy judges an API server, decided here and written into its configuration: readiness, not
+ * a TCP connect, because a frozen API server's kernel still accepts connections. Every 2 s with a 2 s timeout, out after 3 failures (about 6–8 s), back after 2 passes;
  * a faster check flaps on a loaded 2-core host, where /readyz can take over a second.
  */
 export const ENDPOINT_CHECK: ApiEndpointModel['check'] = { path: '/readyz', intervalMs: 2000, timeoutMs: 2000, fall: 3, rise: 2 };
