@@ -37,24 +37,26 @@ export interface KitBuildResult {
  * keyed by the content of what it reads, and skipped when its output for that key exists.
  */
 export async function buildKit(options: KitBuildOptions): Promise<KitBuildResult> {
+  const { kubernetesVersion } = options;
+  // What makes a build impossible is said at once, not after waiting for another build.
+  if (!KIT_KUBERNETES_VERSIONS.includes(kubernetesVersion)) {
+    throw new KubelabError(`the kit has no recipe for Kubernetes ${kubernetesVersion}`, { hint: `the kit builds ${KIT_KUBERNETES_VERSIONS.join(', ')}` });
+  }
+  const sources = await locateSources(path.resolve(options.sourcesDir));
+  const goVersion = await requireTools();
   const cache = kitCacheLayout(options.cacheRoot);
   // A build takes up to half an hour the first time: the one that comes second waits, then finds it cached.
-  return withLock(cache.lock, () => buildKitHeld(options), {
+  return withLock(cache.lock, () => buildKitHeld(options, sources, goVersion), {
     waitMs: 90 * 60_000,
     what: 'the kit cache',
     onWait: (pid) => options.log(`kit: another kit build (process ${pid}) fills the cache; waiting for it`),
   });
 }
 
-async function buildKitHeld(options: KitBuildOptions): Promise<KitBuildResult> {
+async function buildKitHeld(options: KitBuildOptions, sources: Record<SourceId, LocatedSource>, goVersion: string): Promise<KitBuildResult> {
   const started = Date.now();
   const { kubernetesVersion, log } = options;
-  if (!KIT_KUBERNETES_VERSIONS.includes(kubernetesVersion)) {
-    throw new KubelabError(`the kit has no recipe for Kubernetes ${kubernetesVersion}`, { hint: `the kit builds ${KIT_KUBERNETES_VERSIONS.join(', ')}` });
-  }
   const cache = kitCacheLayout(options.cacheRoot);
-  const sources = await locateSources(path.resolve(options.sourcesDir));
-  const goVersion = await requireTools();
   const versions = binaryVersions(kubernetesVersion);
   const sourceHashes = new Map<SourceId, string>();
   for (const [id, located] of Object.entries(sources) as [SourceId, LocatedSource][]) sourceHashes.set(id, await hashPath(located.path));
