@@ -5,11 +5,9 @@
  *
  * Files start in the order listed here, each as soon as a slot is free (`node --test` itself would
  * sort them by name): the longest first. The shared cluster (e2e/kit-cluster) holds one slot for
- * its whole run. The VMs under software emulation (e2e/libvirt-tcg) come next, so that they are
- * done before the cluster's scenarios measure Kubernetes' timing; but on a machine without the kit,
- * where the cluster first builds it (CPU-bound, about 20 minutes alone, 33 beside the VMs), they
- * come last: the short files run beside the start of the build, the VMs beside the rest of it and
- * the cluster's first sections, and are still done before the scenarios.
+ * its whole run; on a machine without the kit it builds the kit first (CPU-bound, about 20
+ * minutes) while the other slot runs everything else. The VMs under software emulation come next,
+ * so that they are done before the cluster's scenarios measure Kubernetes' timing.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,17 +15,10 @@ import { PassThrough } from 'node:stream';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 import { fileURLToPath } from 'node:url';
-import { cacheDir } from '../src/cache.js';
-import { kitCacheLayout } from '../src/kit/cache.js';
 import durations from './support/durations-reporter.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-/** Whether a kit was built on this machine: a tarball in the kit cache (one of older sources still says the machine is warm). */
-const kitTarballs = kitCacheLayout(cacheDir()).tarballs;
-const kitBuilt = fs.existsSync(kitTarballs) && fs.readdirSync(kitTarballs).some((f) => f.endsWith('.tar.gz'));
-const EMULATED_VMS = 'e2e/libvirt-tcg.test.js';
-const FIRST = kitBuilt ? ['e2e/kit-cluster.test.js', EMULATED_VMS] : ['e2e/kit-cluster.test.js'];
-const LAST = kitBuilt ? [] : [EMULATED_VMS];
+const FIRST = ['e2e/kit-cluster.test.js', 'e2e/libvirt-tcg.test.js'];
 
 function testFiles(dir: string): string[] {
   return fs
@@ -44,9 +35,7 @@ const unitOnly = process.argv.includes('--unit');
 const relative = (file: string): string => path.relative(here, file).split(path.sep).join('/');
 const all = testFiles(here).filter((f) => !(unitOnly && relative(f).startsWith('e2e/')));
 const rank = (file: string): number => {
-  const name = relative(file);
-  if (LAST.includes(name)) return FIRST.length + 1 + LAST.indexOf(name);
-  const i = FIRST.indexOf(name);
+  const i = FIRST.indexOf(relative(file));
   return i === -1 ? FIRST.length : i;
 };
 const files = [...all].sort((a, b) => rank(a) - rank(b));
