@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { apiServerStates, endpointStatsUrl } from '../src/cluster/endpoint.js';
 import { ClusterApi } from '../src/cluster/kube.js';
 import { run, TIMEOUTS } from '../src/exec/run.js';
 import { requestApi } from '../src/scenario/observe/poll.js';
@@ -55,15 +56,9 @@ async function kubelab(cwd: string, args: string[]): Promise<string> {
   return String(result.stdout);
 }
 
-/** haproxy's status of each API server, from its CSV page (the status column). */
+/** haproxy's status of each API server. */
 async function endpointView(): Promise<Record<string, string>> {
-  const text = await (await fetch(`http://${ENDPOINT}:8404/stats;csv`, { signal: AbortSignal.timeout(2000) })).text();
-  const view: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const fields = line.split(',');
-    if (fields[0] === 'kube-apiservers' && fields[1] && !['BACKEND', 'FRONTEND'].includes(fields[1])) view[fields[1]] = fields[17] ?? '';
-  }
-  return view;
+  return apiServerStates(await (await fetch(endpointStatsUrl(ENDPOINT), { signal: AbortSignal.timeout(2000) })).text());
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<number> {

@@ -1,4 +1,5 @@
 import type { LabModel, NodeModel } from '../src/model.js';
+import { HAPROXY_STATS_PORT } from '../src/cluster/endpoint.js';
 import { isKubernetesNode } from '../src/vocabulary.js';
 import { SERVICE_CIDR } from '../src/lab-network.js';
 import { PROVIDERS } from '../src/providers/index.js';
@@ -31,8 +32,6 @@ export const machineKind = (node: NodeModel): MachineKind => (isKubernetesNode(n
 
 /** haproxy's timeouts: a connect to a live API server on the lab's network takes milliseconds; a watch may be silent for minutes. */
 const HAPROXY_TIMEOUTS = { connectMs: 2000, idleMs: 30 * 60_000 };
-/** Where haproxy shows what it thinks of each API server. */
-export const HAPROXY_STATS_PORT = 8404;
 
 export function provisionSteps(model: LabModel): ProvisionStep[] {
   const steps: ProvisionStep[] = [

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
+import { apiServerStates, endpointStatsUrl } from '../../../src/cluster/endpoint.js';
 import { destroyAndAssertClean } from '../../support/docker-lab.js';
 import { eventually, LabNodes } from '../../support/fault-lab.js';
 import { CIDR, NAME, SPEC, UPSTREAM, type KitCluster } from './lab.js';
@@ -19,8 +20,6 @@ export const HA_NODES = {
 } as const;
 const CONTROLPLANES = ['cp-1', 'cp-2', 'cp-3'] as const;
 const ENDPOINT = HA_NODES.lb;
-/** haproxy's page of what it thinks of each API server (templates/provision/loadbalancer.sh.hbs). */
-const STATS = `http://${ENDPOINT}:8404/stats;csv`;
 /**
  * The longest a client of the endpoint may go unanswered when one API server's machine loses its
  * power: haproxy takes it out after 3 failed checks 2 s apart (up to 8 s with their timeouts), and
@@ -40,14 +39,8 @@ export const HA_SPEC = SPEC.replace(`    upstream: ${UPSTREAM}`, '    enabled: f
 
 /** haproxy's view of each API server: UP, DOWN, or a transition ("UP 1/3"). */
 async function endpointView(): Promise<Record<string, string>> {
-  const response = await fetch(STATS, { signal: AbortSignal.timeout(3000) });
-  const view: Record<string, string> = {};
-  for (const line of (await response.text()).split('\n')) {
-    const [proxy, server, ...fields] = line.split(',');
-    // The 18th column (status) of haproxy's CSV, counted after pxname and svname.
-    if (proxy === 'kube-apiservers' && server && server !== 'BACKEND' && server !== 'FRONTEND') view[server] = fields[15] ?? '';
-  }
-  return view;
+  const response = await fetch(endpointStatsUrl(ENDPOINT), { signal: AbortSignal.timeout(3000) });
+  return apiServerStates(await response.text());
 }
 
 /**
