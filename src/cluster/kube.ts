@@ -44,6 +44,31 @@ const why = (error: unknown): string => {
   return text.split('\n')[0] || 'no answer';
 };
 
+/**
+ * A copy of a kubeconfig whose server can be changed: the scenario observer's, which moves to
+ * another API server of the cluster when its own goes away. Each controlplane node's
+ * kube-apiserver has a certificate that names its address as well as the lab's endpoint, so the
+ * same CA and credentials serve for all.
+ */
+export class MovableKubeConfig extends KubeConfig {
+  private server: string | undefined;
+
+  constructor(config: KubeConfig) {
+    super();
+    this.loadFromOptions({ clusters: config.clusters, users: config.users, contexts: config.contexts, currentContext: config.currentContext });
+  }
+
+  /** Every client made or request sent from now on goes to `server` (https://ADDRESS:PORT). */
+  moveTo(server: string): void {
+    this.server = server;
+  }
+
+  override getCurrentCluster(): ReturnType<KubeConfig['getCurrentCluster']> {
+    const cluster = super.getCurrentCluster();
+    return cluster && this.server !== undefined ? { ...cluster, server: this.server } : cluster;
+  }
+}
+
 export class ClusterApi {
   private constructor(
     readonly config: KubeConfig,

@@ -1,6 +1,6 @@
 import { formatDuration, parseDuration } from '../units.js';
 import { settingOf } from './settings.js';
-import type { Bound, ExpectationResult, ExpectationSpec, Setting, StepResult } from './types.js';
+import type { Bound, Condition, ExpectationResult, ScenarioDocument, ExpectationSpec, Setting, StepResult } from './types.js';
 
 /** A bound's value, how it reads ("node-monitor-grace-period (40s) + 20s = 1m"), and the source of its setting. */
 export function resolveBound(bound: Bound, settings: readonly Setting[]): { ms: number; text: string; source?: string } {
@@ -20,31 +20,50 @@ export function resolveBound(bound: Bound, settings: readonly Setting[]): { ms: 
   return { ms, text, source: `${bound.setting}: ${setting.source}` };
 }
 
+/** The conditions the expectations measure the stretches of: their probes must run. */
+export const expectationConditions = (doc: ScenarioDocument): Condition[] => (doc.expectations ?? []).flatMap((e) => (e.longest ? [e.longest] : []));
+
+/** How long a condition (its variables resolved) held at most between two moments of the run, in ms; and its words. */
+export type LongestHeld = (condition: Condition, fromMs: number, toMs: number) => { ms: number; text: string };
+
 /**
  * Measures each expectation on the steps as they ran: from the `from` step's moment (an action
- * began, a wait's condition first held) to the `to` step's.
+ * began, a wait's condition first held) to the `to` step's, or, with `longest`, the longest stretch
+ * between those moments during which its condition held. A bound on a setting the lab does not
+ * have (the endpoint's, in a lab without one) leaves the expectation not measured.
  */
-export function judgeExpectations(expectations: readonly ExpectationSpec[], steps: readonly StepResult[], settings: readonly Setting[]): ExpectationResult[] {
+export function judgeExpectations(
+  expectations: readonly ExpectationSpec[],
+  steps: readonly StepResult[],
+  settings: readonly Setting[],
+  longestHeld: LongestHeld,
+): ExpectationResult[] {
   return expectations.map((spec) => {
     const from = steps.find((s) => s.id === spec.from);
     const to = steps.find((s) => s.id === spec.to);
-    const measured = from?.atMs != null && to?.atMs != null && from.result === 'ok' && to.result === 'ok' ? to.atMs - from.atMs : null;
-    const min = spec.atLeast === undefined ? undefined : resolveBound(spec.atLeast, settings);
-    const max = spec.atMost === undefined ? undefined : resolveBound(spec.atMost, settings);
-    const expected = [min ? `≥ ${min.text}` : '', max ? `≤ ${max.text}` : ''].filter(Boolean).join(' and ') || 'anything';
+    const span = from?.atMs != null && to?.atMs != null && from.result === 'ok' && to.result === 'ok' ? { from: from.atMs, to: to.atMs } : null;
+    const stretch = span !== null && spec.longest !== undefined ? longestHeld(spec.longest, span.from, span.to) : undefined;
+    const measured = span === null ? null : (stretch?.ms ?? span.to - span.from);
+    const missing = [spec.atLeast, spec.atMost].flatMap((b) => (typeof b === 'object' && !settings.some((s) => s.name === b.setting) ? [b.setting] : []));
+    const min = spec.atLeast === undefined || missing.length ? undefined : resolveBound(spec.atLeast, settings);
+    const max = spec.atMost === undefined || missing.length ? undefined : resolveBound(spec.atMost, settings);
+    const expected = missing.length
+      ? `bounded by ${missing.join(' and ')}, which this lab does not have`
+      : [min ? `≥ ${min.text}` : '', max ? `≤ ${max.text}` : ''].filter(Boolean).join(' and ') || 'anything';
     const sources = [...new Set([min?.source, max?.source].filter((s): s is string => s !== undefined))];
     const inside = measured !== null && (min === undefined || measured >= min.ms) && (max === undefined || measured <= max.ms);
     return {
       name: spec.name,
       from: spec.from,
       to: spec.to,
-      measuredMs: measured,
+      ...(stretch ? { longest: stretch.text } : {}),
+      measuredMs: missing.length ? null : measured,
       ...(min ? { minMs: min.ms } : {}),
       ...(max ? { maxMs: max.ms } : {}),
       expected,
       sources,
       ...(spec.why ? { why: spec.why } : {}),
-      verdict: measured === null ? 'not-measured' : inside ? 'pass' : 'fail',
+      verdict: measured === null || missing.length ? 'not-measured' : inside ? 'pass' : 'fail',
     };
   });
 }

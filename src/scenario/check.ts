@@ -76,6 +76,9 @@ export function checkScenario(doc: ScenarioDocument, source: YamlSource): SpecPr
   }
 
   checkExpectations(doc, ids, error, checkDuration);
+  (doc.expectations ?? []).forEach((expectation, i) => {
+    if (expectation.longest) checkCondition(expectation.longest, ['expectations', i, 'longest']);
+  });
   // Errors first, then warnings, each in the order of the file, as an editor lists them.
   const rank = (p: SpecProblem): number => (p.severity === 'error' ? 0 : 1);
   return problems.sort((a, b) => rank(a) - rank(b) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
@@ -142,8 +145,10 @@ function checkExpectations(
 
 function checkBound(bound: Bound | undefined, at: SourcePath, checkDuration: (text: string | undefined, path: SourcePath) => void): void {
   if (bound === undefined) return;
-  if (typeof bound === 'string') checkDuration(bound, at);
-  else {
+  // A bound may be nothing at all: "atMost: 0s", it never happened.
+  if (typeof bound === 'string') {
+    if (!/^0+(\.0+)?(ms|s|m|h|d)$/.test(bound)) checkDuration(bound, at);
+  } else {
     checkDuration(bound.plus, [...at, 'plus']);
     checkDuration(bound.minus, [...at, 'minus']);
   }

@@ -1,3 +1,5 @@
+import { apiServerUrl } from '../cluster/endpoint.js';
+import { MovableKubeConfig } from '../cluster/kube.js';
 import { KubeWatches } from './observe/watches.js';
 import type { AnyProbe } from './probes/index.js';
 import type { ProbeRun, Stop } from './probes/probe.js';
@@ -15,7 +17,10 @@ export class Observer {
     private readonly probes: readonly AnyProbe[],
     private readonly run: Omit<ProbeRun<Observation>, 'watch'>,
   ) {
-    this.watches = new KubeWatches(run.config);
+    // The watches see the cluster, whichever API server answers; the api probe is what measures the clients' API.
+    const direct = run.nodes.filter((n) => n.ref.roles.includes('controlplane')).map((n) => apiServerUrl(n.ip));
+    const own = run.config.getCurrentCluster()?.server;
+    this.watches = new KubeWatches(new MovableKubeConfig(run.config), [...(own === undefined ? [] : [own]), ...direct.filter((s) => s !== own)]);
   }
 
   /** Starts every probe; when one cannot start, the others are still stopped by `stop`. */

@@ -6,6 +6,7 @@ import type { FaultParams, LabAccess } from '../fault/types.js';
 import { parseDuration } from '../units.js';
 import { ROLES } from '../vocabulary.js';
 import { nodeKeys } from './probes/index.js';
+import type { LeaderLease } from './probes/leader-leases.js';
 import type { Condition, FaultStep, NodePick, ScenarioDocument } from './types.js';
 
 /** The scenario asks for something this lab cannot give (too few etcd nodes, …): nothing was changed. */
@@ -27,18 +28,33 @@ export function unmetNeeds(doc: ScenarioDocument, lab: LabAccess): string[] {
   );
 }
 
+/** What the picks by cluster state read, as the steps begin: etcd's leader, and each leader lease's holder (undefined: not yet seen). */
+export interface PickState {
+  etcdLeader: string | null | undefined;
+  leaseHolder(lease: LeaderLease): string | null | undefined;
+}
+
 /**
- * Picks each `$variable`'s node: by role from the lab, or by etcd's state (the leader when the
- * steps begin, or one of the others).
+ * Picks each `$variable`'s node: by role from the lab, by etcd's state (the leader when the steps
+ * begin, or one of the others), or by who holds a leader lease then.
  */
-export function pickNodes(picks: Readonly<Record<string, NodePick>>, lab: LabAccess, etcdLeader: string | null | undefined): Record<string, string> {
+export function pickNodes(picks: Readonly<Record<string, NodePick>>, lab: LabAccess, state: PickState): Record<string, string> {
   const picked: Record<string, string> = {};
   for (const [name, pick] of Object.entries(picks)) {
     let candidates: string[];
     if ('role' in pick) {
       candidates = lab.nodes.filter((n) => n.roles.includes(pick.role)).map((n) => n.name);
       if (pick.pick === 'last') candidates.reverse();
+    } else if ('lease' in pick) {
+      const holder = state.leaseHolder(pick.lease);
+      if (typeof holder !== 'string')
+        throw new ScenarioLabError(
+          `$${name}: nobody holds the ${pick.lease} lease`,
+          'run the scenario when the control plane is healthy (precondition leases-held)',
+        );
+      candidates = lab.nodes.some((n) => n.name === holder) ? [holder] : [];
     } else {
+      const { etcdLeader } = state;
       if (typeof etcdLeader !== 'string') throw new ScenarioLabError(`$${name}: etcd has no leader to pick from`, 'run the scenario when etcd is healthy');
       const etcd = lab.nodes.filter((n) => n.roles.includes('etcd')).map((n) => n.name);
       candidates = pick.etcd === 'leader' ? [etcdLeader] : etcd.filter((n) => n !== etcdLeader).slice(pick.index ?? 0);

@@ -6,13 +6,14 @@ import type { ClusterApi } from '../cluster/kube.js';
 import type { LabNode } from '../nodes/node.js';
 import { capture } from '../exec/run.js';
 import { formatDuration } from '../units.js';
-import { judgeExpectations } from './bounds.js';
+import { expectationConditions, judgeExpectations } from './bounds.js';
 import { describeCondition } from './conditions.js';
 import { Observer } from './observer.js';
 import { etcdLeader } from './probes/etcd.js';
+import { leaseHolder } from './probes/leader-leases.js';
 import { preconditionConditions, runPreconditions, runProbes, type AnyProbe } from './probes/index.js';
-import { pickNodes } from './resolve.js';
-import { lowerTolerations, readContainers, settingsFrom } from './settings.js';
+import { pickNodes, resolveCondition } from './resolve.js';
+import { lowerTolerations, readContainers, readEndpointSettings, settingsFrom } from './settings.js';
 import { kindOf, LabChanges, sleep, stepId, waitConditions, type LabActions, type StepRun } from './steps.js';
 import { Timeline } from './timeline.js';
 import { ConditionTracker } from './tracker.js';
@@ -72,7 +73,7 @@ export async function runScenario(run: ScenarioRun): Promise<ScenarioReport> {
   const running = await begin(run);
   const settings = await readSettings(running);
   const preconditions = runPreconditions(running.doc);
-  const probes = runProbes(preconditions, waitConditions(running.doc));
+  const probes = runProbes(preconditions, [...waitConditions(running.doc), ...expectationConditions(running.doc)]);
   const namespace = runNamespace(new Date(running.timeline.startMs));
   const observer = observerOf(running, probes, namespace);
   const outcome: Outcome = { picked: {}, steps: [] };
@@ -118,7 +119,8 @@ function labActions(run: ScenarioRun, faultEnv: FaultEnv): LabActions {
 
 async function readSettings({ run, doc }: Running): Promise<{ settings: Setting[]; variants: string[] }> {
   run.note(`reading the cluster's settings from its containers`);
-  return lowerTolerations(settingsFrom(await readContainers(run.nodes)), doc.workload?.tolerationSeconds);
+  const settings = [...settingsFrom(await readContainers(run.nodes)), ...(await readEndpointSettings(run.nodes))];
+  return lowerTolerations(settings, doc.workload?.tolerationSeconds);
 }
 
 /** The probes the run needs, writing into its timeline. */
@@ -157,9 +159,9 @@ async function meetPreconditions({ run, tracker }: Running, names: readonly Prec
   }
 }
 
-/** Each `$variable`'s node, picked as the steps begin (the etcd leader is the one etcd names now). */
+/** Each `$variable`'s node, picked as the steps begin (the etcd leader and the leases' holders are those of now). */
 function pickVariables({ run, doc, tracker }: Running): Record<string, string> {
-  const picked = pickNodes(doc.nodes ?? {}, run.lab, etcdLeader(tracker.view));
+  const picked = pickNodes(doc.nodes ?? {}, run.lab, { etcdLeader: etcdLeader(tracker.view), leaseHolder: (lease) => leaseHolder(tracker.view, lease) });
   if (Object.keys(picked).length)
     run.note(
       `picked: ${Object.entries(picked)
@@ -224,9 +226,16 @@ async function cleanUp({ run, faultEnv, actions, changes }: Running, observer: O
   await deleteWorkloads(run.cluster.config, run.note).catch(() => undefined);
 }
 
-function reportOf({ run, doc, timeline }: Running, { settings, variants }: { settings: Setting[]; variants: string[] }, outcome: Outcome): ScenarioReport {
+function reportOf(
+  { run, doc, timeline, tracker }: Running,
+  { settings, variants }: { settings: Setting[]; variants: string[] },
+  outcome: Outcome,
+): ScenarioReport {
   const { picked, steps, error } = outcome;
-  const expectations = judgeExpectations(doc.expectations ?? [], steps, settings);
+  const expectations = judgeExpectations(doc.expectations ?? [], steps, settings, (condition, fromMs, toMs) => {
+    const resolved = resolveCondition(condition, picked);
+    return { ms: tracker.longestHeld(resolved, fromMs, toMs), text: describeCondition(resolved) };
+  });
   const verdict = error !== undefined ? 'error' : expectations.some((e) => e.verdict !== 'pass') ? 'fail' : 'pass';
   return {
     version: 1,

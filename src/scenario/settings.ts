@@ -1,3 +1,4 @@
+import { HAPROXY_CONFIG, parseEndpointChecks } from '../cluster/endpoint.js';
 import { inspectComponentsScript, parseInspectedComponents, type ComponentConfig, type RkeComponent } from '../cluster/rke.js';
 import type { LabNode } from '../nodes/node.js';
 import { formatDuration, parseDuration } from '../units.js';
@@ -81,6 +82,26 @@ export async function readContainers(nodes: readonly LabNode[]): Promise<Map<Rke
     for (const [component, config] of parseInspectedComponents(node.name, result.stdout)) if (!found.has(component)) found.set(component, config);
   }
   return found;
+}
+
+/**
+ * How soon the lab's API endpoint takes a dead API server out and puts a recovered one back,
+ * from haproxy's configuration on the endpoint's machine: none for a lab without an endpoint.
+ * detection: `fall` failed checks, each up to `inter` after the last plus its timeout (a machine
+ * without power answers no check: each waits for its timeout); recovery: `rise` checks `inter` apart.
+ */
+export async function readEndpointSettings(nodes: readonly LabNode[]): Promise<Setting[]> {
+  const endpoint = nodes.find((n) => n.ref.roles.includes('loadbalancer'));
+  if (!endpoint) return [];
+  const result = await endpoint.run(`cat ${HAPROXY_CONFIG}`, { timeoutMs: 30_000, connectTimeoutSeconds: 5 });
+  if (result.code !== 0) return [];
+  const checks = parseEndpointChecks(result.stdout);
+  const source = `haproxy on ${endpoint.name} (${HAPROXY_CONFIG}: ${checks.source})`;
+  return [
+    { name: 'endpoint-check-interval', ms: checks.intervalMs, source },
+    { name: 'endpoint-detection-time', ms: checks.fall * (checks.intervalMs + checks.timeoutMs), source: `fall × (inter + timeout check), ${source}` },
+    { name: 'endpoint-recovery-time', ms: checks.rise * checks.intervalMs, source: `rise × inter, ${source}` },
+  ];
 }
 
 /** The setting by name (every name has one: settingsFrom fills each). */

@@ -58,6 +58,31 @@ export class ConditionTracker {
     return key;
   }
 
+  /**
+   * The longest stretch between `fromMs` and `toMs` (ms since the run began) during which the
+   * condition held, replayed from the timeline: 0 when it never did.
+   */
+  longestHeld(condition: Condition, fromMs: number, toMs: number): number {
+    const replay = new ClusterView();
+    let since: number | null = null;
+    let longest = 0;
+    const close = (t: number): void => {
+      if (since !== null) longest = Math.max(longest, Math.min(t, toMs) - Math.max(since, fromMs));
+    };
+    for (const entry of this.timeline.entries) {
+      if (entry.t > toMs) break;
+      replay.apply(entry);
+      const now = holds(condition, replay, this.judging);
+      if (now && since === null) since = entry.t;
+      if (!now && since !== null) {
+        close(entry.t);
+        since = null;
+      }
+    }
+    close(toMs);
+    return Math.max(0, longest);
+  }
+
   /** Since when the condition holds (ms since the run began), or null when it does not. */
   heldSince(key: string): number | null {
     return this.since.get(key) ?? null;

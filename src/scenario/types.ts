@@ -1,4 +1,5 @@
 import type { ProviderType, Role } from '../spec/types.js';
+import type { LeaderLease } from './probes/leader-leases.js';
 import type { PreconditionName, ProbeCondition, ProbeObservation } from './probes/index.js';
 
 /**
@@ -27,8 +28,11 @@ export interface ScenarioDocument {
   notes?: string[];
 }
 
-/** `{role: worker, pick: last}`: a node of a role; `{etcd: leader}` / `{etcd: follower}`: chosen by etcd's state. */
-export type NodePick = { role: Role; pick?: 'first' | 'last' } | { etcd: 'leader' | 'follower'; index?: number };
+/**
+ * `{role: worker, pick: last}`: a node of a role; `{etcd: leader}` / `{etcd: follower}`: chosen by
+ * etcd's state; `{lease: kube-controller-manager}`: the node whose component holds that leader lease.
+ */
+export type NodePick = { role: Role; pick?: 'first' | 'last' } | { etcd: 'leader' | 'follower'; index?: number } | { lease: LeaderLease };
 
 export interface WorkloadSpec {
   replicas: number;
@@ -64,11 +68,16 @@ export interface FaultStep {
 /** What a wait waits for: a condition of one of the probes (src/scenario/probes/), true or false of the observer's current view of the cluster. */
 export type Condition = ProbeCondition;
 
-/** The time from one step to another (a wait's time is when its condition first held), bounded. */
+/**
+ * The time from one step to another (a wait's time is when its condition first held), bounded; or,
+ * with `longest`, the longest stretch between the two during which a condition held (0 when it
+ * never did): how long clients lost the API while a node was down.
+ */
 export interface ExpectationSpec {
   name: string;
   from: string;
   to: string;
+  longest?: Condition;
   /** At least / at most: a duration, or a live setting plus or minus a duration. */
   atLeast?: Bound;
   atMost?: Bound;
@@ -91,6 +100,10 @@ export const SETTING_NAMES = [
   'leader-lease-duration',
   'leader-renew-deadline',
   'leader-retry-period',
+  // Only in labs with an API endpoint: read from haproxy's configuration (settings.ts).
+  'endpoint-check-interval',
+  'endpoint-detection-time',
+  'endpoint-recovery-time',
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -137,6 +150,8 @@ export interface ExpectationResult {
   name: string;
   from: string;
   to: string;
+  /** What was measured, when it is the longest stretch of a condition: "the API down". */
+  longest?: string;
   measuredMs: number | null;
   minMs?: number;
   maxMs?: number;

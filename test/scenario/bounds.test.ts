@@ -42,6 +42,7 @@ describe('expectations', () => {
       ],
       steps,
       SETTINGS,
+      () => assert.fail('no expectation here measures a condition'),
     );
     assert.equal(inside?.measuredMs, 42_000);
     assert.equal(inside?.verdict, 'pass');
@@ -50,5 +51,28 @@ describe('expectations', () => {
     assert.equal(outside?.verdict, 'fail');
     assert.equal(missing?.verdict, 'not-measured');
     assert.equal(missing?.measuredMs, null);
+  });
+
+  test('with `longest`, the longest stretch of a condition between the steps is measured; a bound on a setting the lab lacks is not measured', () => {
+    const steps = [step('crash', 1_000), step('back', 61_000)];
+    const seen: [unknown, number, number][] = [];
+    const [longest, lacking] = judgeExpectations(
+      [
+        { name: 'outage', from: 'crash', to: 'back', longest: { api: 'down' }, atMost: '10s' },
+        { name: 'endpoint', from: 'crash', to: 'back', atMost: { setting: 'endpoint-detection-time' } },
+      ],
+      steps,
+      SETTINGS,
+      (condition, fromMs, toMs) => {
+        seen.push([condition, fromMs, toMs]);
+        return { ms: 4_000, text: 'the API down' };
+      },
+    );
+    assert.deepEqual(seen, [[{ api: 'down' }, 1_000, 61_000]]);
+    assert.equal(longest?.measuredMs, 4_000);
+    assert.equal(longest?.longest, 'the API down');
+    assert.equal(longest?.verdict, 'pass');
+    assert.equal(lacking?.verdict, 'not-measured');
+    assert.equal(lacking?.expected, 'bounded by endpoint-detection-time, which this lab does not have');
   });
 });

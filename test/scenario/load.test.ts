@@ -43,15 +43,15 @@ describe('built-in scenarios', () => {
     assert.deepEqual(doc.preconditions, ['nodes-ready', 'api-up']);
     assert.deepEqual(doc.steps, [
       { id: 'kill', fault: { kind: 'kill', component: 'kube-apiserver', node: '$cp' } },
-      { id: 'down', wait: { api: 'down' }, timeout: '30s' },
-      { id: 'up', wait: { api: 'up' }, timeout: '3m' },
+      { id: 'down', wait: { api: 'down', server: '$cp' }, timeout: '30s' },
+      { id: 'up', wait: { api: 'up', server: '$cp' }, timeout: '3m' },
       { id: 'nodes-ready', wait: { node: '$cp', ready: true }, timeout: '1m' },
     ]);
     assert.deepEqual(
       doc.expectations?.map(({ why: _why, ...e }) => e),
       [
-        { name: 'the API goes away at once', from: 'kill', to: 'down', atMost: '5s' },
-        { name: 'the API is back (restart policy always)', from: 'kill', to: 'up', atMost: { setting: 'node-monitor-grace-period' } },
+        { name: 'the API server goes away at once', from: 'kill', to: 'down', atMost: '5s' },
+        { name: 'the API server is back (restart policy always)', from: 'kill', to: 'up', atMost: { setting: 'node-monitor-grace-period' } },
       ],
     );
   });
@@ -248,7 +248,7 @@ const badScenarios: BadScenario[] = [
     name: 'a setting kubelab does not read, with a guess',
     text: `${HEAD}steps:\n  - id: a\n    sleep: 1s\n  - id: b\n    sleep: 1s\nexpectations:\n  - name: x\n    from: a\n    to: b\n    atMost: {setting: node-monitor-grace-perid, plus: 20s}\n`,
     errors: [
-      'error 13:23 expectations[0].atMost.setting: expected one of "node-monitor-grace-period", "node-monitor-period", "node-status-update-frequency", "node-lease-duration", "etcd-heartbeat-interval", "etcd-election-timeout", "not-ready-toleration", "unreachable-toleration", "leader-lease-duration", "leader-renew-deadline", "leader-retry-period", got "node-monitor-grace-perid"',
+      'error 13:23 expectations[0].atMost.setting: expected one of "node-monitor-grace-period", "node-monitor-period", "node-status-update-frequency", "node-lease-duration", "etcd-heartbeat-interval", "etcd-election-timeout", "not-ready-toleration", "unreachable-toleration", "leader-lease-duration", "leader-renew-deadline", "leader-retry-period", "endpoint-check-interval", "endpoint-detection-time", "endpoint-recovery-time", got "node-monitor-grace-perid"',
     ],
     hint: 'did you mean "node-monitor-grace-period"?',
   },

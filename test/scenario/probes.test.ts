@@ -59,7 +59,10 @@ describe('the probe registry', () => {
     assert.equal(condition.$comment, undefined);
     const preconditions = schema.properties!.preconditions!;
     assert.deepEqual(preconditions.items?.enum, [...PRECONDITIONS]);
-    assert.equal(preconditions.items?.description as unknown as string, 'nodes-ready, api-up, etcd-healthy, workload-ready (needs `workload`), or dns-works.');
+    assert.equal(
+      preconditions.items?.description as unknown as string,
+      'nodes-ready, leases-held, api-up, etcd-healthy, workload-ready (needs `workload`), or dns-works.',
+    );
     assert.equal(preconditions.maxItems as unknown as number, PRECONDITIONS.length);
   });
 
@@ -82,7 +85,16 @@ describe('the probe registry', () => {
     assert.deepEqual(runPreconditions(doc({ preconditions: ['workload-ready', 'api-up'], workload: { replicas: 2 } })), ['workload-ready', 'api-up']);
     assert.deepEqual(
       PRECONDITIONS.flatMap((p) => preconditionConditions(p, ['a', 'b'])),
-      [{ node: 'a', ready: true }, { node: 'b', ready: true }, { api: 'up' }, { etcd: 'leader' }, { workload: 'ready' }, { dns: 'works' }],
+      [
+        { node: 'a', ready: true },
+        { node: 'b', ready: true },
+        { lease: 'kube-controller-manager', held: true },
+        { lease: 'kube-scheduler', held: true },
+        { api: 'up' },
+        { etcd: 'leader' },
+        { workload: 'ready' },
+        { dns: 'works' },
+      ],
     );
   });
 
@@ -102,6 +114,11 @@ describe('the probe registry', () => {
       [{ node: 'w', taint: 'node.kubernetes.io/unreachable', present: false }, 'w without node.kubernetes.io/unreachable'],
       [{ node: 'w', condition: 'DiskPressure', status: true }, 'w DiskPressure=True'],
       [{ api: 'down' }, 'the API down'],
+      [{ api: 'up', server: 'cp-2' }, "cp-2's kube-apiserver up"],
+      [{ lease: 'kube-controller-manager', moved: true }, 'the kube-controller-manager lease moved to another node'],
+      [{ lease: 'kube-scheduler', holder: 'cp-1' }, 'the kube-scheduler lease held by cp-1'],
+      [{ nodes: 'not-ready' }, 'a node not Ready'],
+      [{ workload: 'not-ready' }, 'a replica not Ready'],
       [{ etcd: 'new-leader' }, 'etcd elected a leader (a new term)'],
       [{ workload: 'moved-off', node: 'w' }, 'every replica Ready, none on w'],
       [{ dns: 'fails' }, 'in-cluster DNS fails'],

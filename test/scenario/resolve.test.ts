@@ -27,7 +27,9 @@ describe('a scenario on a lab', () => {
     assert.deepEqual(unmetNeeds(vmOnly, LAB), ['a lab on libvirt or virtualbox, this one is on docker']);
   });
 
-  test('variables pick by role, or by etcd’s leader when the steps begin', () => {
+  const state = (etcdLeader: string | null, holders: Record<string, string> = {}) => ({ etcdLeader, leaseHolder: (lease: string) => holders[lease] ?? null });
+
+  test('variables pick by role, by etcd’s leader, or by a leader lease’s holder when the steps begin', () => {
     assert.deepEqual(
       pickNodes(
         {
@@ -36,13 +38,17 @@ describe('a scenario on a lab', () => {
           leader: { etcd: 'leader' },
           a: { etcd: 'follower' },
           b: { etcd: 'follower', index: 1 },
+          manager: { lease: 'kube-controller-manager' },
         },
         LAB,
-        'etcd-1',
+        state('etcd-1', { 'kube-controller-manager': 'cp' }),
       ),
-      { victim: 'worker-2', cp: 'cp', leader: 'etcd-1', a: 'cp', b: 'etcd-2' },
+      { victim: 'worker-2', cp: 'cp', leader: 'etcd-1', a: 'cp', b: 'etcd-2', manager: 'cp' },
     );
-    assert.throws(() => pickNodes({ leader: { etcd: 'leader' } }, LAB, null), /etcd has no leader/);
+    assert.throws(() => pickNodes({ leader: { etcd: 'leader' } }, LAB, state(null)), /etcd has no leader/);
+    assert.throws(() => pickNodes({ manager: { lease: 'kube-scheduler' } }, LAB, state('cp')), /nobody holds the kube-scheduler lease/);
+    // A holder the lab does not know (a node removed from the spec) is no pick.
+    assert.throws(() => pickNodes({ manager: { lease: 'kube-scheduler' } }, LAB, state('cp', { 'kube-scheduler': 'gone' })), /no node to pick/);
   });
 
   test("a fault step becomes what `kubelab fault` makes of the same words, variables and the command line's defaults included", () => {

@@ -65,6 +65,54 @@ describe('waiting for conditions on the observed cluster', () => {
     assert.equal(await wait({ etcd: 'new-leader' }), 6_000);
   });
 
+  test('the API through the endpoint and each API server asked directly are told apart', async () => {
+    const { at, wait } = await fixture();
+    at(0, { type: 'api', up: true });
+    at(0, { type: 'api', up: true, server: 'cp-1' });
+    at(2_000, { type: 'api', up: false, error: 'no answer in 2000 ms', server: 'cp-1' });
+    assert.equal(await wait({ api: 'down', server: 'cp-1' }), 2_000);
+    assert.equal(await wait({ api: 'down' }), null, 'the clients kept the API');
+    assert.equal(await wait({ api: 'up', server: 'cp-2' }), null, 'never asked: not up');
+  });
+
+  test('a leader lease moved is one held by another node than when the steps began', async () => {
+    const { at, tracker, wait } = await fixture();
+    at(0, { type: 'leader-lease', lease: 'kube-controller-manager', holder: 'cp-2' });
+    tracker.stepsBegin();
+    assert.equal(await wait({ lease: 'kube-controller-manager', moved: false }), 0);
+    assert.equal(await wait({ lease: 'kube-controller-manager', holder: 'cp-2' }), 0);
+    assert.equal(await wait({ lease: 'kube-scheduler', held: true }), null, 'never seen: not held');
+    at(17_000, { type: 'leader-lease', lease: 'kube-controller-manager', holder: 'cp-3' });
+    assert.equal(await wait({ lease: 'kube-controller-manager', moved: true }), 17_000);
+  });
+
+  test('the longest stretch a condition held between two moments: clipped to them, 0 when it never held', async () => {
+    const { at, tracker } = await fixture();
+    at(0, { type: 'api', up: true });
+    at(1_000, { type: 'api', up: false, error: 'x' });
+    at(3_000, { type: 'api', up: true });
+    at(10_000, { type: 'api', up: false, error: 'x' });
+    at(15_000, { type: 'api', up: true });
+    at(20_000, { type: 'api', up: false, error: 'x' });
+    assert.equal(tracker.longestHeld({ api: 'down' }, 0, 30_000), 10_000, 'the last outage lasts to the end of the span');
+    assert.equal(tracker.longestHeld({ api: 'down' }, 0, 18_000), 5_000);
+    assert.equal(tracker.longestHeld({ api: 'down' }, 2_000, 9_000), 1_000, 'an outage that began before the span counts from its start');
+    assert.equal(tracker.longestHeld({ api: 'down' }, 4_000, 9_000), 0);
+  });
+
+  test('every node Ready, and a replica not Ready', async () => {
+    const { at, wait } = await fixture(1);
+    at(0, { type: 'node-ready', node: 'a', status: 'True' });
+    at(0, { type: 'node-ready', node: 'b', status: 'True' });
+    at(0, { type: 'pod', pod: 'p', node: 'b', phase: 'Running', ready: true, deleted: false });
+    assert.equal(await wait({ nodes: 'ready' }), 0);
+    assert.equal(await wait({ workload: 'not-ready' }), null);
+    at(5_000, { type: 'node-ready', node: 'b', status: 'Unknown' });
+    at(6_000, { type: 'pod', pod: 'p', node: 'b', phase: 'Running', ready: false, deleted: false });
+    assert.equal(await wait({ nodes: 'not-ready' }), 5_000);
+    assert.equal(await wait({ workload: 'not-ready' }), 6_000);
+  });
+
   test('every observation is in the journal, one JSON line each, with its time', async () => {
     const { at, journal } = await fixture();
     at(1_500, { type: 'api', up: false, error: 'ECONNREFUSED' });

@@ -2,7 +2,11 @@ import type { V1Lease, V1Node } from '@kubernetes/client-node';
 import { Changes, kubeClient, NODE_KEY, type Probe } from './probe.js';
 
 export type NodeCondition =
-  { node: string; ready: boolean } | { node: string; taint: string; present?: boolean } | { node: string; condition: string; status: boolean };
+  | { node: string; ready: boolean }
+  | { node: string; taint: string; present?: boolean }
+  | { node: string; condition: string; status: boolean }
+  /** Every node the cluster has is Ready (ready), or one at least is not (not-ready). */
+  | { nodes: 'ready' | 'not-ready' };
 
 export type NodeObservation =
   | { type: 'node-ready'; node: string; status: 'True' | 'False' | 'Unknown' }
@@ -48,11 +52,13 @@ export const nodesProbe: Probe<NodeCondition, NodesState, NodeObservation, 'node
         'x-expected': 'a node condition type such as DiskPressure',
       },
       status: { description: 'With condition: the condition is True (true) or False (false).', type: 'boolean' },
+      nodes: { description: 'Every node of the cluster is Ready (ready), or one at least is not (not-ready).', enum: ['ready', 'not-ready'] },
     },
     forms: [
       { keys: { node: true, ready: true }, example: '{node: N, ready: true|false}' },
       { keys: { node: true, taint: true, present: true }, optional: ['present'], example: '{node: N, taint: KEY, present: true|false}' },
       { keys: { node: true, condition: true, status: true }, example: '{node: N, condition: TYPE, status: true|false}' },
+      { keys: { nodes: true }, example: '{nodes: ready|not-ready}' },
     ],
     preconditions: { 'nodes-ready': (nodes) => nodes.map((node) => ({ node, ready: true })) },
     initial: () => ({ ready: new Map(), taints: new Map(), conditions: new Map() }),
@@ -70,11 +76,16 @@ export const nodesProbe: Probe<NodeCondition, NodesState, NodeObservation, 'node
       }
     },
     holds(condition, { now }) {
+      if ('nodes' in condition) {
+        const all = now.ready.size > 0 && [...now.ready.values()].every((status) => status === 'True');
+        return all === (condition.nodes === 'ready');
+      }
       if ('ready' in condition) return (now.ready.get(condition.node) === 'True') === condition.ready;
       if ('taint' in condition) return (now.taints.get(condition.node)?.has(condition.taint) ?? false) === (condition.present ?? true);
       return (now.conditions.get(condition.node)?.get(condition.condition) === 'True') === condition.status;
     },
     describe(condition) {
+      if ('nodes' in condition) return condition.nodes === 'ready' ? 'every node Ready' : 'a node not Ready';
       if ('ready' in condition) return `${condition.node} ${condition.ready ? 'Ready' : 'not Ready'}`;
       if ('taint' in condition) return `${condition.node} ${condition.present === false ? 'without' : 'tainted'} ${condition.taint}`;
       return `${condition.node} ${condition.condition}=${condition.status ? 'True' : 'False'}`;
@@ -82,14 +93,16 @@ export const nodesProbe: Probe<NodeCondition, NodesState, NodeObservation, 'node
   },
   async start(run) {
     const { CoordinationV1Api, CoreV1Api } = await kubeClient();
-    const core = run.config.makeApiClient(CoreV1Api);
-    const coordination = run.config.makeApiClient(CoordinationV1Api);
     const changes = new Changes<NodeObservation>((o) => run.emit(o));
     await Promise.all([
-      run.watch<V1Node>({ path: '/api/v1/nodes', list: () => core.listNode(), onChange: (node, deleted) => onNode(node, deleted, changes) }),
+      run.watch<V1Node>({
+        path: '/api/v1/nodes',
+        list: (config) => config.makeApiClient(CoreV1Api).listNode(),
+        onChange: (node, deleted) => onNode(node, deleted, changes),
+      }),
       run.watch<V1Lease>({
         path: '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases',
-        list: () => coordination.listNamespacedLease({ namespace: 'kube-node-lease' }),
+        list: (config) => config.makeApiClient(CoordinationV1Api).listNamespacedLease({ namespace: 'kube-node-lease' }),
         onChange: (lease) => onNodeLease(lease, changes),
       }),
     ]);

@@ -65,7 +65,8 @@ export interface ProbeConditions<C extends object, S, P extends string> {
 /** A Kubernetes list + watch (client-node's informer), kept running by the observer for the whole run. */
 export interface Watch<T extends KubernetesObject> {
   path: string;
-  list(): Promise<KubernetesListObject<T>>;
+  /** Lists through `config`: the lab's kubeconfig, or one naming another API server when the first is away. */
+  list(config: KubeConfig): Promise<KubernetesListObject<T>>;
   labelSelector?: string;
   onChange(object: T, deleted: boolean): void;
 }

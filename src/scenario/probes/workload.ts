@@ -5,7 +5,8 @@ import { Changes, kubeClient, NODE_KEY, type Probe } from './probe.js';
 export const WORKLOAD_NAME = 'web';
 
 export type WorkloadCondition =
-  | { workload: 'ready' }
+  /** Every replica Ready, or not (not-ready: fewer Ready than the scenario asks for). */
+  | { workload: 'ready' | 'not-ready' }
   /** Every replica Ready and none on this node: the pods were evicted and rescheduled. */
   | { workload: 'moved-off'; node: string };
 
@@ -23,13 +24,13 @@ export const workloadProbe: Probe<WorkloadCondition, Pods, WorkloadObservation, 
   conditions: {
     keys: {
       workload: {
-        description: 'Every replica is Ready (ready), or Ready and none on `node` (moved-off: evicted and rescheduled).',
-        enum: ['ready', 'moved-off'],
+        description: 'Every replica is Ready (ready), or fewer are (not-ready), or every one is Ready and none on `node` (moved-off: evicted and rescheduled).',
+        enum: ['ready', 'not-ready', 'moved-off'],
       },
       node: NODE_KEY,
     },
     forms: [
-      { keys: { workload: { const: 'ready' } }, example: '{workload: ready}' },
+      { keys: { workload: { enum: ['ready', 'not-ready'] } }, example: '{workload: ready|not-ready}' },
       { keys: { workload: { const: 'moved-off' }, node: true }, example: '{workload: moved-off, node: N}' },
     ],
     needsWorkload: true,
@@ -45,27 +46,34 @@ export const workloadProbe: Probe<WorkloadCondition, Pods, WorkloadObservation, 
       // A pod deleted on an unreachable node stays Terminating until its kubelet answers: it is gone for the workload.
       const pods = [...now.values()].filter((p) => p.phase !== 'Terminating');
       const ready = pods.filter((p) => p.ready && p.phase === 'Running');
-      if (ready.length < (doc.workload?.replicas ?? 0)) return false;
-      return condition.workload === 'ready' || pods.every((p) => p.node !== condition.node);
+      const allReady = ready.length >= (doc.workload?.replicas ?? 0);
+      if (condition.workload === 'not-ready') return !allReady;
+      if (condition.workload !== 'moved-off') return allReady;
+      const { node } = condition;
+      return allReady && pods.every((p) => p.node !== node);
     },
-    describe: (condition) => (condition.workload === 'ready' ? 'every replica Ready' : `every replica Ready, none on ${condition.node}`),
+    describe: (condition) =>
+      condition.workload === 'moved-off'
+        ? `every replica Ready, none on ${condition.node}`
+        : condition.workload === 'ready'
+          ? 'every replica Ready'
+          : 'a replica not Ready',
   },
   async start(run) {
     const { CoreV1Api, DiscoveryV1Api } = await kubeClient();
-    const core = run.config.makeApiClient(CoreV1Api);
-    const discovery = run.config.makeApiClient(DiscoveryV1Api);
     const changes = new Changes<WorkloadObservation>((o) => run.emit(o));
     const { namespace } = run;
     await Promise.all([
       run.watch<V1Pod>({
         path: `/api/v1/namespaces/${namespace}/pods`,
-        list: () => core.listNamespacedPod({ namespace, labelSelector: `app=${WORKLOAD_NAME}` }),
+        list: (config) => config.makeApiClient(CoreV1Api).listNamespacedPod({ namespace, labelSelector: `app=${WORKLOAD_NAME}` }),
         labelSelector: `app=${WORKLOAD_NAME}`,
         onChange: (pod, deleted) => onPod(pod, deleted, changes),
       }),
       run.watch<V1EndpointSlice>({
         path: `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`,
-        list: () => discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${WORKLOAD_NAME}` }),
+        list: (config) =>
+          config.makeApiClient(DiscoveryV1Api).listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${WORKLOAD_NAME}` }),
         labelSelector: `kubernetes.io/service-name=${WORKLOAD_NAME}`,
         onChange: (slice) => onEndpoints(slice, changes),
       }),

@@ -171,6 +171,18 @@ export function stepMarks(timeline: TimedObservation[]): StepMark[] {
   return marks;
 }
 
+/**
+ * One lane per API server asked directly, in labs with several: with one, its lane would repeat
+ * the API's (the probe asks it directly all the same, for conditions about it).
+ */
+function apiServerLanes(report: ScenarioReport, timeline: TimedObservation[], endMs: number): Lanes['apiServers'] {
+  const servers = report.lab.nodes.filter((n) => n.roles.includes('controlplane')).map((n) => n.name);
+  if (servers.length < 2) return [];
+  return servers
+    .filter((server) => timeline.some((o) => o.type === 'api' && o.server === server))
+    .map((server) => ({ server, outages: apiOutages(timeline, endMs, server) }));
+}
+
 export function computeLanes(report: ScenarioReport): Lanes {
   const timeline = sortedTimeline(report);
   const endMs = runEndMs(report);
@@ -179,11 +191,7 @@ export function computeLanes(report: ScenarioReport): Lanes {
     nodes: nodeLanes(report, timeline, endMs),
     faults: faultBars(timeline, endMs),
     api: apiOutages(timeline, endMs),
-    apiServers: report.lab.nodes
-      .filter((n) => n.roles.includes('controlplane'))
-      .map((n) => n.name)
-      .filter((server) => timeline.some((o) => o.type === 'api' && o.server === server))
-      .map((server) => ({ server, outages: apiOutages(timeline, endMs, server) })),
+    apiServers: apiServerLanes(report, timeline, endMs),
     etcd: etcdLeaders(timeline, endMs),
     steps: stepMarks(timeline),
   };

@@ -63,7 +63,7 @@ function verdictDetail(report: ScenarioReport): string {
 function expectationRow(e: ExpectationResult): Record<string, string> {
   return {
     name: mdCell(e.name),
-    between: mdCell(`${e.from} → ${e.to}`),
+    between: mdCell(e.longest === undefined ? `${e.from} → ${e.to}` : `longest "${e.longest}", ${e.from} → ${e.to}`),
     measured: e.measuredMs === null ? '—' : seconds(e.measuredMs),
     expected: mdCell(e.expected),
     verdict: VERDICT_WORDS[e.verdict],

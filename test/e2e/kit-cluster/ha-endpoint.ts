@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import { apiServerStates, endpointStatsUrl } from '../../../src/cluster/endpoint.js';
+import { computeLanes } from '../../../src/scenario/report/lanes.js';
 import { destroyAndAssertClean } from '../../support/docker-lab.js';
 import { eventually, LabNodes } from '../../support/fault-lab.js';
 import { CIDR, NAME, SPEC, UPSTREAM, type KitCluster } from './lab.js';
@@ -119,31 +120,84 @@ export function haEndpoint(lab: KitCluster): void {
       console.log(`longest time without an answer through the endpoint, per controlplane node powered off: ${gaps.join(', ')}`);
     });
 
-    test('the endpoint crashes: the host loses the API, the cluster does not (nodes Ready past the grace period, a workload answers); started again, the API is back', async () => {
+    test('the endpoint crashes (scenario api-endpoint-down): the host loses the API, the cluster does not (nodes Ready past the grace period, a workload answers); started again, the API is back', async () => {
       const coredns = (await kubectl('-n', 'kube-system', 'get', 'pods', '-l', 'k8s-app=kube-dns', '-o', 'jsonpath={.items[0].status.podIP}')).stdout.trim();
       assert.match(coredns, /^10\.42\./);
       const nodes = await LabNodes.fromSpec(lab.spec, lab.outDir);
-      const crashed = await lab.kubelab('fault', 'crash', 'lb');
-      assert.equal(crashed.exitCode, 0, crashed.all);
-      assert.match(crashed.all, new RegExp(`the lab's API endpoint \\(lb, ${ENDPOINT.replaceAll('.', '\\.')}:6443\\) goes down with this fault`));
-      const gone = await kubectl('get', '--raw', '/readyz', '--request-timeout=5s');
-      assert.notEqual(gone.exitCode, 0, 'the API answered through an endpoint that is off');
+      // The scenario crashes lb and keeps it off for 50 s after the API went; the host's own checks run meanwhile.
+      const scenario = lab.runScenario('api-endpoint-down');
+      await eventually(
+        'the API to go with the endpoint',
+        async () => (await kubectl('get', '--raw', '/readyz', '--request-timeout=3s')).exitCode !== 0,
+        60_000,
+      );
       const status = await lab.kubelab('status');
       assert.equal(status.exitCode, 0, status.all);
       assert.match(status.stdout, /note: the API server did not answer/);
       // RKE's node-monitor-grace-period is 40 s: past it, a node that lost the API would be NotReady.
-      await sleep(50_000);
+      await sleep(42_000);
       const direct = ['--server', `https://${HA_NODES['cp-2']}:6443`];
       for (const node of Object.keys(HA_NODES).filter((n) => n !== 'lb'))
         assert.equal(await nodeReady(node, ...direct), 'True', `${node}, asked of cp-2 directly`);
       assert.equal(await nodes.must('worker', `curl -sf --max-time 5 http://${coredns}:8080/health`), 'OK', 'CoreDNS answers on the pod network');
-      const started = await lab.kubelab('fault', 'start', 'lb');
-      assert.equal(started.exitCode, 0, started.all);
-      await eventually(
-        'the API to answer through the endpoint again',
-        async () => (await kubectl('get', '--raw', '/readyz', '--request-timeout=3s')).stdout.trim() === 'ok',
-        180_000,
+      const { report, exitCode, all } = await scenario;
+      assert.equal(exitCode, 0, all);
+      assert.equal(report.verdict, 'pass', all);
+      assert.deepEqual(report.picked, { endpoint: 'lb' });
+      const lanes = computeLanes(report);
+      assert.equal(lanes.api.length, 1, 'one outage of the API through the endpoint');
+      // The API servers themselves never went, and the observer saw the nodes through them meanwhile: their leases kept being renewed.
+      assert.deepEqual(
+        lanes.apiServers.map((l) => [l.server, l.outages.length]),
+        CONTROLPLANES.map((cp) => [cp, 0]),
       );
+      const [outage] = lanes.api;
+      const renewals = report.timeline.filter((o) => o.type === 'node-lease' && outage !== undefined && o.t > outage.from && o.t < outage.to);
+      assert.ok(
+        new Set(renewals.map((o) => (o.type === 'node-lease' ? o.node : ''))).size >= 4,
+        'every node renewed its lease while the endpoint was down, as the observer saw',
+      );
+      assert.equal((await kubectl('get', '--raw', '/readyz', '--request-timeout=5s')).stdout.trim(), 'ok');
+    });
+
+    test('the HA scenarios through the CLI: the lease holder powered off, then two of three controlplane nodes; one lane per API server', async () => {
+      const loss = await lab.runScenario('controlplane-node-loss');
+      assert.equal(loss.exitCode, 0, loss.all);
+      assert.equal(loss.report.verdict, 'pass', loss.all);
+      const victim = loss.report.picked.victim ?? '';
+      assert.ok(CONTROLPLANES.includes(victim as (typeof CONTROLPLANES)[number]), `the controller-manager's holder, ${victim}`);
+      const lossLanes = computeLanes(loss.report);
+      assert.deepEqual(
+        lossLanes.apiServers.map((l) => l.server),
+        [...CONTROLPLANES],
+      );
+      const powerOn = loss.report.steps.find((s) => s.id === 'power-on')?.atMs ?? 0;
+      for (const { server, outages } of lossLanes.apiServers) {
+        if (server === victim) {
+          assert.equal(outages.length, 1, `${victim}'s API server went once`);
+          assert.ok(outages[0]!.to >= powerOn, `${victim}'s API server was down until after the power came back`);
+        } else {
+          // When the victim led etcd too, every API server's /readyz fails while etcd elects another leader: seconds, not more.
+          for (const o of outages) assert.ok(o.to - o.from <= 15_000, `${server}'s API server was down ${o.to - o.from} ms`);
+        }
+      }
+      const detection = loss.report.settings.find((s) => s.name === 'endpoint-detection-time');
+      assert.equal(detection?.ms, 12_000, 'read from haproxy.cfg on lb: 3 × (2 s + 2 s)');
+      assert.match(await fs.readFile(path.join(loss.reportDir, 'timeline.svg'), 'utf8'), new RegExp(`API ${victim}`));
+
+      const majority = await lab.runScenario('controlplane-majority-loss');
+      assert.equal(majority.exitCode, 0, majority.all);
+      assert.equal(majority.report.verdict, 'pass', majority.all);
+      const { a, b } = majority.report.picked;
+      const survivor = CONTROLPLANES.find((cp) => cp !== a && cp !== b);
+      const majorityLanes = computeLanes(majority.report);
+      for (const lane of majorityLanes.apiServers)
+        assert.equal(lane.outages.length, 1, `${lane.server}'s API server went too${lane.server === survivor ? ' (its etcd had no quorum)' : ''}`);
+      assert.ok(
+        majorityLanes.etcd.leaders.some((l) => l.value === null),
+        'etcd had no leader',
+      );
+      for (const cp of CONTROLPLANES) assert.equal(await nodeReady(cp), 'True');
     });
 
     test('destroy removes the lab, the endpoint machine with it, and its network', async () => {

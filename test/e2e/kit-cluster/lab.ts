@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'fs-extra';
 import path from 'node:path';
 import type { RunResult } from '../../../src/exec/run.js';
+import type { ScenarioReport } from '../../../src/scenario/types.js';
 import { ensureBox, kubelab, savePreloadImage } from '../../support/docker-lab.js';
 import { eventually, LabNodes } from '../../support/fault-lab.js';
 import { repoRoot } from '../../support/paths.js';
@@ -95,6 +96,16 @@ export class KitCluster {
     const result = await kubelab(this.dir, args);
     assert.equal(result.exitCode, 0, `kubelab ${args.join(' ')}:\n${result.all}`);
     return result.stdout.trim();
+  }
+
+  /** Runs a built-in scenario through `kubelab scenario run`, and reads the report it names. */
+  async runScenario(name: string): Promise<{ report: ScenarioReport; reportDir: string; all: string; exitCode: number | undefined }> {
+    const result = await this.kubelab('scenario', 'run', name);
+    const md = /^report: (\S+)$/m.exec(result.stdout)?.[1];
+    assert.ok(md, `no report named:\n${result.all}`);
+    const reportDir = path.dirname(path.resolve(this.dir, md));
+    const report = (await fs.readJson(path.join(reportDir, 'report.json'))) as ScenarioReport;
+    return { report, reportDir, all: result.all, exitCode: result.exitCode };
   }
 
   /** The node objects kubelab itself reaches the nodes with (ssh as root with the lab's key). */

@@ -12,15 +12,7 @@ import type { KitCluster } from './lab.js';
  */
 export function scenarios(lab: KitCluster): void {
   describe('built-in scenarios on a real RKE cluster (docker provider, offline kit)', () => {
-    /** Runs a built-in scenario, and reads the report it names. */
-    const runScenario = async (name: string): Promise<{ report: ScenarioReport; reportDir: string; all: string; exitCode: number | undefined }> => {
-      const result = await lab.kubelab('scenario', 'run', name);
-      const md = /^report: (\S+)$/m.exec(result.stdout)?.[1];
-      assert.ok(md, `no report named:\n${result.all}`);
-      const reportDir = path.dirname(path.resolve(lab.dir, md));
-      const report = (await fs.readJson(path.join(reportDir, 'report.json'))) as ScenarioReport;
-      return { report, reportDir, all: result.all, exitCode: result.exitCode };
-    };
+    const runScenario = (name: string) => lab.runScenario(name);
     const setting = (report: ScenarioReport, name: SettingName) => {
       const found = report.settings.find((s) => s.name === name);
       assert.ok(found, `the report has no setting ${name}`);
