@@ -327,10 +327,15 @@ describe('generator: provision scripts', () => {
     assert.equal('extra_args' in vm.doc.services.kubelet!, false);
   });
 
-  test("capacity.sh on the docker provider only: the host's capacity less the node's own, as system-reserved", async () => {
+  test("capacity.sh on the docker provider only: the host's capacity less the node's own, as system-reserved, and no eviction on the host's disk", async () => {
     const capacity = script(await renderProvisionScripts(await model(`provider:\n  type: docker\n${ONE_NODE}`)), 'capacity.sh');
     assert.match(capacity, /reserved_memory_mib=\$\(\(host_memory_mib - node_memory_mib\)\)/);
     assert.match(capacity, /^systemReserved:\n {2}cpu: "\$\{reserved_cpu_m\}m"\n {2}memory: "\$\{reserved_memory_mib\}Mi"$/m);
+    // The host's disk is every node's: no eviction on it (kind's choice); memory keeps the kubelet's default.
+    assert.match(
+      capacity,
+      /^evictionHard:\n {2}memory.available: "100Mi"\n {2}nodefs.available: "0%"\n {2}nodefs.inodesFree: "0%"\n {2}imagefs.available: "0%"$/m,
+    );
     const vagrantfile = (await renderVagrantfile(await model(`provider:\n  type: docker\n${ONE_NODE}`))).content;
     assert.deepEqual(lines(vagrantfile, /provision "capacity"/), [
       'node.vm.provision "capacity", type: "shell", path: "provision/capacity.sh", args: [n[:cpus].to_s, n[:memory].to_s]',

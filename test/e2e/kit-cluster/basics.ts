@@ -91,7 +91,7 @@ export function clusterBasics(lab: KitCluster): void {
       );
     });
 
-    test("each node offers the scheduler its own machine's memory, not the host's", async () => {
+    test("each node offers the scheduler its own machine's memory, not the host's, and evicts nothing for the host's disk", async () => {
       const allocatable = await must('get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.allocatable.memory} {end}');
       const mib = Object.fromEntries(
         allocatable
@@ -108,6 +108,16 @@ export function clusterBasics(lab: KitCluster): void {
       ] as const) {
         assert.ok(mib[node]! > asked - 200 && mib[node]! <= asked, `${node}: ${mib[node]} MiB allocatable, the spec gives it ${asked} MiB`);
       }
+      // The kubelet's running configuration: no hard eviction on the disk every node shares with the host.
+      const configz = JSON.parse(await must('get', '--raw', '/api/v1/nodes/worker-1/proxy/configz')) as {
+        kubeletconfig: { evictionHard?: Record<string, string> };
+      };
+      const eviction = configz.kubeletconfig.evictionHard ?? {};
+      assert.equal(eviction['memory.available'], '100Mi', JSON.stringify(eviction));
+      assert.equal(eviction['nodefs.available'], '0%', JSON.stringify(eviction));
+      assert.equal(eviction['imagefs.available'], '0%', JSON.stringify(eviction));
+      for (const [signal, threshold] of Object.entries(eviction))
+        if (signal !== 'memory.available') assert.equal(threshold, '0%', `${signal}: ${threshold}, from the host's disk`);
     });
 
     test('roles sit on distinct nodes, like production', async () => {

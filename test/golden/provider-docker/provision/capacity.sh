@@ -6,6 +6,10 @@
 # the node's own limits (--cpus, --memory) as system-reserved, in a kubelet configuration file that
 # cluster.yml passes with --config (/host/etc/kubelab/kubelet-config.yaml in the kubelet's container); the node's
 # allocatable then matches the machine the spec asked for.
+# The same file turns off the kubelet's hard eviction on disk space, as kind does: a container's
+# disk is the host's, shared by every node, so the defaults (nodefs < 10 %, imagefs < 15 %) would
+# evict every pod of every node at once when the host's disk is fairly full, a failure of the lab,
+# not of Kubernetes. Memory keeps its default threshold. Disk-pressure experiments need a VM provider.
 # Usage: capacity.sh NODE_CPUS NODE_MEMORY_MIB
 set -euo pipefail
 
@@ -27,6 +31,11 @@ kind: KubeletConfiguration
 systemReserved:
   cpu: "${reserved_cpu_m}m"
   memory: "${reserved_memory_mib}Mi"
+evictionHard:
+  memory.available: "100Mi"
+  nodefs.available: "0%"
+  nodefs.inodesFree: "0%"
+  imagefs.available: "0%"
 CONFIG
 mv -f /etc/kubelab/kubelet-config.yaml.tmp /etc/kubelab/kubelet-config.yaml
 log "host ${host_cpus} CPU(s), ${host_memory_mib} MiB; node ${node_cpus} CPU(s), ${node_memory_mib} MiB: reserved ${reserved_cpu_m}m CPU, ${reserved_memory_mib} MiB"
