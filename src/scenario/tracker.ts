@@ -69,7 +69,8 @@ export class ConditionTracker {
     const close = (t: number): void => {
       if (since !== null) longest = Math.max(longest, Math.min(t, toMs) - Math.max(since, fromMs));
     };
-    for (const entry of this.timeline.entries) {
+    // By time: an observation that carries its own time (a log line's) may be written after later ones.
+    for (const entry of [...this.timeline.entries].sort((a, b) => a.t - b.t)) {
       if (entry.t > toMs) break;
       replay.apply(entry);
       const now = holds(condition, replay, this.judging);

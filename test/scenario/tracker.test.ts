@@ -100,6 +100,15 @@ describe('waiting for conditions on the observed cluster', () => {
     assert.equal(tracker.longestHeld({ api: 'down' }, 4_000, 9_000), 0);
   });
 
+  test("the longest stretch goes by the observations' own times, not the order they were written in", async () => {
+    const { at, timeline, tracker } = await fixture();
+    at(0, { type: 'probe', probe: 'dns', ok: true });
+    at(9_000, { type: 'probe', probe: 'dns', ok: true });
+    // A lookup's failure read from its log after the success that followed it.
+    timeline.record({ type: 'probe', probe: 'dns', ok: false, error: 'timeout' }, 1_000_000 + 3_000);
+    assert.equal(tracker.longestHeld({ dns: 'fails' }, 0, 20_000), 6_000);
+  });
+
   test('every node Ready, and a replica not Ready', async () => {
     const { at, wait } = await fixture(1);
     at(0, { type: 'node-ready', node: 'a', status: 'True' });
