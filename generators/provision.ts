@@ -1,5 +1,5 @@
 import type { LabModel, NodeModel } from '../src/model.js';
-import { HAPROXY_STATS_PORT } from '../src/cluster/endpoint.js';
+import { HAPROXY_CONFIG, HAPROXY_STATS_PORT } from '../src/cluster/endpoint.js';
 import { isKubernetesNode } from '../src/vocabulary.js';
 import { SERVICE_CIDR } from '../src/lab-network.js';
 import { PROVIDERS } from '../src/providers/index.js';
@@ -144,6 +144,8 @@ export async function renderProvisionScripts(model: LabModel): Promise<Artifact[
       connectTimeoutMs: HAPROXY_TIMEOUTS.connectMs,
       idleTimeoutMs: HAPROXY_TIMEOUTS.idleMs,
       statsPort: HAPROXY_STATS_PORT,
+      // The scenarios read the checks back from this file.
+      configFile: HAPROXY_CONFIG,
     },
   };
   const artifacts: Artifact[] = [];
