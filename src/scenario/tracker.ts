@@ -23,9 +23,14 @@ export class ConditionTracker {
     timeline.subscribe((entry) => this.onEntry(entry));
   }
 
-  /** The steps begin: conditions about a change since then (a new etcd leader) compare with the view as it is now. */
+  /**
+   * The steps begin: conditions about a change since then (a new etcd leader) compare with the view
+   * as it is now, so those already followed (a precondition's) are judged again.
+   */
   stepsBegin(): void {
     this.judging.atStepsStart = this.view.copy();
+    const t = this.timeline.elapsed();
+    for (const [key, condition] of this.conditions) this.update(key, condition, t);
   }
 
   private onEntry(entry: TimedObservation): void {

@@ -86,7 +86,9 @@ describe('the probe registry', () => {
     assert.deepEqual(
       PRECONDITIONS.flatMap((p) => preconditionConditions(p, ['a', 'b'])),
       [
+        { node: 'a', renewed: true },
         { node: 'a', ready: true },
+        { node: 'b', renewed: true },
         { node: 'b', ready: true },
         { lease: 'kube-controller-manager', held: true },
         { lease: 'kube-scheduler', held: true },
@@ -113,6 +115,7 @@ describe('the probe registry', () => {
       [{ node: 'w', ready: false }, 'w not Ready'],
       [{ node: 'w', taint: 'node.kubernetes.io/unreachable', present: false }, 'w without node.kubernetes.io/unreachable'],
       [{ node: 'w', condition: 'DiskPressure', status: true }, 'w DiskPressure=True'],
+      [{ node: 'w', renewed: true }, "w's kubelet renewed its lease"],
       [{ api: 'down' }, 'the API down'],
       [{ api: 'up', server: 'cp-2' }, "cp-2's kube-apiserver up"],
       [{ lease: 'kube-controller-manager', moved: true }, 'the kube-controller-manager lease moved to another node'],

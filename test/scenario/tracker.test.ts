@@ -122,6 +122,21 @@ describe('waiting for conditions on the observed cluster', () => {
     assert.equal(await wait({ workload: 'not-ready' }), 6_000);
   });
 
+  test('a kubelet renewed its lease: before the steps, a renewal after the lease as first seen; in them, one since they began', async () => {
+    const { at, tracker, wait } = await fixture();
+    // A node whose kubelet stopped reporting still reads Ready until the grace period runs out.
+    at(0, { type: 'node-ready', node: 'w', status: 'True' });
+    at(0, { type: 'node-lease', node: 'w', renewTime: '2026-12-06T23:57:00.000Z' });
+    assert.equal(await wait({ node: 'w', renewed: true }), null);
+    assert.equal(await wait({ node: 'w', renewed: false }), 0);
+    at(9_000, { type: 'node-lease', node: 'w', renewTime: '2026-12-06T23:57:49.000Z' });
+    assert.equal(await wait({ node: 'w', renewed: true }), 9_000);
+    tracker.stepsBegin();
+    assert.equal(await wait({ node: 'w', renewed: true }), null, 'not since the steps began');
+    at(19_000, { type: 'node-lease', node: 'w', renewTime: '2026-12-06T23:57:59.000Z' });
+    assert.equal(await wait({ node: 'w', renewed: true }), 19_000);
+  });
+
   test('every observation is in the journal, one JSON line each, with its time', async () => {
     const { at, journal } = await fixture();
     at(1_500, { type: 'api', up: false, error: 'ECONNREFUSED' });

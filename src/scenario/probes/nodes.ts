@@ -5,6 +5,13 @@ export type NodeCondition =
   | { node: string; ready: boolean }
   | { node: string; taint: string; present?: boolean }
   | { node: string; condition: string; status: boolean }
+  /**
+   * The node's kubelet renewed its lease since the steps began (before them: since the observer
+   * started). A node can read Ready while its kubelet has stopped reporting, until
+   * node-monitor-grace-period runs out: a scenario that begins then would see the node go Unknown
+   * for a reason from before its steps.
+   */
+  | { node: string; renewed: boolean }
   /** Every node the cluster has is Ready (ready), or one at least is not (not-ready). */
   | { nodes: 'ready' | 'not-ready' };
 
@@ -20,6 +27,8 @@ interface NodesState {
   taints: Map<string, Set<string>>;
   /** node → condition type → status. */
   conditions: Map<string, Map<string, string>>;
+  /** node → how many renewals of its lease were seen, the first sighting included. */
+  leaseRenewals: Map<string, number>;
 }
 
 /** Node conditions besides Ready that faults bring about. */
@@ -52,18 +61,31 @@ export const nodesProbe: Probe<NodeCondition, NodesState, NodeObservation, 'node
         'x-expected': 'a node condition type such as DiskPressure',
       },
       status: { description: 'With condition: the condition is True (true) or False (false).', type: 'boolean' },
+      renewed: {
+        description: "With node: the node's kubelet renewed its lease since the steps began (true), or has not (false).",
+        type: 'boolean',
+      },
       nodes: { description: 'Every node of the cluster is Ready (ready), or one at least is not (not-ready).', enum: ['ready', 'not-ready'] },
     },
     forms: [
       { keys: { node: true, ready: true }, example: '{node: N, ready: true|false}' },
       { keys: { node: true, taint: true, present: true }, optional: ['present'], example: '{node: N, taint: KEY, present: true|false}' },
       { keys: { node: true, condition: true, status: true }, example: '{node: N, condition: TYPE, status: true|false}' },
+      { keys: { node: true, renewed: true }, example: '{node: N, renewed: true|false}' },
       { keys: { nodes: true }, example: '{nodes: ready|not-ready}' },
     ],
-    preconditions: { 'nodes-ready': (nodes) => nodes.map((node) => ({ node, ready: true })) },
-    initial: () => ({ ready: new Map(), taints: new Map(), conditions: new Map() }),
+    // Renewing first: a node whose kubelet stopped reporting before the run still reads Ready.
+    preconditions: {
+      'nodes-ready': (nodes) =>
+        nodes.flatMap((node) => [
+          { node, renewed: true },
+          { node, ready: true },
+        ]),
+    },
+    initial: () => ({ ready: new Map(), taints: new Map(), conditions: new Map(), leaseRenewals: new Map() }),
     fold(state, entry) {
       if (entry.type === 'node-ready') state.ready.set(entry.node, entry.status);
+      else if (entry.type === 'node-lease') state.leaseRenewals.set(entry.node, (state.leaseRenewals.get(entry.node) ?? 0) + 1);
       else if (entry.type === 'node-taint') {
         const keys = state.taints.get(entry.node) ?? new Set<string>();
         if (entry.present) keys.add(entry.key);
@@ -75,7 +97,13 @@ export const nodesProbe: Probe<NodeCondition, NodesState, NodeObservation, 'node
         state.conditions.set(entry.node, conditions);
       }
     },
-    holds(condition, { now }) {
+    holds(condition, { now, atStepsStart }) {
+      if ('renewed' in condition) {
+        const seen = now.leaseRenewals.get(condition.node) ?? 0;
+        // Before the steps, the first sighting is the lease as the observer found it, not a renewal.
+        const renewed = atStepsStart ? seen > (atStepsStart.leaseRenewals.get(condition.node) ?? 0) : seen > 1;
+        return renewed === condition.renewed;
+      }
       if ('nodes' in condition) {
         const all = now.ready.size > 0 && [...now.ready.values()].every((status) => status === 'True');
         return all === (condition.nodes === 'ready');
@@ -87,6 +115,7 @@ export const nodesProbe: Probe<NodeCondition, NodesState, NodeObservation, 'node
     describe(condition) {
       if ('nodes' in condition) return condition.nodes === 'ready' ? 'every node Ready' : 'a node not Ready';
       if ('ready' in condition) return `${condition.node} ${condition.ready ? 'Ready' : 'not Ready'}`;
+      if ('renewed' in condition) return `${condition.node}'s kubelet ${condition.renewed ? 'renewed' : 'has not renewed'} its lease`;
       if ('taint' in condition) return `${condition.node} ${condition.present === false ? 'without' : 'tainted'} ${condition.taint}`;
       return `${condition.node} ${condition.condition}=${condition.status ? 'True' : 'False'}`;
     },
