@@ -31,7 +31,13 @@ REPO_DIR="$(cd "$SCRIPT_DIR/../.." && pwd)"
 source "$SCRIPT_DIR/../lib/debian-rootfs.sh"
 
 IMAGE="${KUBELAB_BOX_IMAGE:-kubelab/debian-bookworm:latest}"
-INCLUDE=("${BOX_PACKAGES[@]}")
+# What provisioning would otherwise install on every node, each time a machine is made (apt-get
+# update and ~60 MB of packages per node; most of a lab's machines phase): Docker for RKE, the CNI
+# plugins, haproxy for the lab's API endpoint. Provisioning still checks for each and installs what
+# is missing (VM boxes do not carry them). Their services stay disabled: provisioning enables what a
+# node's role needs.
+INCLUDE=("${BOX_PACKAGES[@]}" docker.io containernetworking-plugins haproxy)
+PRESENT_BUT_DISABLED=(docker.service docker.socket containerd.service haproxy.service)
 # Units that make no sense in a container (no ttys, no udev, no kernel
 # modules, host-global sysctls, no fstab, no periodic apt runs racing with
 # provisioning).
@@ -89,6 +95,8 @@ configure_sshd "$ROOT"
 
 step "systemd: machine-id, default target, masking container-irrelevant units"
 reset_machine_id "$ROOT"
+chroot "$ROOT" systemctl disable "${PRESENT_BUT_DISABLED[@]}" >/dev/null 2>&1 ||
+  die "could not disable ${PRESENT_BUT_DISABLED[*]} in the box"
 chroot "$ROOT" systemctl mask "${MASK_UNITS[@]}" >/dev/null 2>&1 ||
   for u in "${MASK_UNITS[@]}"; do chroot "$ROOT" systemctl mask "$u" >/dev/null 2>&1 || true; done
 : >"$ROOT/etc/hostname"
