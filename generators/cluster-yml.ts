@@ -1,6 +1,6 @@
 import { kitSystemImages } from '../src/kit/components.js';
 import type { LabModel } from '../src/model.js';
-import { CLUSTER_CIDR, SERVICE_CIDR } from '../src/lab-network.js';
+import { CLUSTER_CIDR, CLUSTER_DOMAIN, SERVICE_CIDR } from '../src/lab-network.js';
 import { PROVIDERS } from '../src/providers/index.js';
 import { isKubernetesNode } from '../src/vocabulary.js';
 import { renderTemplate } from '../src/render.js';
@@ -29,6 +29,12 @@ function kubeletExtraArgs(sharesHostKernel: boolean, loopbackResolver: boolean):
   return Object.keys(args).length > 0 ? args : undefined;
 }
 
+/**
+ * The service accounts' issuer: a URL, so that the API server serves OIDC discovery
+ * (/.well-known/openid-configuration) as conformance expects; RKE's own "rke" is not one.
+ */
+const serviceAccountIssuer = `https://kubernetes.default.svc.${CLUSTER_DOMAIN}`;
+
 export async function renderClusterYml(model: LabModel): Promise<Artifact> {
   const kit = model.images.system === 'kit';
   const { sharesHostKernel, loopbackResolver } = PROVIDERS[model.provider.type];
@@ -45,10 +51,19 @@ export async function renderClusterYml(model: LabModel): Promise<Artifact> {
       // Every API server's certificate must also name the endpoint, which clients reach it through.
       sans: model.apiEndpoint ? [model.apiEndpoint.address] : undefined,
       endpoint: model.apiEndpoint && { node: model.apiEndpoint.node, address: model.apiEndpoint.address },
-      kubeApiExtraArgs: model.apiEndpoint ? { 'anonymous-auth': 'true' } : undefined,
+      anonymousAuth: model.apiEndpoint !== undefined,
+      kubeApiExtraArgs: {
+        ...(model.apiEndpoint ? { 'anonymous-auth': 'true' } : {}),
+        'service-account-issuer': serviceAccountIssuer,
+      },
+      // extra_args replaces RKE's default issuer, "rke"; the array's flags come after every single
+      // one, and the first issuer is the one that issues: "rke" stays accepted, so that the tokens
+      // issued before stay valid.
+      kubeApiExtraArgsArray: { 'service-account-issuer': ['rke'] },
       serviceCidr: SERVICE_CIDR,
       clusterCidr: CLUSTER_CIDR,
       clusterDnsServer: clusterDnsServer(SERVICE_CIDR),
+      clusterDomain: CLUSTER_DOMAIN,
       kit,
       kitTarball: model.images.kitTarball ?? '',
       fromRegistry: model.images.delivery === 'registry',

@@ -163,5 +163,19 @@ export function clusterBasics(lab: KitCluster): void {
       assert.match(refused.stderr, /Forbidden|forbidden/);
       assert.equal((await kubectl('auth', 'can-i', 'list', 'pods')).stdout.trim(), 'yes');
     });
+
+    test("service account tokens are issued by a URL, whose OIDC discovery the API server serves; RKE's issuer stays accepted", async () => {
+      const issuer = 'https://kubernetes.default.svc.cluster.local';
+      const discovery = JSON.parse(await must('get', '--raw', '/.well-known/openid-configuration')) as { issuer?: string; jwks_uri?: string };
+      assert.equal(discovery.issuer, issuer);
+      const keys = JSON.parse(await must('get', '--raw', '/openid/v1/jwks')) as { keys?: unknown[] };
+      assert.ok((keys.keys ?? []).length > 0, 'the issuer publishes its keys');
+      const token = (await must('create', 'token', 'nobody')).trim();
+      const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: string };
+      assert.equal(payload.iss, issuer);
+      const args = (await lab.nodes!.must('cp', "docker inspect --format '{{json .Args}}' kube-apiserver")).trim();
+      const issuers = (JSON.parse(args) as string[]).filter((a) => a.startsWith('--service-account-issuer='));
+      assert.deepEqual(issuers, [`--service-account-issuer=${issuer}`, '--service-account-issuer=rke']);
+    });
   });
 }
