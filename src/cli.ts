@@ -13,6 +13,7 @@ import { applyCommand } from './cli/apply.js';
 import { boxCommand } from './cli/box.js';
 import { destroyCommand } from './cli/destroy.js';
 import { docsCommand } from './cli/docs.js';
+import { doctorCommand } from './cli/doctor.js';
 import { faultListing } from './cli/fault-listing.js';
 import { generateCommand } from './cli/generate.js';
 import { kitCommand } from './cli/kit.js';
@@ -33,6 +34,7 @@ async function main(argv: string[]): Promise<void> {
     applyCommand,
     destroyCommand,
     statusCommand,
+    doctorCommand,
     faultCommand,
     scenarioCommand,
     snapshotCommand,

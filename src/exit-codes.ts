@@ -18,6 +18,8 @@ export const EXIT = {
   faultAction: 6,
   /** Another kubelab command is changing the lab, or what it started still runs (see --wait). */
   labBusy: 7,
+  /** The host cannot hold the lab (a kernel limit, its memory or disk); nothing was started. */
+  hostLimit: 8,
   /** kubelab itself failed: a bug (sysexits' EX_SOFTWARE). */
   bug: 70,
   /** Stopped by Ctrl-C, SIGTERM or SIGHUP (128 + SIGINT). */

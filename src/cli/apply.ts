@@ -5,7 +5,8 @@ import { interruptible } from './interrupt.js';
 import { checkPathOptions, labOptions, type LabArgs } from './options.js';
 import { busyOptions, busyPolicy, usageError, type BusyArgs } from './busy.js';
 
-type ApplyArgs = LabArgs & BusyArgs & { jobs: number; rke: string | undefined; 'machines-only': boolean };
+type ApplyArgs = LabArgs &
+  BusyArgs & { jobs: number; rke: string | undefined; 'machines-only': boolean; 'ignore-host-limits': boolean; drain: boolean; 'force-removal': boolean };
 
 export const applyCommand: CommandModule<object, ApplyArgs> = {
   command: 'apply',
@@ -15,6 +16,21 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
       .option('jobs', { alias: 'j', type: 'number', default: 3, describe: 'Machines brought up at the same time' })
       .option('rke', { type: 'string', describe: "Path of the rke binary (default: the kit's for a lab on the kit, else rke on PATH)" })
       .option('machines-only', { type: 'boolean', default: false, describe: 'Stop after provisioning the machines; do not run rke' })
+      .option('ignore-host-limits', {
+        type: 'boolean',
+        default: false,
+        describe: 'Start the machines even when a limit of the host is too low for them (`kubelab doctor` shows which)',
+      })
+      .option('drain', {
+        type: 'boolean',
+        default: true,
+        describe: 'Drain the nodes the spec no longer names before rke up removes them; their machines go after (--no-drain: remove without draining)',
+      })
+      .option('force-removal', {
+        type: 'boolean',
+        default: false,
+        describe: 'Remove nodes even when etcd keeps fewer than a majority of its members, or no controlplane node is left',
+      })
       .check((args) => {
         if (!Number.isInteger(args.jobs) || args.jobs < 1) throw usageError('--jobs must be a whole number of at least 1');
         return checkPathOptions(args, ['rke']);
@@ -30,6 +46,9 @@ export const applyCommand: CommandModule<object, ApplyArgs> = {
         jobs: args.jobs,
         rke: args.rke,
         machinesOnly: args['machines-only'],
+        ignoreHostLimits: args['ignore-host-limits'],
+        noDrain: !args.drain,
+        forceRemoval: args['force-removal'],
         progress,
         signal,
         ...busyPolicy(args),

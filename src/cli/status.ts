@@ -18,6 +18,16 @@ export function formatStatus(status: LabStatus): string {
   ]);
   const lines = [`lab ${status.lab} (${status.provider})`, ...formatTable(['NODE', 'MACHINE', 'IP', 'ROLES', 'KUBERNETES', 'FAULTS'], rows)];
   if (status.kubernetesNote) lines.push(`note: ${status.kubernetesNote}`);
+  if (status.strays.length > 0) {
+    lines.push(
+      '',
+      'machines of nodes the spec no longer names (`kubelab apply` and `kubelab destroy` remove them):',
+      ...formatTable(
+        ['MACHINE', 'PROVIDER', 'STATE', 'ID'],
+        status.strays.map((m) => [m.name, m.provider, m.state, m.id.slice(0, 12)]),
+      ),
+    );
+  }
   if (status.hostServices.length > 0) lines.push('', 'on the host:', ...formatServices(status.hostServices));
   return lines.join('\n');
 }

@@ -69,3 +69,35 @@ function parseStrings(json: string): string[] | undefined {
     return undefined;
   }
 }
+
+/** RKE's state file holds certificates: a few hundred KiB; far more is not RKE's. */
+const RKE_STATE_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Each node's roles as RKE last installed them (cluster.rkestate: currentState.rkeConfig.nodes,
+ * by hostnameOverride): what the cluster is now, whatever the spec says since. Undefined when the
+ * file is missing or not RKE's.
+ */
+export async function installedRoles(stateFile: string): Promise<Map<string, Role[]> | undefined> {
+  const { ifExists, readBoundedText } = await import('../input/read.js');
+  const text = await ifExists(readBoundedText(stateFile, RKE_STATE_MAX_BYTES)).catch(() => undefined);
+  if (text === undefined) return undefined;
+  let state: unknown;
+  try {
+    state = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const nodes = (state as { currentState?: { rkeConfig?: { nodes?: unknown } } } | null)?.currentState?.rkeConfig?.nodes;
+  if (!Array.isArray(nodes)) return undefined;
+  const roles = new Map<string, Role[]>();
+  for (const node of nodes as unknown[]) {
+    const { hostnameOverride, role } = (node ?? {}) as { hostnameOverride?: unknown; role?: unknown };
+    if (typeof hostnameOverride !== 'string' || !Array.isArray(role)) continue;
+    roles.set(
+      hostnameOverride,
+      role.filter((r): r is Role => r === 'etcd' || r === 'controlplane' || r === 'worker'),
+    );
+  }
+  return roles;
+}

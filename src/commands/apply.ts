@@ -1,13 +1,12 @@
 import fs from 'fs-extra';
 import path from 'node:path';
 import { formatProblem, KubelabError, PrerequisiteError } from '../errors.js';
-import { logFile } from '../lab/files.js';
 import type { LabModel, NodeModel } from '../model.js';
 import { CommandFailedError, InterruptedError, quoteLines, runStreamed } from '../exec/run.js';
 import { runBounded } from '../exec/pool.js';
 import { checkMachinePrerequisites, providerNotes, rkeHowToGet, type Missing } from './prerequisites.js';
 import { KIT_RKE_VERSION } from '../kit/components.js';
-import { labRke, type Tool } from '../kit/tools.js';
+import { labKubectl, labRke, type Tool } from '../kit/tools.js';
 import { ensureSshKey, requireSshKey } from '../nodes/ssh-key.js';
 import { phaseOf } from '../providers/vagrant-phases.js';
 import type { BusyPolicy } from '../lab/lock.js';
@@ -16,8 +15,13 @@ import { DRIVERS } from '../providers/drivers.js';
 import { checkHostServicePrerequisites, hostServicesUp, type HostServicesUp } from '../host-services/lab-services.js';
 import { servicePlans } from '../host-services/plans.js';
 import { refuseUnfinishedRestore } from '../snapshot/record.js';
-import { recordedMachineId } from '../nodes/machine.js';
+import { recordedMachineId, removeRecordedMachine, type RecordedMachine } from '../nodes/machine.js';
+import { checkRemoval, strayMachines } from '../nodes/removal.js';
+import { installedRoles } from '../cluster/rke.js';
+import { LAB_FILES, logFile } from '../lab/files.js';
 import { writeGenerated } from './generate.js';
+import { labHostCheck } from './doctor.js';
+import { describeJudgement, HostLimitError, remedyLines } from '../host-check/check.js';
 import { openLab, type Lab } from './lab.js';
 import type { ProgressView } from './progress.js';
 
@@ -34,6 +38,12 @@ export interface ApplyOptions {
   busy?: BusyPolicy;
   /** --stop-previous: how long the previous run has after its SIGINT. */
   graceMs?: number;
+  /** Start the machines even when the host check finds a limit too low for them. */
+  ignoreHostLimits?: boolean;
+  /** Nodes the spec no longer names leave the cluster without `kubectl drain` first. */
+  noDrain?: boolean;
+  /** Remove nodes even when etcd would be left without a majority of its members, or no controlplane node. */
+  forceRemoval?: boolean;
 }
 
 export interface ApplyResult {
@@ -45,8 +55,19 @@ export interface ApplyResult {
   phases: { machines: number; rke?: number; ready?: number };
 }
 
+/** Refuses a lab the host cannot hold before any machine starts; warns of limits it comes close to. */
+async function checkHostLimits(lab: Lab, options: ApplyOptions, kubernetes: boolean): Promise<void> {
+  const check = await labHostCheck(lab, kubernetes);
+  const short = check.limits.some((l) => l.verdict === 'short');
+  if (short && !options.ignoreHostLimits) throw new HostLimitError(check);
+  for (const limit of check.limits.filter((l) => l.verdict !== 'ok')) {
+    const remedy = limit.remedy ? remedyLines(limit.remedy).map((r) => `\n  ${r}`) : [];
+    options.progress.note(`warning: ${limit.verdict === 'short' ? 'too low' : 'close'}: ${describeJudgement(limit, check.toStart.length)}${remedy.join('')}`);
+  }
+}
+
 /**
- * generate → prerequisites → key → `vagrant up` per node (bounded) → `rke up` → every node Ready,
+ * generate → prerequisites → host limits → key → `vagrant up` per node (bounded) → `rke up` → every node Ready,
  * all while holding the lab, whose lock records each running child.
  */
 export async function apply(options: ApplyOptions): Promise<ApplyResult> {
@@ -77,6 +98,9 @@ async function applyHeld(options: ApplyOptions, lab: Lab): Promise<ApplyResult> 
   for (const note of await providerNotes(model)) progress.note(note);
   await checkHostServicePrerequisites(model, outDir);
   const rke = options.machinesOnly ? undefined : await findClusterTools(model, outDir, options.rke);
+  // Without rke no kubelet starts: the machines alone are judged.
+  await checkHostLimits(lab, options, rke !== undefined);
+  const removal = await planRemoval(lab, options);
   if (!options.machinesOnly && !rke) {
     progress.note(`rke was not found: the machines will be created and provisioned, then apply stops (${rkeHowToGet(model.rkeVersion)})`);
   } else if (rke && rke.version !== model.rkeVersion) {
@@ -96,7 +120,13 @@ async function applyHeld(options: ApplyOptions, lab: Lab): Promise<ApplyResult> 
   if (signal.aborted) throw new InterruptedError('starting the machines');
   const machines = lap();
 
-  if (options.machinesOnly) return { model, kubeconfig: undefined, services, phases: { machines } };
+  if (options.machinesOnly) {
+    if (removal.strays.length)
+      progress.note(
+        `kept the machines of ${removal.strays.map((m) => m.node).join(', ')}, which the spec no longer names, until a full apply removes their nodes`,
+      );
+    return { model, kubeconfig: undefined, services, phases: { machines } };
+  }
   if (!rke) {
     throw new PrerequisiteError(
       [{ name: 'rke', howToGet: rkeHowToGet(model.rkeVersion) }],
@@ -108,6 +138,7 @@ async function applyHeld(options: ApplyOptions, lab: Lab): Promise<ApplyResult> 
       `note: the kubelet sets vm.overcommit_memory=1, kernel.panic=10 and kernel.panic_on_oops=1 when it starts; the ${model.provider.type} provider's machines share the host's kernel, so these are the host's settings`,
     );
   }
+  await drainRemoved(lab, removal, options);
   progress.set('rke', 'rke up: installing Kubernetes');
   try {
     await runStreamed(rke.path, ['up', '--config', 'cluster.yml'], {
@@ -136,9 +167,71 @@ async function applyHeld(options: ApplyOptions, lab: Lab): Promise<ApplyResult> 
       `the kubeconfig names the lab's API endpoint ${model.apiEndpoint.address}:${model.apiEndpoint.port} (${model.apiEndpoint.node}), not one controlplane node`,
     );
   }
+  // rke up took the removed nodes out of Kubernetes and etcd: their machines can go.
+  await removeStrays(lab, removal.strays, progress);
   const rkeSeconds = lap();
   await waitForNodes(lab, progress, signal);
   return { model, kubeconfig: lab.kubeconfig, services, phases: { machines, rke: rkeSeconds, ready: lap() } };
+}
+
+interface Removal {
+  /** Machines of nodes the spec no longer names. */
+  strays: RecordedMachine[];
+  /** Of those, the nodes Kubernetes has (RKE's record): drained before rke up removes them. */
+  kubernetesNodes: string[];
+}
+
+/** The machines the spec no longer names, refused when removing them could break the cluster. */
+async function planRemoval(lab: Lab, options: ApplyOptions): Promise<Removal> {
+  const strays = await strayMachines(lab.outDir, lab.model);
+  if (strays.length === 0) return { strays, kubernetesNodes: [] };
+  const installed = (await lab.hasCluster()) ? await installedRoles(path.join(lab.outDir, LAB_FILES.rkeState)) : undefined;
+  const removed = strays.map((m) => m.node);
+  if (installed) checkRemoval(installed, removed, options.forceRemoval ?? false);
+  if (!options.machinesOnly)
+    options.progress.note(`the spec no longer names ${removed.join(', ')}: ${installed ? 'drained, removed by rke up, then their' : 'their'} machines removed`);
+  return { strays, kubernetesNodes: installed ? removed.filter((n) => (installed.get(n) ?? []).length > 0) : [] };
+}
+
+/** `kubectl drain` for each node leaving the cluster, so that its pods move before RKE removes it. */
+async function drainRemoved(lab: Lab, removal: Removal, options: ApplyOptions): Promise<void> {
+  if (removal.kubernetesNodes.length === 0 || options.noDrain) return;
+  const kubectl = await labKubectl(lab.model);
+  if (!kubectl) throw new KubelabError('no kubectl found to drain the nodes the spec removes', { hint: '`kubelab kit build` builds one, or pass --no-drain' });
+  for (const node of removal.kubernetesNodes) {
+    options.progress.set(node, 'draining (kubectl drain)');
+    const args = ['drain', node, '--ignore-daemonsets', '--delete-emptydir-data', '--force', '--timeout=3m'];
+    try {
+      await runStreamed(kubectl.path, args, {
+        cwd: lab.outDir,
+        env: { KUBECONFIG: lab.kubeconfig },
+        logFile: logFile(lab.outDir, `drain-${node}`),
+        signal: options.signal,
+        ...lab.track(`kubectl drain ${node}`, `kubectl ${args.join(' ')}`),
+      });
+    } catch (error) {
+      if (error instanceof CommandFailedError) {
+        throw new KubelabError(`kubectl drain ${node} failed; the last lines of its log:\n${quoteLines(error.tail)}`, {
+          hint: `the whole log is ${error.logFile}; \`kubelab apply --no-drain\` removes the node without draining it`,
+        });
+      }
+      throw error;
+    }
+    options.progress.set(node, 'drained');
+  }
+}
+
+async function removeStrays(lab: Lab, strays: readonly RecordedMachine[], progress: ProgressView): Promise<void> {
+  if (strays.length === 0) return;
+  // Found while the machines are there: the networks they are attached to.
+  const leftovers = (await DRIVERS[lab.model.provider.type].leftovers?.find(lab.outDir)) ?? [];
+  for (const machine of strays) {
+    progress.set(machine.node, 'removing its machine');
+    const removed = await removeRecordedMachine(lab.outDir, machine);
+    progress.set(machine.node, removed ? 'machine removed (not in the spec)' : 'machine was already gone');
+  }
+  const removed = leftovers.length ? ((await DRIVERS[lab.model.provider.type].leftovers?.remove(leftovers)) ?? []) : [];
+  if (removed.length) progress.note(`removed ${removed.join(', ')}`);
 }
 
 /** How long nodes may take to turn Ready once rke is done: the network plugin starts last. */

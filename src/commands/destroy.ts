@@ -8,6 +8,7 @@ import { dropFaultsForDestroy } from '../fault/engine.js';
 import { removeSnapshotsForDestroy } from '../snapshot/catalog.js';
 import type { BusyPolicy } from '../lab/lock.js';
 import { openLabFolder, type LabFolder } from './lab.js';
+import { recordedMachines, removeRecordedMachine } from '../nodes/machine.js';
 
 export interface DestroyOptions {
   out: string;
@@ -45,19 +46,31 @@ async function destroyHeld(options: DestroyOptions, folder: LabFolder): Promise<
   if (snapshots.length > 0) options.log(`removed ${snapshots.join(', ')}`);
   const hasMachines = await fs.pathExists(path.join(outDir, LAB_FILES.vagrantDir, 'machines'));
   const removedLeftovers: string[] = [];
-  if (hasMachines && (await fs.pathExists(path.join(outDir, 'Vagrantfile')))) {
+  if (hasMachines) {
     // Destroy runs without a spec: every provider looks for what it may leave behind.
     const leftovers = await Promise.all(Object.values(DRIVERS).map(async (d) => ({ d, found: (await d.leftovers?.find(outDir)) ?? [] })));
-    options.log('destroying the machines (vagrant destroy -f)');
-    await runStreamed('vagrant', ['destroy', '-f'], {
-      cwd: outDir,
-      logFile: logFile(outDir, 'destroy'),
-      signal: options.signal,
-      ...folder.track('vagrant destroy', 'vagrant destroy -f'),
-      onLine: (line) => {
-        if (/^==> /.test(line)) options.log(line);
-      },
-    });
+    if (await fs.pathExists(path.join(outDir, 'Vagrantfile'))) {
+      options.log('destroying the machines (vagrant destroy -f)');
+      await runStreamed('vagrant', ['destroy', '-f'], {
+        cwd: outDir,
+        logFile: logFile(outDir, 'destroy'),
+        signal: options.signal,
+        ...folder.track('vagrant destroy', 'vagrant destroy -f'),
+        onLine: (line) => {
+          if (/^==> /.test(line)) options.log(line);
+        },
+      });
+    }
+    // Vagrant destroys only what today's Vagrantfile names; a machine of a node since taken out of
+    // the spec keeps its record, and is removed here with its provider's tool.
+    for (const machine of await recordedMachines(outDir)) {
+      try {
+        if (await removeRecordedMachine(outDir, machine))
+          removedLeftovers.push(`machine ${machine.node} (${machine.provider} ${machine.id.slice(0, 12)}), not in today's Vagrantfile`);
+      } catch (error) {
+        options.log(`warning: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
     for (const { d, found } of leftovers) if (found.length > 0) removedLeftovers.push(...((await d.leftovers?.remove(found)) ?? []));
   }
   const removedFiles: string[] = [];

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { KubelabError } from '../errors.js';
 import { readState } from '../lab/state.js';
 import type { MachineState } from '../providers/driver.js';
+import { machineState } from '../nodes/machine.js';
+import { strayMachines } from '../nodes/removal.js';
 import { openLab, type Lab } from './lab.js';
 import { unfinishedRestore } from '../snapshot/record.js';
 import { hostServicesStatus, type ServiceStatus } from '../host-services/lab-services.js';
@@ -28,6 +30,8 @@ export interface LabStatus {
   nodes: NodeStatus[];
   /** What runs on the host for the lab (`kubelab services status`). */
   hostServices: ServiceStatus[];
+  /** Machines kubelab made for nodes the spec no longer names: `apply` and `destroy` remove them. */
+  strays: { name: string; provider: string; id: string; state: string }[];
 }
 
 /** The machine states in the words status shows, the same for every provider. */
@@ -40,12 +44,13 @@ export async function labStatus(options: { spec: string; out: string }): Promise
     if (!(await fs.pathExists(path.join(outDir, 'Vagrantfile')))) {
       throw new KubelabError(`${outDir} has no Vagrantfile`, { hint: 'run `kubelab generate` (or `kubelab apply`) first' });
     }
-    const [states, { faults }, hostServices, restoring, kubernetes] = await Promise.all([
+    const [states, { faults }, hostServices, restoring, kubernetes, strayed] = await Promise.all([
       Promise.all(lab.nodes.map((n) => n.state())),
       readState(outDir),
       hostServicesStatus(model, outDir),
       unfinishedRestore(outDir),
       kubernetesView(lab),
+      strays(lab),
     ]);
     let kubernetesNote = kubernetes.note;
     if (restoring !== undefined) {
@@ -54,6 +59,7 @@ export async function labStatus(options: { spec: string; out: string }): Promise
     return {
       lab: model.name,
       hostServices,
+      strays: strayed,
       provider: model.provider.type,
       kubeconfig: kubernetes.nodes ? lab.kubeconfig : undefined,
       kubernetesNote,
@@ -68,6 +74,13 @@ export async function labStatus(options: { spec: string; out: string }): Promise
       })),
     };
   });
+}
+
+/** Machines recorded for the lab whose nodes the spec does not name, with their state. */
+async function strays(lab: Lab): Promise<LabStatus['strays']> {
+  const strays = await strayMachines(lab.outDir, lab.model);
+  const states = await Promise.all(strays.map((m) => machineState(m.provider, { node: m.node, id: m.id, outDir: lab.outDir })));
+  return strays.map((m, i) => ({ name: m.node, provider: m.provider, id: m.id, state: STATE_WORDS[states[i]!] }));
 }
 
 /** Kubernetes' view of the nodes, or why there is none. */

@@ -1,4 +1,6 @@
+import fs from 'fs-extra';
 import path from 'node:path';
+import { KubelabError } from '../errors.js';
 import { readMachineId } from '../input/machine-id.js';
 import { LAB_FILES } from '../lab/files.js';
 import type { NodeRef } from '../lab/access.js';
@@ -6,6 +8,7 @@ import type { Invocation, MachineOp, MachineRef, MachineState } from '../provide
 import { DRIVERS } from '../providers/drivers.js';
 import { run, TIMEOUTS } from '../exec/run.js';
 import type { ProviderType } from '../spec/types.js';
+import { PROVIDER_TYPES } from '../vocabulary.js';
 import { FaultActionError } from '../fault/errors.js';
 
 export type { MachineOp, MachineRef, MachineState } from '../providers/driver.js';
@@ -57,4 +60,55 @@ export async function runMachineOp(provider: ProviderType, ref: MachineRef, op: 
       'kubelab status shows the state of each machine',
     );
   }
+}
+
+/** A machine Vagrant recorded creating for this lab; the record outlives the Vagrantfile's naming it. */
+export interface RecordedMachine {
+  node: string;
+  provider: ProviderType;
+  id: string;
+}
+
+/** Every machine recorded in .vagrant/machines/NODE/PROVIDER/id, whatever today's spec names. */
+export async function recordedMachines(outDir: string): Promise<RecordedMachine[]> {
+  const machinesDir = path.join(outDir, LAB_FILES.vagrantDir, 'machines');
+  const found: RecordedMachine[] = [];
+  for (const node of (await fs.readdir(machinesDir).catch(() => [])).sort()) {
+    // Folder names become arguments and messages: only what a node name can be.
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(node)) continue;
+    for (const provider of PROVIDER_TYPES) {
+      const id = await readMachineId(idFile(outDir, provider, node));
+      if (id) found.push({ node, provider, id });
+    }
+  }
+  return found;
+}
+
+/**
+ * Removes a recorded machine with its provider's own tool, then its record; false when the provider
+ * knew no such machine (removed by hand), whose record alone goes.
+ */
+export async function removeRecordedMachine(outDir: string, machine: RecordedMachine): Promise<boolean> {
+  const ref = { node: machine.node, id: machine.id, outDir };
+  const record = path.join(outDir, LAB_FILES.vagrantDir, 'machines', machine.node, machine.provider);
+  if ((await machineState(machine.provider, ref)) === 'unknown') {
+    await fs.remove(record);
+    return false;
+  }
+  const steps = DRIVERS[machine.provider].machine(ref).remove;
+  for (const [index, step] of steps.entries()) {
+    const result = await run(step.file, step.args, {
+      cwd: step.cwd,
+      timeoutMs: TIMEOUTS.machineOp,
+      purpose: `remove a machine of the ${machine.provider} provider`,
+    });
+    if (result.exitCode !== 0 && index === steps.length - 1) {
+      const output = result.all.trim().split('\n').slice(-3).join(' | ');
+      throw new KubelabError(`\`${step.file} ${step.args.join(' ')}\` failed for machine ${machine.node}: ${output || `exit ${String(result.exitCode)}`}`, {
+        hint: `remove it by hand, then its record ${path.dirname(idFile(outDir, machine.provider, machine.node))}`,
+      });
+    }
+  }
+  await fs.remove(record);
+  return true;
 }

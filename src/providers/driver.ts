@@ -16,6 +16,8 @@ export interface ProviderDriver {
    * and guards that only within one process, so separate `vagrant up`s race.
    */
   createOneFirst?(model: LabModel): Promise<boolean>;
+  /** The folder the machines' disks are kept in, for the host check's free-disk figure; undefined when unknown. */
+  machineStorage(model: LabModel): Promise<string | undefined>;
   /** How to act on one machine from outside it (the machine-level faults, status). */
   machine(ref: MachineRef): MachineControl;
   /**
@@ -66,6 +68,11 @@ export interface MachineControl {
   ops: Record<MachineOp, Invocation>;
   /** Asks for the machine's state; `parse` reads the answer. */
   state: Invocation;
+  /**
+   * Removes the machine and its disks without Vagrant (which knows only the machines today's
+   * Vagrantfile names), in order; a step before the last may fail (a machine already off).
+   */
+  remove: Invocation[];
   parse: (output: string) => MachineState;
 }
 
@@ -79,12 +86,13 @@ export const vagrantOn = (m: MachineRef, ...args: string[]): Invocation => ({ fi
  */
 export function vagrantVm(
   m: MachineRef,
-  own: Pick<MachineControl, 'state' | 'parse'> & { kill: Invocation; pause: Invocation; resume: Invocation },
+  own: Pick<MachineControl, 'state' | 'parse' | 'remove'> & { kill: Invocation; pause: Invocation; resume: Invocation },
 ): MachineControl {
   return {
     ops: { stop: vagrantOn(m, 'halt'), kill: own.kill, pause: own.pause, resume: own.resume, start: vagrantOn(m, 'up', '--no-provision') },
     state: own.state,
     parse: own.parse,
+    remove: own.remove,
   };
 }
 

@@ -26,6 +26,7 @@ function fileMachine(dir: string, m: MachineRef, failKill = false): MachineContr
     },
     state: sh('cat "$1"'),
     parse: stateFrom({ running: 'running', paused: 'paused', off: 'off' }),
+    remove: [unused],
   };
 }
 

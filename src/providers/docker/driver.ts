@@ -54,6 +54,12 @@ export const dockerDriver: ProviderDriver = {
     }
     return missing;
   },
+  async machineStorage() {
+    // Each node's root file system is a writable layer in Docker's data, and so is its own Docker's.
+    const result = await capture('docker', ['info', '--format', '{{.DockerRootDir}}']);
+    const dir = result.stdout.trim();
+    return result.ok && path.isAbsolute(dir) ? dir : undefined;
+  },
   machine: (m) => ({
     ops: {
       // The box's STOPSIGNAL is SIGRTMIN+3: systemd halts the container cleanly.
@@ -64,6 +70,8 @@ export const dockerDriver: ProviderDriver = {
       start: { file: 'docker', args: ['start', m.id] },
     },
     state: { file: 'docker', args: ['inspect', '--format', '{{.State.Status}}', m.id] },
+    // -v: the anonymous volumes of the node's Docker data go with it, as with vagrant destroy.
+    remove: [{ file: 'docker', args: ['rm', '--force', '--volumes', m.id] }],
     parse: stateFrom({ running: 'running', paused: 'paused', exited: 'off', created: 'off', dead: 'off' }),
   }),
   snapshots: dockerSnapshots,

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { vagrantSnapshots } from '../vagrant-snapshots.js';
 import { capture } from '../../exec/run.js';
 import { howToInstall } from '../../exec/install-hints.js';
@@ -8,6 +9,12 @@ import { kvmVerdict, readKvmFacts } from './kvm.js';
 const libvirtUri = (): string => process.env.LIBVIRT_DEFAULT_URI ?? 'qemu:///system';
 
 export const libvirtDriver: ProviderDriver = {
+  async machineStorage(model) {
+    // The pool's target path, from its XML: <target><path>/var/lib/libvirt/images</path></target>.
+    const xml = await capture('virsh', ['-c', libvirtUri(), 'pool-dumpxml', model.provider.libvirt.storagePool]);
+    const dir = /<target>\s*<path>([^<]{1,4096})<\/path>/.exec(xml.stdout)?.[1]?.trim();
+    return xml.ok && dir !== undefined && path.isAbsolute(dir) ? dir : undefined;
+  },
   async prerequisites(model, probe) {
     if (!(await probe('virsh', ['--version'])).ok) return [{ name: 'libvirt (virsh)', howToGet: howToInstall('virsh') }];
     const missing: Missing[] = [];
@@ -75,6 +82,7 @@ function libvirtMachine(m: MachineRef): MachineControl {
     resume: virsh('resume'),
     state: virsh('domstate'),
     parse: stateFrom({ running: 'running', paused: 'paused', 'shut off': 'off', crashed: 'off' }),
+    remove: [virsh('destroy'), virsh('undefine', '--remove-all-storage')],
   });
 }
 

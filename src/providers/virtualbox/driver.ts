@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { vagrantSnapshots } from '../vagrant-snapshots.js';
 import { howToInstall } from '../../exec/install-hints.js';
 import { stateFrom, vagrantVm, type MachineControl, type MachineRef, type ProviderDriver } from '../driver.js';
@@ -7,6 +9,8 @@ export const virtualboxDriver: ProviderDriver = {
     if ((await probe('VBoxManage', ['--version'])).ok) return [];
     return [{ name: 'VirtualBox (VBoxManage)', howToGet: howToInstall('VBoxManage') }];
   },
+  // VirtualBox's default machine folder; a user who moved it sees the home folder's free space.
+  machineStorage: () => Promise.resolve(path.join(os.homedir(), 'VirtualBox VMs')),
   machine: virtualboxMachine,
   snapshots: vagrantSnapshots(virtualboxMachine),
   nameReachesMachine: true,
@@ -18,6 +22,10 @@ function virtualboxMachine(m: MachineRef): MachineControl {
     pause: { file: 'VBoxManage', args: ['controlvm', m.id, 'pause'] },
     resume: { file: 'VBoxManage', args: ['controlvm', m.id, 'resume'] },
     state: { file: 'VBoxManage', args: ['showvminfo', m.id, '--machinereadable'] },
+    remove: [
+      { file: 'VBoxManage', args: ['controlvm', m.id, 'poweroff'] },
+      { file: 'VBoxManage', args: ['unregistervm', m.id, '--delete'] },
+    ],
     parse: (output) =>
       stateFrom({ running: 'running', paused: 'paused', poweroff: 'off', aborted: 'off', saved: 'off' })(/^VMState="([^"]*)"/m.exec(output)?.[1] ?? ''),
   });
