@@ -390,7 +390,13 @@ describe('generator: cluster.yml', () => {
     const doc = parse((await renderClusterYml(await model(`cni:\n  plugin: flannel\n${ONE_NODE}`))).content) as Record<string, unknown>;
     assert.deepEqual(doc.services, {
       etcd: { snapshot: false },
-      'kube-api': { service_cluster_ip_range: '10.43.0.0/16', service_node_port_range: '30000-32767' },
+      // The service accounts' issuer a URL first (OIDC discovery), RKE's own after it (its tokens).
+      'kube-api': {
+        service_cluster_ip_range: '10.43.0.0/16',
+        service_node_port_range: '30000-32767',
+        extra_args: { 'service-account-issuer': 'https://kubernetes.default.svc.cluster.local' },
+        extra_args_array: { 'service-account-issuer': ['rke'] },
+      },
       'kube-controller': { cluster_cidr: '10.42.0.0/16', service_cluster_ip_range: '10.43.0.0/16' },
       kubelet: { cluster_domain: 'cluster.local', cluster_dns_server: '10.43.0.10', fail_swap_on: true },
     });
