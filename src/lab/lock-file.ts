@@ -15,8 +15,10 @@ import { currentProcess, pause, stillRunning, type ProcessRef } from '../exec/pr
 export async function createLockFile(file: string, content: object): Promise<boolean> {
   const mine = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
   for (let attempt = 0; ; attempt++) {
-    await fs.mkdirp(path.dirname(file));
     try {
+      // Inside the try: a release's rmdir of the same folder can make even the mkdir fail (ENOENT,
+      // seen in CI), when it removes the folder between the mkdir and its check that it is there.
+      await fs.mkdirp(path.dirname(file));
       await fs.writeFile(mine, JSON.stringify(content, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
       break;
     } catch (error) {

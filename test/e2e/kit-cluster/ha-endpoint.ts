@@ -191,8 +191,9 @@ export function haEndpoint(lab: KitCluster): void {
       const { a, b } = majority.report.picked;
       const survivor = CONTROLPLANES.find((cp) => cp !== a && cp !== b);
       const majorityLanes = computeLanes(majority.report);
+      // Each went at least once; the survivor's may come and go again while etcd's members return one by one.
       for (const lane of majorityLanes.apiServers)
-        assert.equal(lane.outages.length, 1, `${lane.server}'s API server went too${lane.server === survivor ? ' (its etcd had no quorum)' : ''}`);
+        assert.ok(lane.outages.length >= 1, `${lane.server}'s API server went too${lane.server === survivor ? ' (its etcd had no quorum)' : ''}`);
       assert.ok(
         majorityLanes.etcd.leaders.some((l) => l.value === null),
         'etcd had no leader',
