@@ -1,4 +1,4 @@
-import type { Role } from '../vocabulary.js';
+import { RKE_ROLES, type Role } from '../vocabulary.js';
 
 /**
  * What RKE puts on a node, known here and nowhere else: each Kubernetes component runs as a Docker
@@ -96,7 +96,7 @@ export async function installedRoles(stateFile: string): Promise<Map<string, Rol
     if (typeof hostnameOverride !== 'string' || !Array.isArray(role)) continue;
     roles.set(
       hostnameOverride,
-      role.filter((r): r is Role => r === 'etcd' || r === 'controlplane' || r === 'worker'),
+      role.filter((r): r is Role => (RKE_ROLES as readonly unknown[]).includes(r)),
     );
   }
   return roles;

@@ -48,13 +48,16 @@ export async function machineState(provider: ProviderType, ref: MachineRef): Pro
   return result.exitCode === 0 ? driver.parse(result.stdout) : 'unknown';
 }
 
+/** A failed provider command's last three lines, on one line, for a message. */
+const lastLines = (all: string): string => all.trim().split('\n').slice(-3).join(' | ');
+
 /** Runs one machine-level op; each returns once it has taken effect (Vagrant's halt waits for the guest). */
 export async function runMachineOp(provider: ProviderType, ref: MachineRef, op: MachineOp): Promise<void> {
   const driver = DRIVERS[provider].machine(ref);
   const call = driver.ops[op];
   const result = await run(call.file, call.args, { cwd: call.cwd, timeoutMs: TIMEOUTS.machineOp, purpose: `${op} a machine of the ${provider} provider` });
   if (result.exitCode !== 0) {
-    const output = result.all.trim().split('\n').slice(-3).join(' | ');
+    const output = lastLines(result.all);
     throw new FaultActionError(
       `\`${call.file} ${call.args.join(' ')}\` failed for node ${ref.node}: ${output || `exit ${String(result.exitCode)}`}`,
       'kubelab status shows the state of each machine',
@@ -103,7 +106,7 @@ export async function removeRecordedMachine(outDir: string, machine: RecordedMac
       purpose: `remove a machine of the ${machine.provider} provider`,
     });
     if (result.exitCode !== 0 && index === steps.length - 1) {
-      const output = result.all.trim().split('\n').slice(-3).join(' | ');
+      const output = lastLines(result.all);
       throw new KubelabError(`\`${step.file} ${step.args.join(' ')}\` failed for machine ${machine.node}: ${output || `exit ${String(result.exitCode)}`}`, {
         hint: `remove it by hand, then its record ${path.dirname(idFile(outDir, machine.provider, machine.node))}`,
       });
