@@ -29,6 +29,17 @@ export const containerOf = (component: RkeComponent): string => component;
 /** etcdctl inside RKE's etcd container, as a shell command: `ARGS` are etcdctl's own. */
 export const etcdctl = (args: string): string => `docker exec ${containerOf('etcd')} etcdctl ${args}`;
 
+/**
+ * RKE's system_images keys of the images rke up itself starts on a node of these roles: its tool
+ * containers (state and certificate deployers, port checks, log linkers, the sidekick and
+ * nginx-proxy), the kubelet and kube-proxy, the pod sandbox, and etcd on etcd nodes. The network
+ * plugin's and the add-ons' images are not RKE's containers: the plugin knows its own (src/cni.ts).
+ */
+export function rkeNodeImageKeys(roles: readonly Role[]): string[] {
+  const every = ['alpine', 'nginx_proxy', 'kubernetes_services_sidecar', 'kubernetes', 'pod_infra_container'];
+  return roles.includes('etcd') ? [...every, 'etcd'] : every;
+}
+
 /** Where `rke etcd snapshot-save` leaves its archives, on every etcd node. */
 export const ETCD_SNAPSHOT_DIR = '/opt/rke/etcd-snapshots';
 
@@ -73,12 +84,19 @@ function parseStrings(json: string): string[] | undefined {
 /** RKE's state file holds certificates: a few hundred KiB; far more is not RKE's. */
 const RKE_STATE_MAX_BYTES = 16 * 1024 * 1024;
 
+/** A node as RKE last installed it. */
+export interface InstalledNode {
+  roles: Role[];
+  /** The address RKE reached it at; undefined when the record has none. */
+  address: string | undefined;
+}
+
 /**
- * Each node's roles as RKE last installed them (cluster.rkestate: currentState.rkeConfig.nodes,
- * by hostnameOverride): what the cluster is now, whatever the spec says since. Undefined when the
+ * Each node as RKE last installed it (cluster.rkestate: currentState.rkeConfig.nodes, by
+ * hostnameOverride): what the cluster is now, whatever the spec says since. Undefined when the
  * file is missing or not RKE's.
  */
-export async function installedRoles(stateFile: string): Promise<Map<string, Role[]> | undefined> {
+export async function installedNodes(stateFile: string): Promise<Map<string, InstalledNode> | undefined> {
   const { ifExists, readBoundedText } = await import('../input/read.js');
   const text = await ifExists(readBoundedText(stateFile, RKE_STATE_MAX_BYTES)).catch(() => undefined);
   if (text === undefined) return undefined;
@@ -90,14 +108,14 @@ export async function installedRoles(stateFile: string): Promise<Map<string, Rol
   }
   const nodes = (state as { currentState?: { rkeConfig?: { nodes?: unknown } } } | null)?.currentState?.rkeConfig?.nodes;
   if (!Array.isArray(nodes)) return undefined;
-  const roles = new Map<string, Role[]>();
+  const installed = new Map<string, InstalledNode>();
   for (const node of nodes as unknown[]) {
-    const { hostnameOverride, role } = (node ?? {}) as { hostnameOverride?: unknown; role?: unknown };
+    const { hostnameOverride, role, address } = (node ?? {}) as { hostnameOverride?: unknown; role?: unknown; address?: unknown };
     if (typeof hostnameOverride !== 'string' || !Array.isArray(role)) continue;
-    roles.set(
-      hostnameOverride,
-      role.filter((r): r is Role => (RKE_ROLES as readonly unknown[]).includes(r)),
-    );
+    installed.set(hostnameOverride, {
+      roles: role.filter((r): r is Role => (RKE_ROLES as readonly unknown[]).includes(r)),
+      address: typeof address === 'string' ? address : undefined,
+    });
   }
-  return roles;
+  return installed;
 }

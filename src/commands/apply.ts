@@ -15,9 +15,10 @@ import { DRIVERS } from '../providers/drivers.js';
 import { checkHostServicePrerequisites, hostServicesUp, type HostServicesUp } from '../host-services/lab-services.js';
 import { servicePlans } from '../host-services/plans.js';
 import { refuseUnfinishedRestore } from '../snapshot/record.js';
-import { recordedMachineId, removeRecordedMachine, type RecordedMachine } from '../nodes/machine.js';
-import { checkRemoval, strayMachines } from '../nodes/removal.js';
-import { installedRoles } from '../cluster/rke.js';
+import { recordedMachineId, recordedMachines, removeRecordedMachine, type RecordedMachine } from '../nodes/machine.js';
+import { checkAddressesFree, checkRemoval, strayMachines } from '../nodes/removal.js';
+import { installedNodes } from '../cluster/rke.js';
+import { imagesToPrefetch, prefetchImages } from '../cluster/images.js';
 import { LAB_FILES, logFile } from '../lab/files.js';
 import { writeGenerated } from './generate.js';
 import { labHostCheck } from './doctor.js';
@@ -116,7 +117,8 @@ async function applyHeld(options: ApplyOptions, lab: Lab): Promise<ApplyResult> 
     mark = Date.now();
     return seconds;
   };
-  const services = await upMachinesAndServices(lab, options);
+  // Only for rke up: without it, nothing runs the images.
+  const services = await upMachinesAndServices(lab, options, rke !== undefined && !options.machinesOnly);
   if (signal.aborted) throw new InterruptedError('starting the machines');
   const machines = lap();
 
@@ -185,12 +187,20 @@ interface Removal {
 async function planRemoval(lab: Lab, options: ApplyOptions): Promise<Removal> {
   const strays = await strayMachines(lab.outDir, lab.model);
   if (strays.length === 0) return { strays, kubernetesNodes: [] };
-  const installed = (await lab.hasCluster()) ? await installedRoles(path.join(lab.outDir, LAB_FILES.rkeState)) : undefined;
+  const installed = (await lab.hasCluster()) ? await installedNodes(path.join(lab.outDir, LAB_FILES.rkeState)) : undefined;
   const removed = strays.map((m) => m.node);
-  if (installed) checkRemoval(installed, removed, options.forceRemoval ?? false);
+  if (installed) {
+    checkRemoval(installed, removed, options.forceRemoval ?? false);
+    const recorded = new Set((await recordedMachines(lab.outDir)).map((m) => m.node));
+    checkAddressesFree(
+      installed,
+      removed,
+      lab.model.nodes.filter((n) => !recorded.has(n.name)),
+    );
+  }
   if (!options.machinesOnly)
     options.progress.note(`the spec no longer names ${removed.join(', ')}: ${installed ? 'drained, removed by rke up, then their' : 'their'} machines removed`);
-  return { strays, kubernetesNodes: installed ? removed.filter((n) => (installed.get(n) ?? []).length > 0) : [] };
+  return { strays, kubernetesNodes: installed ? removed.filter((n) => (installed.get(n)?.roles ?? []).length > 0) : [] };
 }
 
 /** `kubectl drain` for each node leaving the cluster, so that its pods move before RKE removes it. */
@@ -282,9 +292,11 @@ function kitHowToGet(model: LabModel): string {
 /**
  * The machines and the lab's services on the host come up together: the services bind to the host's
  * address on the private network, which the provider creates with the first machine, and VM
- * provisioning already installs packages through the package cache.
+ * provisioning already installs packages through the package cache. With `prefetch`, each machine
+ * pulls the images rke up will run on it as soon as it is up and the registry has them, while the
+ * next machines still come up.
  */
-async function upMachinesAndServices(lab: Lab, options: ApplyOptions): Promise<HostServicesUp> {
+async function upMachinesAndServices(lab: Lab, options: ApplyOptions, prefetch: boolean): Promise<HostServicesUp> {
   const { progress, signal } = options;
   const { model, outDir } = lab;
   let machinesDone = false;
@@ -296,10 +308,13 @@ async function upMachinesAndServices(lab: Lab, options: ApplyOptions): Promise<H
     signal,
     machinesDone: () => machinesDone,
   });
-  const machines = upMachines(lab, options).finally(() => {
+  const prefetching: Promise<void>[] = [];
+  const whenUp = prefetch ? (node: NodeModel) => void prefetching.push(prefetchOn(lab, node, services, options)) : undefined;
+  const machines = upMachines(lab, options, whenUp).finally(() => {
     machinesDone = true;
   });
   const [machinesResult, servicesResult] = await Promise.allSettled([machines, services]);
+  await Promise.all(prefetching);
   if (machinesResult.status === 'rejected') throw machinesResult.reason;
   if (servicesResult.status === 'rejected') {
     progress.set(row, 'failed');
@@ -310,7 +325,28 @@ async function upMachinesAndServices(lab: Lab, options: ApplyOptions): Promise<H
   return servicesResult.value;
 }
 
-async function upMachines(lab: Lab, options: ApplyOptions): Promise<void> {
+/** Pulls the images rke up will run on the node, once the lab's services are up; never throws. */
+async function prefetchOn(lab: Lab, node: NodeModel, services: Promise<HostServicesUp>, options: ApplyOptions): Promise<void> {
+  const { progress, signal } = options;
+  const images = imagesToPrefetch(lab.model, node);
+  const labNode = lab.nodes.find((n) => n.name === node.name);
+  if (images.length === 0 || !labNode) return;
+  const started = Date.now();
+  try {
+    // The registry must have the kit first: the services push it while the machines come up.
+    await services;
+    if (signal.aborted) return;
+    progress.set(node.name, `ready (${node.ip}); pulling ${images.length} image(s) rke up runs here from the lab registry`);
+    const { pulled, failed } = await prefetchImages(labNode, images, signal);
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    progress.set(node.name, `ready (${node.ip}); ${pulled ? `${pulled} image(s) pulled in ${seconds}s` : 'images already there'}`);
+    if (failed.length > 0) progress.note(`warning: ${node.name} could not pull ${failed.join(', ')} from the lab registry; rke up will try again`);
+  } catch {
+    // The services' failure is apply's to report; this pull only saves time.
+  }
+}
+
+async function upMachines(lab: Lab, options: ApplyOptions, whenUp?: (node: NodeModel) => void): Promise<void> {
   const { progress, signal } = options;
   const { model, outDir } = lab;
   const provider = `--provider=${model.provider.type}`;
@@ -360,6 +396,7 @@ async function upMachines(lab: Lab, options: ApplyOptions): Promise<void> {
           : [['up', node.name, '--provision', provider]];
         for (const args of calls) await vagrant(node, args);
         progress.set(node.name, `ready (${node.ip})`);
+        whenUp?.(node);
       });
     },
     () => !signal.aborted,

@@ -2,16 +2,17 @@ import assert from 'node:assert/strict';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { installedRoles } from '../../src/cluster/rke.js';
+import { installedNodes } from '../../src/cluster/rke.js';
 import { KubelabError } from '../../src/errors.js';
 import { EXIT } from '../../src/exit-codes.js';
 import { recordedMachines } from '../../src/nodes/machine.js';
-import { checkRemoval, strayMachines } from '../../src/nodes/removal.js';
+import { checkAddressesFree, checkRemoval, strayMachines } from '../../src/nodes/removal.js';
+import type { Role } from '../../src/vocabulary.js';
 import { compileText } from '../support/spec.js';
 import { tempDir } from '../support/tmp.js';
 
-const roles = (entries: Record<string, string[]>): Map<string, string[]> => new Map(Object.entries(entries));
-const refused = (installed: Map<string, string[]>, removed: string[]): string => {
+const roles = (entries: Record<string, Role[]>): Map<string, { roles: Role[] }> => new Map(Object.entries(entries).map(([name, r]) => [name, { roles: r }]));
+const refused = (installed: Map<string, { roles: Role[] }>, removed: string[]): string => {
   try {
     checkRemoval(installed, removed, false);
   } catch (error) {
@@ -49,15 +50,44 @@ describe('nodes the spec no longer names', () => {
       },
     });
     assert.deepEqual(
-      [...((await installedRoles(file)) ?? [])],
+      [...((await installedNodes(file)) ?? [])],
       [
-        ['cp', ['controlplane', 'etcd']],
-        ['w', ['worker']],
+        ['cp', { roles: ['controlplane', 'etcd'], address: '192.168.1.2' }],
+        ['w', { roles: ['worker'], address: undefined }],
       ],
     );
     await fs.writeFile(file, '{not json');
-    assert.equal(await installedRoles(file), undefined);
-    assert.equal(await installedRoles(path.join(dir, 'missing')), undefined);
+    assert.equal(await installedNodes(file), undefined);
+    assert.equal(await installedNodes(path.join(dir, 'missing')), undefined);
+  });
+
+  test('a new node is refused the address of a node leaving the cluster: a group grown from one node renames it', async () => {
+    const { model } = await compileText(
+      'network: {cidr: 192.168.78.0/24}\nnodes:\n  - {name: cp, roles: [etcd, controlplane]}\n  - {name: worker, count: 2, roles: [worker]}\n',
+    );
+    const installed = new Map([
+      ['cp', { address: '192.168.78.10' }],
+      ['worker', { address: '192.168.78.11' }],
+    ]);
+    const added = model.nodes.filter((n) => n.name.startsWith('worker-'));
+    assert.deepEqual(
+      added.map((n) => [n.name, n.ip]),
+      [
+        ['worker-1', '192.168.78.11'],
+        ['worker-2', '192.168.78.12'],
+      ],
+    );
+    assert.throws(
+      () => checkAddressesFree(installed, ['worker'], added),
+      (error: unknown) =>
+        error instanceof KubelabError &&
+        error.exitCode === EXIT.badInput &&
+        /worker-1 would take 192\.168\.78\.11, the address of worker, which the spec no longer names/.test(error.message) &&
+        /growing it renames its node.*count: 1/s.test(error.hint ?? ''),
+    );
+    // Only the new node that clashes: worker-2's address was nobody's.
+    assert.doesNotThrow(() => checkAddressesFree(installed, ['worker'], added.slice(1)));
+    assert.doesNotThrow(() => checkAddressesFree(installed, [], added));
   });
 
   test("the machines Vagrant recorded, whatever today's spec names; strays are those it does not", async () => {

@@ -69,6 +69,10 @@ export function clusterBasics(lab: KitCluster): void {
       assert.ok(result);
       assert.match(result.stdout, /lab klcluster is up in .*\n\s+kubelab kubectl get nodes -o wide\n.*\n\s+export KUBECONFIG=out\/kube_config_cluster\.yml/);
       assert.match(result.all, /all 5 Ready/);
+      // Each node pulled the images rke up runs on it as soon as it was up: rke up found them there.
+      assert.match(result.all, /cp\] ready \([0-9.]+\); [0-9]+ image\(s\) pulled in /);
+      const rkeLog = await fs.readFile(path.join(lab.outDir, '.kubelab', 'logs', 'rke-up.log'), 'utf8');
+      assert.doesNotMatch(rkeLog, /Pulling image \[kubelab\/(rke-tools|hyperkube|pause|etcd)/);
       const status = JSON.parse(await lab.must('status', '--json')) as {
         nodes: { name: string; kubernetes: { ready: boolean; version: string } | null }[];
       };
