@@ -5,9 +5,10 @@
  *
  * Files start in the order listed here, each as soon as a slot is free (`node --test` itself would
  * sort them by name): the longest first. The shared cluster (e2e/kit-cluster) holds one slot for
- * its whole run; on a machine without the kit it builds the kit first (CPU-bound, about 20
- * minutes) while the other slot runs everything else. The VMs under software emulation come next,
- * so that they are done before the cluster's scenarios measure Kubernetes' timing.
+ * its whole run, and the VMs under software emulation (e2e/libvirt-tcg) come next. On a machine
+ * without the kit, the cluster first builds it (CPU-bound: about 20 minutes alone, 33 beside the
+ * VMs), and everything after the build waits for it: there the VMs come last, after the short
+ * files, and wait for the build to end before they start (see that test's `before`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,9 +17,14 @@ import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 import { fileURLToPath } from 'node:url';
 import durations from './support/durations-reporter.js';
+import { kitBuilt } from './support/kit-build.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const FIRST = ['e2e/kit-cluster.test.js', 'e2e/libvirt-tcg.test.js'];
+const CLUSTER = 'e2e/kit-cluster.test.js';
+const EMULATED_VMS = 'e2e/libvirt-tcg.test.js';
+const warm = kitBuilt();
+const FIRST = warm ? [CLUSTER, EMULATED_VMS] : [CLUSTER];
+const LAST = warm ? [] : [EMULATED_VMS];
 
 function testFiles(dir: string): string[] {
   return fs
@@ -35,7 +41,9 @@ const unitOnly = process.argv.includes('--unit');
 const relative = (file: string): string => path.relative(here, file).split(path.sep).join('/');
 const all = testFiles(here).filter((f) => !(unitOnly && relative(f).startsWith('e2e/')));
 const rank = (file: string): number => {
-  const i = FIRST.indexOf(relative(file));
+  const name = relative(file);
+  if (LAST.includes(name)) return FIRST.length + 1 + LAST.indexOf(name);
+  const i = FIRST.indexOf(name);
   return i === -1 ? FIRST.length : i;
 };
 const files = [...all].sort((a, b) => rank(a) - rank(b));

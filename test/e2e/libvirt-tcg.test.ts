@@ -16,6 +16,7 @@ import { run } from '../../src/exec/run.js';
 import { kubelab } from '../support/docker-lab.js';
 import { eventually, LabNodes, recordedFaults } from '../support/fault-lab.js';
 import { cliPath } from '../support/paths.js';
+import { afterAnyKitBuild } from '../support/kit-build.js';
 import { tempDir } from '../support/tmp.js';
 
 const URI = 'qemu:///system';
@@ -79,7 +80,7 @@ const count = (text: string, what: RegExp): number => text.match(new RegExp(what
 const unavailable = await libvirtUnavailable();
 if (unavailable && process.env.CI) throw new Error(`the libvirt end-to-end test cannot run in CI: ${unavailable}`);
 
-describe('a 2-node libvirt lab of real VMs under software emulation (TCG)', { skip: unavailable, timeout: 45 * 60_000 }, () => {
+describe('a 2-node libvirt lab of real VMs under software emulation (TCG)', { skip: unavailable, timeout: 90 * 60_000 }, () => {
   let dir = '';
   let outDir = '';
   let nodes: LabNodes;
@@ -98,6 +99,8 @@ describe('a 2-node libvirt lab of real VMs under software emulation (TCG)', { sk
   };
 
   before(async () => {
+    const waited = await afterAnyKitBuild((line) => process.stderr.write(`${line}\n`));
+    if (waited > 1) timings.push(`waited for the kit build ${waited.toFixed(0)}s`);
     let start = Date.now();
     const box = await run(process.execPath, [cliPath, 'box', 'build', '--provider', 'libvirt'], { stdio: 'inherit', timeoutMs: 0 });
     assert.ok(box.ok, `kubelab box build --provider libvirt failed (exit ${String(box.exitCode)})`);
@@ -174,6 +177,8 @@ describe('a 2-node libvirt lab of real VMs under software emulation (TCG)', { sk
       // This apply's part of the log: it appends, and the first apply may have provisioned cp apart too.
       const log = (await readLog(`vagrant-provision-${node}`)).split(`$ vagrant provision ${node}\n`).pop() ?? '';
       assert.equal(count(log, new RegExp(`kubelab\\[${node}\\] docker: ready`)), 1, log);
+      // The same dockerd that ran the probe container at the first apply: it is not run again.
+      assert.match(log, new RegExp(`kubelab\\[${node}\\] docker: ready \\(a container ran on this start of docker\\)`));
       assert.equal(count(log, /Running provisioner: system/), 1, log);
     }
   });
