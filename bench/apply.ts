@@ -6,6 +6,9 @@
  * 2. A real cluster: `kubelab apply` of a 1-node and a 3-node docker-provider lab on the kit, to
  *    every node Ready, split into machines (up and provisioned, the kit's images loaded), `rke up`,
  *    and the wait for Ready after it. Beside it, the single-node figures minikube publishes.
+ *    On the 3-node lab, a worker added by one more `apply`. Then a lab at size: 3 etcd+controlplane
+ *    nodes and 9 workers, with what `kubelab doctor` said of the host's limits first, the sysctls
+ *    `doctor --fix` raised for it (put back afterwards), and the host memory its machines use.
  * 3. (KUBELAB_BENCH_MACHINES=1) `apply --machines-only` for 1, 3 and 6 machines, one at a time
  *    against all at once.
  *
@@ -27,9 +30,12 @@ const CIDR = '192.168.240.0/24';
 // minikube's published time-to-Kubernetes benchmark (single node, seconds).
 const PUBLISHED = { kind: 33, k3d: 20, minikube: 51 };
 
-function spec(workers: number, images: 'kit' | 'rancher'): string {
-  const nodes = ['  - name: cp', `    roles: [etcd, controlplane${workers === 0 ? ', worker' : ''}]`, '    memory: 3G'];
-  if (workers > 0) nodes.push('  - name: worker', `    count: ${workers}`, '    roles: [worker]');
+function spec(workers: number, images: 'kit' | 'rancher', controlplanes = 1): string {
+  const nodes =
+    controlplanes === 1
+      ? ['  - name: cp', `    roles: [etcd, controlplane${workers === 0 ? ', worker' : ''}]`, '    memory: 3G']
+      : ['  - name: cp', `    count: ${controlplanes}`, '    roles: [etcd, controlplane]', '    memory: 2G'];
+  if (workers > 0) nodes.push('  - name: worker', `    count: ${workers}`, '    roles: [worker]', `    memory: ${controlplanes === 1 ? '1536M' : '1G'}`);
   return [
     'name: klbench',
     'provider:',
@@ -59,15 +65,36 @@ async function kubelab(cwd: string, args: string[], env: Record<string, string> 
   return { seconds, stdout: String(result.stdout) };
 }
 
-async function inLab<T>(nodes: number, images: 'kit' | 'rancher', work: (dir: string) => Promise<T>): Promise<T> {
+async function inLab<T>(nodes: number, images: 'kit' | 'rancher', work: (dir: string) => Promise<T>, controlplanes = 1): Promise<T> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kubelab-bench-'));
   try {
-    await fs.writeFile(path.join(dir, 'kubelab.yaml'), spec(nodes - 1, images));
+    await fs.writeFile(path.join(dir, 'kubelab.yaml'), spec(nodes - controlplanes, images, controlplanes));
     return await work(dir);
   } finally {
     await run('node', [cli, 'destroy'], { cwd: dir, timeoutMs: TIMEOUTS.none });
     await fs.remove(dir);
   }
+}
+
+/** `apply`'s phases as it prints them, and its whole time. */
+async function applyPhases(dir: string, jobs: number): Promise<number[]> {
+  const apply = await kubelab(dir, ['apply', '--jobs', String(jobs)]);
+  const m = /\(machines ([0-9.]+)s, rke up ([0-9.]+)s, nodes Ready ([0-9.]+)s later\)/.exec(apply.stdout);
+  if (!m) throw new Error(`no phase times in apply's output:\n${apply.stdout}`);
+  return [Number(m[1]), Number(m[2]), Number(m[3]), apply.seconds];
+}
+
+/** The resident memory of the lab's machines (their containers' cgroups), in MiB. */
+async function machinesMemoryMiB(dir: string): Promise<number[]> {
+  const ids = await fs.readdir(path.join(dir, 'out', '.vagrant', 'machines'));
+  const stats = await run('docker', ['stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}}', ...ids.map((n) => `klbench-${n}`)]);
+  return String(stats.stdout)
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [, value, unit] = /\s([0-9.]+)(MiB|GiB)\s/.exec(line) ?? [];
+      return Number(value) * (unit === 'GiB' ? 1024 : 1);
+    });
 }
 
 const table = ([header, ...rows]: string[][]): void => console.log(formatTable(header!, rows).join('\n'));
@@ -108,12 +135,18 @@ const clusterRows = [['nodes', 'machines', 'rke up', 'to Ready', 'apply, total']
 for (const nodes of [1, 3]) {
   const phases = await inLab(nodes, 'kit', async (dir) => {
     await kubelab(dir, ['kit', 'build', '--sources', SOURCES]);
-    const apply = await kubelab(dir, ['apply', '--jobs', String(nodes)]);
-    const m = /\(machines ([0-9.]+)s, rke up ([0-9.]+)s, nodes Ready ([0-9.]+)s later\)/.exec(apply.stdout);
-    if (!m) throw new Error(`no phase times in apply's output:\n${apply.stdout}`);
-    return [Number(m[1]), Number(m[2]), Number(m[3]), apply.seconds];
+    const first = await applyPhases(dir, nodes);
+    if (nodes === 3) {
+      // One more worker: the group's count raised, one apply.
+      const file = path.join(dir, 'kubelab.yaml');
+      await fs.writeFile(file, (await fs.readFile(file, 'utf8')).replace('count: 2', 'count: 3'));
+      const added = await applyPhases(dir, 3);
+      clusterRows.push(['3 + 1 worker added', ...added.map(s)]);
+      process.stderr.write(`a worker added: ${added.map(s).join(', ')}\n`);
+    }
+    return first;
   });
-  clusterRows.push([String(nodes), ...phases.map(s)]);
+  clusterRows.splice(clusterRows.length - (nodes === 3 ? 1 : 0), 0, [String(nodes), ...phases.map(s)]);
   process.stderr.write(`${nodes} node(s): ${phases.map(s).join(', ')}\n`);
 }
 table(clusterRows);
@@ -122,6 +155,34 @@ console.log(
     .map(([k, v]) => `${k} ${v} s`)
     .join(', ')}`,
 );
+
+// A lab at size: 3 etcd+controlplane nodes and 9 workers. The host's limits are read first;
+// `doctor --fix` raises those too low for it, and every sysctl it may touch is put back on exit.
+{
+  const AT_SIZE = 12;
+  const SIZE_SYSCTLS = ['fs/inotify/max_user_instances', 'fs/inotify/max_user_watches', 'kernel/threads-max', 'kernel/keys/root_maxkeys'];
+  for (const key of SIZE_SYSCTLS) sysctls.set(key, (await fs.readFile(`/proc/sys/${key}`, 'utf8')).trim());
+  console.log();
+  const [phases, doctor, memory] = await inLab(
+    AT_SIZE,
+    'kit',
+    async (dir) => {
+      const judged = await run('node', [cli, 'doctor'], { cwd: dir, timeoutMs: TIMEOUTS.none });
+      const fixed = await run('node', [cli, 'doctor', '--fix'], { cwd: dir, timeoutMs: TIMEOUTS.none });
+      if (!fixed.ok) throw new Error(`kubelab doctor --fix failed:\n${fixed.all}`);
+      const applied = await applyPhases(dir, 4);
+      return [applied, String(judged.stdout), await machinesMemoryMiB(dir)] as const;
+    },
+    3,
+  );
+  console.log(`before the ${AT_SIZE}-node lab, kubelab doctor said:\n${doctor.trim()}`);
+  table([
+    ['nodes', 'machines', 'rke up', 'to Ready', 'apply, total'],
+    [`${AT_SIZE} (3 etcd+controlplane, 9 workers)`, ...phases.map(s)],
+  ]);
+  const total = memory.reduce((a, b) => a + b, 0);
+  console.log(`host memory of its machines: ${(total / 1024).toFixed(1)} GiB, ${(total / memory.length).toFixed(0)} MiB a machine (${memory.length} machines)`);
+}
 
 // 3. Machines only.
 if (process.env.KUBELAB_BENCH_MACHINES) {

@@ -331,11 +331,11 @@ async function prefetchOn(lab: Lab, node: NodeModel, services: Promise<HostServi
   const images = imagesToPrefetch(lab.model, node);
   const labNode = lab.nodes.find((n) => n.name === node.name);
   if (images.length === 0 || !labNode) return;
-  const started = Date.now();
   try {
     // The registry must have the kit first: the services push it while the machines come up.
     await services;
     if (signal.aborted) return;
+    const started = Date.now();
     progress.set(node.name, `ready (${node.ip}); pulling ${images.length} image(s) rke up runs here from the lab registry`);
     const { pulled, failed } = await prefetchImages(labNode, images, signal);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);

@@ -377,11 +377,13 @@ describe('kubelab generate: a write that fails leaves the previous output intact
     const { out, spec } = await lab();
     await editSpec(spec, (s) => s.replace('count: 2', 'count: 3'));
     // Staging names are unpredictable: the failure is injected where provision/system.sh is staged,
-    // after the Vagrantfile and cluster.yml were, as a full disk would make it.
+    // after the Vagrantfile and cluster.yml were, as a full disk would make it. Only in this test's
+    // folder: the tests beside it (concurrent) write through the same function.
     const open = fs.promises.open;
     fs.promises.open = (async (...args: Parameters<typeof open>) => {
       const handle = await open(...args);
-      if (path.basename(String(args[0])).startsWith('.system.sh.kubelab-')) {
+      const file = String(args[0]);
+      if (file.startsWith(out + path.sep) && path.basename(file).startsWith('.system.sh.kubelab-')) {
         handle.writeFile = () => Promise.reject(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
       }
       return handle;

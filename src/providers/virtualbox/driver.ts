@@ -7,7 +7,13 @@ import { stateFrom, vagrantVm, type MachineControl, type MachineRef, type Provid
 export const virtualboxDriver: ProviderDriver = {
   async prerequisites(_model, probe) {
     if ((await probe('VBoxManage', ['--version'])).ok) return [];
-    return [{ name: 'VirtualBox (VBoxManage)', howToGet: howToInstall('VBoxManage') }];
+    return [
+      {
+        name: 'VirtualBox (VBoxManage)',
+        // Where VirtualBox cannot run (a Linux host without it, a CI machine), the same kind of lab runs on Docker.
+        howToGet: `${howToInstall('VBoxManage')}; or, without VirtualBox, the same kind of lab on Docker: examples/docker/kubelab.yaml (README: "A first cluster on Docker")`,
+      },
+    ];
   },
   // VirtualBox's default machine folder; a user who moved it sees the home folder's free space.
   machineStorage: () => Promise.resolve(path.join(os.homedir(), 'VirtualBox VMs')),

@@ -8,15 +8,21 @@ import { apiServerStates, endpointStatsUrl } from '../../../src/cluster/endpoint
 import { computeLanes } from '../../../src/scenario/report/lanes.js';
 import { destroyAndAssertClean } from '../../support/docker-lab.js';
 import { eventually, LabNodes } from '../../support/fault-lab.js';
-import { CIDR, NAME, SPEC, UPSTREAM, type KitCluster } from './lab.js';
+import { dockerExample } from '../../support/quick-start.js';
+import { type KitCluster } from './lab.js';
 
-/** The lab's network, as its addresses start. */
-const NET = CIDR.split('.').slice(0, 3).join('.');
+/**
+ * The production-shaped lab the shared cluster's stores serve last is the README's quick start:
+ * examples/docker/kubelab.yaml, three etcd+controlplane nodes, a worker, and the machine kubelab
+ * adds for several controlplane nodes, lb, the lab's API endpoint (lifecycle.ts brings it up).
+ */
+export const HA_EXAMPLE = dockerExample();
+const NET = HA_EXAMPLE.net;
 export const HA_NODES = {
   'cp-1': `${NET}.10`,
   'cp-2': `${NET}.11`,
   'cp-3': `${NET}.12`,
-  worker: `${NET}.13`,
+  'worker-1': `${NET}.13`,
   lb: `${NET}.9`,
 } as const;
 const CONTROLPLANES = ['cp-1', 'cp-2', 'cp-3'] as const;
@@ -28,16 +34,6 @@ const ENDPOINT = HA_NODES.lb;
  */
 const LONGEST_GAP_MS = 20_000;
 
-/**
- * The production-shaped lab the shared cluster's stores serve last: three etcd+controlplane nodes,
- * a worker, and the machine kubelab adds for several controlplane nodes, lb, the lab's API endpoint.
- * The pull-through cache stays off: its upstream was the first lab's, and is stopped.
- */
-export const HA_SPEC = SPEC.replace(`    upstream: ${UPSTREAM}`, '    enabled: false').replace(
-  /nodes:\n[\s\S]*?\nregistry:/,
-  'nodes:\n  - name: cp\n    count: 3\n    roles: [etcd, controlplane]\n    memory: 2G\n  - name: worker\n    roles: [worker]\nregistry:',
-);
-
 /** haproxy's view of each API server: UP, DOWN, or a transition ("UP 1/3"). */
 async function endpointView(): Promise<Record<string, string>> {
   const response = await fetch(endpointStatsUrl(ENDPOINT), { signal: AbortSignal.timeout(3000) });
@@ -47,7 +43,7 @@ async function endpointView(): Promise<Record<string, string>> {
 /**
  * The API seen through the endpoint while a controlplane node loses its power, as the issue's
  * experiment and its lesson: the user never notices which API server they were talking to. Runs on
- * the lab `lifecycle` brings up last (HA_SPEC), and destroys it at the end.
+ * the lab `lifecycle` brings up last (HA_EXAMPLE), and destroys it at the end.
  */
 export function haEndpoint(lab: KitCluster): void {
   const kubectl = (...args: string[]) => lab.kubelab('kubectl', ...args);
@@ -139,7 +135,7 @@ export function haEndpoint(lab: KitCluster): void {
       const direct = ['--server', `https://${HA_NODES['cp-2']}:6443`];
       for (const node of Object.keys(HA_NODES).filter((n) => n !== 'lb'))
         assert.equal(await nodeReady(node, ...direct), 'True', `${node}, asked of cp-2 directly`);
-      assert.equal(await nodes.must('worker', `curl -sf --max-time 5 http://${coredns}:8080/health`), 'OK', 'CoreDNS answers on the pod network');
+      assert.equal(await nodes.must('worker-1', `curl -sf --max-time 5 http://${coredns}:8080/health`), 'OK', 'CoreDNS answers on the pod network');
       const { report, exitCode, all } = await scenario;
       assert.equal(exitCode, 0, all);
       assert.equal(report.verdict, 'pass', all);
@@ -202,7 +198,7 @@ export function haEndpoint(lab: KitCluster): void {
     });
 
     test('destroy removes the lab, the endpoint machine with it, and its network', async () => {
-      await destroyAndAssertClean(lab.dir, NAME, Object.keys(HA_NODES).length, `${NET}.`);
+      await destroyAndAssertClean(lab.dir, HA_EXAMPLE.name, Object.keys(HA_NODES).length, `${NET}.`);
     });
   });
 }

@@ -6,13 +6,14 @@ import { processAlive } from '../../../src/exec/processes.js';
 import { mustRun } from '../../support/tools.js';
 import { diskUsage, storeDir } from '../../../src/host-services/storage.js';
 import { readJournal } from '../../../src/lab/journal.js';
-import { destroyAndAssertClean, dockerLines } from '../../support/docker-lab.js';
+import { destroyAndAssertClean, dockerLines, kubelab } from '../../support/docker-lab.js';
 import { EXIT } from '../../../src/exit-codes.js';
 import { countInotify } from '../../../src/host-check/readings.js';
 import { eventually, recordedFaults } from '../../support/fault-lab.js';
 import { manifestRequests, registryLog } from './host-services.js';
-import { HA_NODES, HA_SPEC } from './ha-endpoint.js';
-import { CIDR, NAME, NODE_NAMES, NODES, SPEC, type KitCluster } from './lab.js';
+import { HA_EXAMPLE, HA_NODES } from './ha-endpoint.js';
+import { CIDR, NAME, NODE_NAMES, NODES, SOURCES, SPEC, type KitCluster } from './lab.js';
+import { readmeQuickStart } from '../../support/quick-start.js';
 import { snapshotVolumes } from './snapshots.js';
 
 /** The shared lab with a third worker. */
@@ -152,26 +153,38 @@ export function lifecycle(lab: KitCluster): void {
       for (const gone of ['.vagrant', 'kube_config_cluster.yml', 'cluster.rkestate']) assert.ok(!(await fs.pathExists(path.join(lab.outDir, gone))), gone);
     });
 
-    test('a new lab is served from the stores the last one left: nothing pushed again, every node pulls from the registry', async () => {
-      // The new lab is the production-shaped one the next section studies (ha-endpoint.ts): three
-      // controlplane nodes behind the lab's API endpoint, and a worker. The upstream stays stopped:
-      // the pull-through cache starts only with it, so it is left out now.
-      assert.notEqual(HA_SPEC, SPEC);
-      await fs.writeFile(lab.spec, HA_SPEC);
-      const again = await lab.kubelab('apply', '--jobs', '3');
-      assert.equal(again.exitCode, 0, again.all);
-      assert.match(again.all, /\[host\] registry: 0 image\(s\) pushed, \d+ already there/);
-      assert.doesNotMatch(again.all, /pushing /);
-      assert.match(again.all, /all 4 Ready/);
+    test("a new lab is served from the stores the last one left: the README's quick start, each kubelab line as written; nothing pushed again, every node pulls from the registry", async () => {
+      // The new lab is the production-shaped one the next section studies (ha-endpoint.ts): the
+      // docker example, three controlplane nodes behind the lab's API endpoint, and a worker.
+      const { lines, kubelabCommands } = readmeQuickStart();
+      assert.ok(lines.includes('cd examples/docker'), `the quick start runs in the example's folder:\n${lines.join('\n')}`);
+      assert.ok(lines.includes('export KUBELAB_KIT_SOURCES=$PWD/../shared/third_party'), lines.join('\n'));
+      assert.deepEqual(
+        kubelabCommands.map((c) => c[0]),
+        ['box', 'kit', 'apply', 'kubectl'],
+      );
+      await fs.writeFile(lab.spec, HA_EXAMPLE.text);
+      const results = [];
+      for (const args of kubelabCommands) {
+        // The export line, with this run's sources: the same folder unless KUBELAB_KIT_SOURCES says otherwise.
+        const result = await kubelab(lab.dir, args, { KUBELAB_KIT_SOURCES: SOURCES });
+        assert.equal(result.exitCode, 0, `kubelab ${args.join(' ')}:\n${result.all}`);
+        results.push(result);
+      }
+      const [box, kit, again, nodes] = results;
+      assert.match(box!.all, /is up to date; nothing to do/);
+      assert.match(kit!.all, /\(0 step\(s\) built, \d+ cached/);
+      assert.match(again!.all, /\[host\] registry: 0 image\(s\) pushed, \d+ already there/);
+      assert.doesNotMatch(again!.all, /pushing /);
+      assert.match(again!.all, /all 4 Ready/);
+      assert.equal(nodes!.stdout.split('\n').filter((l) => / Ready /.test(l)).length, 4, nodes!.all);
       const pulls = (await manifestRequests(registryLog(lab))).filter((r) => r.status === 200);
-      for (const node of ['cp-1', 'cp-2', 'cp-3', 'worker'] as const) {
+      for (const node of ['cp-1', 'cp-2', 'cp-3', 'worker-1'] as const) {
         assert.ok(
           pulls.some((p) => p.client === HA_NODES[node] && p.path.startsWith('/v2/kubelab/')),
           `${node} pulled from the registry`,
         );
       }
-      const nodes = await lab.kubelab('kubectl', 'get', 'nodes', '--no-headers');
-      assert.equal(nodes.stdout.split('\n').filter((l) => / Ready /.test(l)).length, 4, nodes.all);
     });
   });
 }
