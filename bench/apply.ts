@@ -167,6 +167,7 @@ console.log(
     AT_SIZE,
     'kit',
     async (dir) => {
+      await kubelab(dir, ['kit', 'build', '--sources', SOURCES]);
       const judged = await run('node', [cli, 'doctor'], { cwd: dir, timeoutMs: TIMEOUTS.none });
       const fixed = await run('node', [cli, 'doctor', '--fix'], { cwd: dir, timeoutMs: TIMEOUTS.none });
       if (!fixed.ok) throw new Error(`kubelab doctor --fix failed:\n${fixed.all}`);
