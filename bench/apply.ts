@@ -133,21 +133,22 @@ process.on('exit', () => {
 });
 const clusterRows = [['nodes', 'machines', 'rke up', 'to Ready', 'apply, total']];
 for (const nodes of [1, 3]) {
-  const phases = await inLab(nodes, 'kit', async (dir) => {
+  const phases = await inLab(nodes, 'kit', async (dir): Promise<number[][]> => {
     await kubelab(dir, ['kit', 'build', '--sources', SOURCES]);
     const first = await applyPhases(dir, nodes);
-    if (nodes === 3) {
-      // One more worker: the group's count raised, one apply.
-      const file = path.join(dir, 'kubelab.yaml');
-      await fs.writeFile(file, (await fs.readFile(file, 'utf8')).replace('count: 2', 'count: 3'));
-      const added = await applyPhases(dir, 3);
-      clusterRows.push(['3 + 1 worker added', ...added.map(s)]);
-      process.stderr.write(`a worker added: ${added.map(s).join(', ')}\n`);
-    }
-    return first;
+    if (nodes !== 3) return [first];
+    // One more worker: the group's count raised, one apply.
+    const file = path.join(dir, 'kubelab.yaml');
+    await fs.writeFile(file, (await fs.readFile(file, 'utf8')).replace('count: 2', 'count: 3'));
+    return [first, await applyPhases(dir, 3)];
   });
-  clusterRows.splice(clusterRows.length - (nodes === 3 ? 1 : 0), 0, [String(nodes), ...phases.map(s)]);
-  process.stderr.write(`${nodes} node(s): ${phases.map(s).join(', ')}\n`);
+  const [first, added] = phases;
+  clusterRows.push([String(nodes), ...first!.map(s)]);
+  process.stderr.write(`${nodes} node(s): ${first!.map(s).join(', ')}\n`);
+  if (added) {
+    clusterRows.push([`${nodes} + 1 worker added`, ...added.map(s)]);
+    process.stderr.write(`a worker added: ${added.map(s).join(', ')}\n`);
+  }
 }
 table(clusterRows);
 console.log(

@@ -16,7 +16,7 @@ import { checkHostServicePrerequisites, hostServicesUp, type HostServicesUp } fr
 import { servicePlans } from '../host-services/plans.js';
 import { refuseUnfinishedRestore } from '../snapshot/record.js';
 import { recordedMachineId, recordedMachines, removeRecordedMachine, type RecordedMachine } from '../nodes/machine.js';
-import { checkAddressesFree, checkRemoval, strayMachines } from '../nodes/removal.js';
+import { checkAddressesFree, checkRemoval, straysAmong } from '../nodes/removal.js';
 import { installedNodes } from '../cluster/rke.js';
 import { imagesToPrefetch, prefetchImages } from '../cluster/images.js';
 import { LAB_FILES, logFile } from '../lab/files.js';
@@ -185,17 +185,19 @@ interface Removal {
 
 /** The machines the spec no longer names, refused when removing them could break the cluster. */
 async function planRemoval(lab: Lab, options: ApplyOptions): Promise<Removal> {
-  const strays = await strayMachines(lab.outDir, lab.model);
+  // One reading of Vagrant's record: the strays, and below the nodes that have no machine yet.
+  const recorded = await recordedMachines(lab.outDir);
+  const strays = straysAmong(recorded, lab.model);
   if (strays.length === 0) return { strays, kubernetesNodes: [] };
   const installed = (await lab.hasCluster()) ? await installedNodes(path.join(lab.outDir, LAB_FILES.rkeState)) : undefined;
   const removed = strays.map((m) => m.node);
   if (installed) {
     checkRemoval(installed, removed, options.forceRemoval ?? false);
-    const recorded = new Set((await recordedMachines(lab.outDir)).map((m) => m.node));
+    const machineOf = new Set(recorded.map((m) => m.node));
     checkAddressesFree(
       installed,
       removed,
-      lab.model.nodes.filter((n) => !recorded.has(n.name)),
+      lab.model.nodes.filter((n) => !machineOf.has(n.name)),
     );
   }
   if (!options.machinesOnly)

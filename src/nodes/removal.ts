@@ -6,8 +6,13 @@ import { recordedMachines, type RecordedMachine } from './machine.js';
 
 /** Machines kubelab made for this lab whose nodes the spec no longer names (or names for another provider). */
 export async function strayMachines(outDir: string, model: LabModel): Promise<RecordedMachine[]> {
+  return straysAmong(await recordedMachines(outDir), model);
+}
+
+/** Of the machines Vagrant recorded, those whose nodes the spec no longer names (or names for another provider). */
+export function straysAmong(recorded: readonly RecordedMachine[], model: LabModel): RecordedMachine[] {
   const named = new Set(model.nodes.map((n) => n.name));
-  return (await recordedMachines(outDir)).filter((m) => !named.has(m.node) || m.provider !== model.provider.type);
+  return recorded.filter((m) => !named.has(m.node) || m.provider !== model.provider.type);
 }
 
 /**
