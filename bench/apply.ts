@@ -97,6 +97,13 @@ async function machinesMemoryMiB(dir: string): Promise<number[]> {
     });
 }
 
+/** The sysctls (as /proc/sys paths) that `doctor --fix` would write for the lab in `dir`. */
+async function sysctlsDoctorWouldRaise(dir: string): Promise<string[]> {
+  const judged = await run('node', [cli, 'doctor', '--json'], { cwd: dir, timeoutMs: TIMEOUTS.none });
+  const check = JSON.parse(String(judged.stdout)) as { limits: { remedy?: { sysctl?: string } }[] };
+  return check.limits.flatMap((limit) => (limit.remedy?.sysctl ? [limit.remedy.sysctl.replaceAll('.', '/')] : []));
+}
+
 const table = ([header, ...rows]: string[][]): void => console.log(formatTable(header!, rows).join('\n'));
 const s = (seconds: number): string => `${seconds.toFixed(1)} s`;
 
@@ -131,7 +138,8 @@ process.on('exit', () => {
     }
   }
 });
-const clusterRows = [['nodes', 'machines', 'rke up', 'to Ready', 'apply, total']];
+const PHASES_HEADER = ['nodes', 'machines', 'rke up', 'to Ready', 'apply, total'];
+const clusterRows = [PHASES_HEADER];
 for (const nodes of [1, 3]) {
   const phases = await inLab(nodes, 'kit', async (dir): Promise<number[][]> => {
     await kubelab(dir, ['kit', 'build', '--sources', SOURCES]);
@@ -158,11 +166,9 @@ console.log(
 );
 
 // A lab at size: 3 etcd+controlplane nodes and 9 workers. The host's limits are read first;
-// `doctor --fix` raises those too low for it, and every sysctl it may touch is put back on exit.
+// `doctor --fix` raises those too low for it (the remedies `doctor --json` names), each put back on exit.
 {
   const AT_SIZE = 12;
-  const SIZE_SYSCTLS = ['fs/inotify/max_user_instances', 'fs/inotify/max_user_watches', 'kernel/threads-max', 'kernel/keys/root_maxkeys'];
-  for (const key of SIZE_SYSCTLS) sysctls.set(key, (await fs.readFile(`/proc/sys/${key}`, 'utf8')).trim());
   console.log();
   const [phases, doctor, memory] = await inLab(
     AT_SIZE,
@@ -170,6 +176,7 @@ console.log(
     async (dir) => {
       await kubelab(dir, ['kit', 'build', '--sources', SOURCES]);
       const judged = await run('node', [cli, 'doctor'], { cwd: dir, timeoutMs: TIMEOUTS.none });
+      for (const key of await sysctlsDoctorWouldRaise(dir)) sysctls.set(key, (await fs.readFile(`/proc/sys/${key}`, 'utf8')).trim());
       const fixed = await run('node', [cli, 'doctor', '--fix'], { cwd: dir, timeoutMs: TIMEOUTS.none });
       if (!fixed.ok) throw new Error(`kubelab doctor --fix failed:\n${fixed.all}`);
       const applied = await applyPhases(dir, 4);
@@ -178,10 +185,7 @@ console.log(
     3,
   );
   console.log(`before the ${AT_SIZE}-node lab, kubelab doctor said:\n${doctor.trim()}`);
-  table([
-    ['nodes', 'machines', 'rke up', 'to Ready', 'apply, total'],
-    [`${AT_SIZE} (3 etcd+controlplane, 9 workers)`, ...phases.map(s)],
-  ]);
+  table([PHASES_HEADER, [`${AT_SIZE} (3 etcd+controlplane, 9 workers)`, ...phases.map(s)]]);
   const total = memory.reduce((a, b) => a + b, 0);
   console.log(`host memory of its machines: ${(total / 1024).toFixed(1)} GiB, ${(total / memory.length).toFixed(0)} MiB a machine (${memory.length} machines)`);
 }

@@ -154,6 +154,13 @@ describe('fault records and conflicts', () => {
     assert.equal(findConflicts(loss, active).length, 1, 'any network kind on the same direction');
   });
 
+  test('network faults narrowed to different ports do not clash; one without a port clashes with any', () => {
+    const peer = record({ kind: 'partition', from: ['etcd'], to: ['cp'], oneWay: true, port: 2380 }, 1);
+    assert.deepEqual(findConflicts(record({ kind: 'partition', from: ['etcd'], to: ['cp'], oneWay: true, port: 2379 }, 2), [peer]), []);
+    assert.equal(findConflicts(record({ kind: 'partition', from: ['etcd'], to: ['cp'], oneWay: true, port: 2380 }, 2), [peer]).length, 1);
+    assert.equal(findConflicts(record({ kind: 'loss', percent: 5, from: ['etcd'], to: ['cp'], oneWay: true }, 2), [peer]).length, 1);
+  });
+
   test('the same kind twice on a node clashes; different kinds do not', () => {
     const fill = record({ kind: 'disk-fill', percent: 80, path: '/', maxBytes: 1, nodes: ['cp'] }, 1);
     assert.equal(findConflicts(record({ kind: 'disk-fill', percent: 90, path: '/var', maxBytes: 1, nodes: ['cp', 'etcd'] }, 2), [fill]).length, 1);

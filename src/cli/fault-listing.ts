@@ -6,6 +6,7 @@ import type { CommandModule } from 'yargs';
  */
 export const faultListing: CommandModule = {
   command: 'fault',
-  describe: 'Break the running lab on purpose: stop, crash or freeze nodes, cut or slow the network, kill components, fill disks, hog CPU or memory',
+  describe:
+    'Break the running lab on purpose: stop, crash or freeze nodes, cut or slow the network, kill, stop or pause components, fill disks, hog CPU or memory',
   handler: () => undefined,
 };

@@ -7,21 +7,36 @@ import { RKE_ROLES, type Role } from '../vocabulary.js';
  * archives in one folder on every etcd node.
  */
 const COMPONENTS = {
-  etcd: { roles: ['etcd'], where: 'etcd nodes' },
-  'kube-apiserver': { roles: ['controlplane'], where: 'controlplane nodes' },
-  'kube-controller-manager': { roles: ['controlplane'], where: 'controlplane nodes' },
-  'kube-scheduler': { roles: ['controlplane'], where: 'controlplane nodes' },
-  kubelet: { roles: ['etcd', 'controlplane', 'worker'], where: 'every node' },
-  'kube-proxy': { roles: ['etcd', 'controlplane', 'worker'], where: 'every node' },
-  // RKE's local load balancer to the API servers, on the nodes that run none.
-  'nginx-proxy': { roles: ['etcd', 'worker'], where: 'nodes without the controlplane role' },
-} as const satisfies Record<string, { roles: readonly Role[]; where: string }>;
+  etcd: { roles: ['etcd'], where: 'etcd nodes', program: 'etcd' },
+  'kube-apiserver': { roles: ['controlplane'], where: 'controlplane nodes', program: 'kube-apiserver' },
+  // The kernel keeps 15 characters of a program's name.
+  'kube-controller-manager': { roles: ['controlplane'], where: 'controlplane nodes', program: 'kube-controller' },
+  'kube-scheduler': { roles: ['controlplane'], where: 'controlplane nodes', program: 'kube-scheduler' },
+  // The container's first process is rke-tools' entrypoint, which starts cri-dockerd beside the kubelet.
+  kubelet: { roles: ['etcd', 'controlplane', 'worker'], where: 'every node', program: 'kubelet' },
+  'kube-proxy': { roles: ['etcd', 'controlplane', 'worker'], where: 'every node', program: 'kube-proxy' },
+  // RKE's local load balancer to the API servers, on the nodes that run none: nginx's master and
+  // workers under a wrapper script.
+  'nginx-proxy': { roles: ['etcd', 'worker'], where: 'nodes without the controlplane role', program: 'nginx' },
+} as const satisfies Record<string, { roles: readonly Role[]; where: string; program: string }>;
 
 export type RkeComponent = keyof typeof COMPONENTS;
 export const RKE_COMPONENTS = Object.keys(COMPONENTS) as RkeComponent[];
 
 /** Which nodes run the component, as a person reads it ("controlplane nodes"). */
 export const whereRkeRuns = (component: RkeComponent): string => COMPONENTS[component].where;
+
+/**
+ * The TCP ports RKE's components listen on, by the names kubelab's faults take: etcd's clients and
+ * its peers, the API server, the kubelet's API.
+ */
+export const COMPONENT_PORTS = { 'etcd-client': 2379, 'etcd-peer': 2380, 'kube-apiserver': 6443, kubelet: 10250 } as const;
+
+/**
+ * The name the kernel gives the component's own processes in its container (`ps -o comm`). A
+ * name read back from a lab's files may be anything: it stands for itself.
+ */
+export const programOf = (component: RkeComponent): string => (COMPONENTS as Partial<Record<string, { program: string }>>)[component]?.program ?? component;
 
 /** The Docker container that runs the component on a node. */
 export const containerOf = (component: RkeComponent): string => component;

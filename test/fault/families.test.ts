@@ -5,9 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { describeFault } from '../../src/fault/describe.js';
-import { FAMILIES, FAULT_KINDS, familyOf, recoveryOf, sweepScript, type AnyFamily } from '../../src/fault/families/index.js';
+import { FaultInputError } from '../../src/fault/errors.js';
+import { FAMILIES, FAULT_KINDS, familyOf, kindCommand, recoveryOf, sweepScript, type AnyFamily } from '../../src/fault/families/index.js';
 import type { CliValues } from '../../src/fault/family.js';
-import type { FaultKind } from '../../src/fault/types.js';
+import type { FaultKind, FaultParams } from '../../src/fault/types.js';
 import { kubelab } from '../support/cli.js';
 import { LAB, record } from '../support/fault-fixtures.js';
 import { tempDir } from '../support/tmp.js';
@@ -20,11 +21,12 @@ const COMMAND_LINES: Record<FaultKind, CliValues> = {
   crash: { nodes: ['worker'] },
   freeze: { nodes: ['etcd,cp'] },
   partition: { from: 'worker', to: 'cp', 'one-way': false },
-  loss: { percent: '30', from: 'worker-1', to: 'cp', 'one-way': true },
+  loss: { percent: '30', from: 'worker-1', to: 'cp', 'one-way': true, port: 'etcd-peer' },
   bandwidth: { rate: '1mbit', from: 'worker-1', to: 'worker-2', 'one-way': true },
   delay: { ms: '100', from: 'cp', to: 'etcd', 'one-way': false },
   kill: { component: 'kube-apiserver', node: 'controlplane' },
   'stop-component': { component: 'docker', node: 'worker-1' },
+  pause: { component: 'etcd', node: 'etcd' },
   'disk-fill': { percent: '90', path: '/mnt//x', max: '1G', node: 'cp' },
   'cpu-hog': { cpus: 2, node: 'all' },
   'mem-hog': { size: '256M', node: 'worker-2' },
@@ -35,11 +37,12 @@ const DESCRIPTIONS: Record<FaultKind, string> = {
   crash: 'crash worker-1, worker-2',
   freeze: 'freeze etcd, cp',
   partition: 'partition worker-1,worker-2 <-> cp',
-  loss: 'loss 30% worker-1 -> cp',
+  loss: 'loss 30% worker-1 -> cp port 2380',
   bandwidth: 'bandwidth 1mbit worker-1 -> worker-2',
   delay: 'delay 100ms cp <-> etcd',
   kill: 'kill kube-apiserver on cp',
   'stop-component': 'stop-component docker on worker-1',
+  pause: 'pause etcd on etcd',
   'disk-fill': 'disk-fill /mnt/x to 90% on cp',
   'cpu-hog': 'cpu-hog 2 CPU(s) on etcd, cp, worker-1, worker-2',
   'mem-hog': 'mem-hog 256MiB on worker-2',
@@ -88,6 +91,24 @@ describe('fault families', () => {
         }
       }
     }
+  });
+
+  test('--port takes a number or a component port, on the kinds that drop packets on arrival only', () => {
+    const partition = kindCommand('partition')!.command;
+    const values = { from: 'etcd', to: 'cp', 'one-way': false };
+    const portOf = (params: FaultParams): number | undefined => ('port' in params ? params.port : undefined);
+    assert.equal(portOf(partition.parse({ ...values, port: '10250' }, LAB)), 10250);
+    assert.equal(portOf(partition.parse({ ...values, port: 'kube-apiserver' }, LAB)), 6443);
+    assert.equal(portOf(partition.parse(values, LAB)), undefined);
+    for (const bad of ['0', '65536', 'etcd', '80a']) {
+      assert.throws(
+        () => partition.parse({ ...values, port: bad }, LAB),
+        (e: unknown) => e instanceof FaultInputError && /^--port: .* is not a port$/.test(e.message) && /etcd-peer \(2380\)/.test(e.hint ?? ''),
+        bad,
+      );
+    }
+    // tc shapes whole directions: the option is not theirs.
+    for (const kind of ['bandwidth', 'delay']) assert.equal(kindCommand(kind)!.command.options?.port, undefined, kind);
   });
 
   test("the sweep holds every family's own sweep", () => {

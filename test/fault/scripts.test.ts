@@ -24,12 +24,15 @@ const EVERY_KIND: FaultParams[] = [
   { kind: 'crash', nodes: ['worker-1', 'worker-2'] },
   { kind: 'freeze', nodes: ['etcd'] },
   { kind: 'partition', from: ['worker-1', 'worker-2'], to: ['cp'], oneWay: false },
+  { kind: 'partition', from: ['etcd'], to: ['cp'], oneWay: true, port: 2380 },
   { kind: 'loss', percent: 30, from: ['worker-1'], to: ['cp'], oneWay: true },
   { kind: 'bandwidth', rateBits: 1e6, from: ['worker-1'], to: ['worker-2', 'cp'], oneWay: true },
   { kind: 'delay', ms: 100, from: ['cp'], to: ['etcd'], oneWay: false },
   { kind: 'kill', component: 'kube-apiserver', nodes: ['cp'] },
   { kind: 'stop-component', component: 'docker', nodes: ['worker-1'] },
   { kind: 'kill', component: 'docker', nodes: ['worker-1'] },
+  { kind: 'pause', component: 'kube-controller-manager', nodes: ['cp'] },
+  { kind: 'pause', component: 'haproxy', nodes: ['lb'] },
   { kind: 'disk-fill', percent: 90, path: "/mnt/it's here", maxBytes: 1024 ** 3, nodes: ['cp'] },
   { kind: 'cpu-hog', cpus: undefined, nodes: ['worker-2'] },
   { kind: 'cpu-hog', cpus: 2, nodes: ['worker-2'] },
@@ -87,6 +90,16 @@ describe('fault scripts', () => {
     assert.match(inject, /^SOURCES=\(192\.168\.56\.12\/32 192\.168\.56\.13\/32\)$/m);
     assert.match(inject, /iptables -w -A KUBELAB-IN -s "\$source" -m comment --comment "kubelab:\$ID" -j DROP/);
     assert.match(scriptOf(steps[0]!, 'undo'), /awk -v tag="\/\* kubelab:\$ID \*\/"/);
+  });
+
+  test('partition --port: each receiver drops only TCP to that port, so other traffic between the nodes flows', () => {
+    const steps = plan(record({ kind: 'partition', from: ['etcd'], to: ['cp'], oneWay: false, port: 2380 }));
+    assert.deepEqual(steps.map((s) => s.node).sort(), ['cp', 'etcd']);
+    for (const step of steps) {
+      assert.match(scriptOf(step, 'inject'), /iptables -w -A KUBELAB-IN -s "\$source" -p tcp --dport 2380 -m comment --comment "kubelab:\$ID" -j DROP/);
+    }
+    const [loss] = plan(record({ kind: 'loss', percent: 50, from: ['etcd'], to: ['cp'], oneWay: true, port: 6443 }));
+    assert.match(scriptOf(loss!, 'inject'), /-s "\$source" -p tcp --dport 6443 -m statistic --mode random --probability 0\.5000 -m comment/);
   });
 
   test('partition both ways: each side drops what comes from the other', () => {
@@ -148,6 +161,22 @@ describe('fault scripts', () => {
     const [daemon] = plan(record({ kind: 'kill', component: 'docker', nodes: ['cp'] }));
     assert.match(scriptOf(daemon!, 'inject'), /systemctl kill --signal=SIGKILL docker\.service/);
     assert.match(scriptOf(daemon!, 'undo'), /systemctl start docker\.service/);
+  });
+
+  test("pause stops the component's own program in its container, not the wrapper beside it; undo continues it", () => {
+    const [kubelet] = plan(record({ kind: 'pause', component: 'kubelet', nodes: ['cp'] }));
+    // rke-tools' entrypoint and cri-dockerd share the kubelet's container.
+    assert.match(scriptOf(kubelet!, 'inject'), /\{ docker top "\$C" -eo pid,comm .*\} \| awk -v program=kubelet 'NR > 1 && \$2 == program \{ print \$1 \}'/);
+    assert.match(scriptOf(kubelet!, 'inject'), /^kill -STOP \$PIDS$/m);
+    assert.match(scriptOf(kubelet!, 'undo'), /^ {2}kill -CONT \$PIDS$/m);
+    const [manager] = plan(record({ kind: 'pause', component: 'kube-controller-manager', nodes: ['cp'] }));
+    assert.match(scriptOf(manager!, 'inject'), /program=kube-controller /, 'the kernel keeps 15 characters of the name');
+    const [haproxy] = plan(record({ kind: 'pause', component: 'haproxy', nodes: ['lb'] }));
+    assert.match(scriptOf(haproxy!, 'inject'), /^systemctl kill --kill-whom=all --signal=SIGSTOP haproxy\.service$/m);
+    assert.match(
+      scriptOf(haproxy!, 'undo'),
+      /^systemctl kill --kill-whom=all --signal=SIGCONT haproxy\.service 2> \/dev\/null \|\| echo 'haproxy is not running: nothing to continue'$/m,
+    );
   });
 
   test('hogs run under timeout: --for plus a minute, or the safety net', () => {

@@ -264,6 +264,7 @@ describe('kubelab fault: bad input changes nothing', () => {
       'delay',
       'kill',
       'stop-component',
+      'pause',
       'disk-fill',
       'cpu-hog',
       'mem-hog',

@@ -121,7 +121,7 @@ const badScenarios: BadScenario[] = [
     name: 'unknown fault kind, with a guess',
     text: `${HEAD}${CP}steps:\n  - fault: {kind: kil, component: kube-apiserver, node: $cp}\n`,
     errors: [
-      'error 7:19 steps[0].fault.kind: expected one of "stop", "crash", "freeze", "partition", "loss", "bandwidth", "delay", "kill", "stop-component", "disk-fill", "cpu-hog", "mem-hog", got "kil"',
+      'error 7:19 steps[0].fault.kind: expected one of "stop", "crash", "freeze", "partition", "loss", "bandwidth", "delay", "kill", "stop-component", "pause", "disk-fill", "cpu-hog", "mem-hog", got "kil"',
     ],
     hint: 'did you mean "kill"?',
   },
@@ -141,7 +141,7 @@ const badScenarios: BadScenario[] = [
     name: 'fault option of another kind',
     text: `${HEAD}steps:\n  - fault: {kind: partition, from: worker, to: controlplane, node: worker}\n`,
     errors: ['error 5:62 steps[0].fault.node: `partition` has no option `node`'],
-    hint: '`partition` takes from, to, one-way, for',
+    hint: '`partition` takes from, to, one-way, port, for',
   },
   {
     name: 'fault option of the wrong type',

@@ -1,4 +1,4 @@
-import { containerOf, RKE_COMPONENTS, whereRkeRuns, type RkeComponent } from '../../cluster/rke.js';
+import { containerOf, programOf, RKE_COMPONENTS, whereRkeRuns, type RkeComponent } from '../../cluster/rke.js';
 import { NODE_OPTION, nodesOption } from '../cli-values.js';
 import { FaultInputError } from '../errors.js';
 import type { FaultFamily, KindCommand } from '../family.js';
@@ -10,7 +10,7 @@ export const COMPONENTS = [...RKE_COMPONENTS, 'docker', 'haproxy'] as const;
 export type Component = RkeComponent | 'docker' | 'haproxy';
 
 export interface ComponentParams {
-  kind: 'kill' | 'stop-component';
+  kind: 'kill' | 'stop-component' | 'pause';
   component: Component;
   nodes: string[];
 }
@@ -21,14 +21,34 @@ type ComponentFault = FaultRecord<ComponentParams>;
  * kill is a crash: SIGKILL to the container's main process, so that Docker's restart policy acts
  * as on a real crash (RKE's containers restart always; `docker kill` would count as a manual stop
  * and keep them down). stop-component is a clean stop. Undo starts the component again when it is
- * not running.
+ * not running. pause stops the component's own processes with SIGSTOP and leaves everything else
+ * on the node running (freeze stops the whole node): the process holds its sockets and its state
+ * but answers nothing, as in a long stall; undo continues them (SIGCONT).
  */
 
+/** Bash: the node's process ids of the component's own program in its container `$C`, one per line. */
+const programPids = (component: RkeComponent): string =>
+  `{ docker top "$C" -eo pid,comm 2> /dev/null || true; } | awk -v program=${sh(programOf(component))} 'NR > 1 && $2 == program { print $1 }'`;
+
+const CONTAINER_ACTIONS: Record<ComponentParams['kind'], { purpose: string; run: (component: RkeComponent) => string }> = {
+  kill: { purpose: 'kill', run: () => 'kill -KILL "$(docker inspect --type container --format \'{{.State.Pid}}\' "$C")"' },
+  'stop-component': { purpose: 'stop', run: () => 'docker stop "$C" > /dev/null' },
+  pause: {
+    purpose: 'pause the processes of',
+    run: (component) => `PIDS=$(${programPids(component)})
+[ -n "$PIDS" ] || refuse ${sh(`no ${programOf(component)} process runs in the container`)} "kubelab fault list shows whether a fault stopped it"
+# shellcheck disable=SC2086 # one word per process
+kill -STOP $PIDS
+# shellcheck disable=SC2086
+echo "paused ${programOf(component)}: process(es)" $PIDS`,
+  },
+};
+
 function containerInject(fault: ComponentFault, component: RkeComponent): string {
-  const kill = fault.params.kind === 'kill';
+  const action = CONTAINER_ACTIONS[fault.params.kind];
   return script(
     fault.id,
-    `${kill ? 'kill' : 'stop'} the container ${component}`,
+    `${action.purpose} the container ${component}`,
     `
 C=${sh(containerOf(component))}
 if ! docker inspect --type container "$C" > /dev/null 2>&1; then
@@ -37,17 +57,33 @@ fi
 if [ "$(docker inspect --type container --format '{{.State.Running}}' "$C")" != true ]; then
   refuse "$C is not running" "kubelab fault list shows whether a fault stopped it"
 fi
-${kill ? 'kill -KILL "$(docker inspect --type container --format \'{{.State.Pid}}\' "$C")"' : 'docker stop "$C" > /dev/null'}
+${action.run(component)}
 `,
   );
 }
 
 function containerUndo(fault: ComponentFault, component: RkeComponent): string {
+  if (fault.params.kind === 'pause') {
+    return script(
+      fault.id,
+      `continue the processes of the container ${component}`,
+      `
+C=${sh(containerOf(component))}
+PIDS=$(${programPids(component)})
+if [ -z "$PIDS" ]; then
+  echo "no ${programOf(component)} process runs in $C: nothing to continue"
+else
+  # shellcheck disable=SC2086 # one word per process
+  kill -CONT $PIDS
+fi
+`,
+    );
+  }
   return script(
     fault.id,
     `start the container ${component} again`,
     `
-C=${sh(component)}
+C=${sh(containerOf(component))}
 if ! docker inspect --type container "$C" > /dev/null 2>&1; then
   echo "$C no longer exists: nothing to start"
 elif [ "$(docker inspect --type container --format '{{.State.Running}}' "$C")" = true ]; then
@@ -84,27 +120,36 @@ type ServiceComponent = keyof typeof SERVICES;
 const isService = (component: Component): component is ServiceComponent => component in SERVICES;
 
 function serviceInject(fault: ComponentFault, component: ServiceComponent): string {
-  const kill = fault.params.kind === 'kill';
+  const { kind } = fault.params;
   const service = SERVICES[component];
+  const action = {
+    // A crash: systemd may restart it after a while, as its unit's Restart= says.
+    kill: `systemctl kill --signal=SIGKILL ${service.main}`,
+    'stop-component':
+      service.units.length > 1 ? `systemctl stop ${service.units.join(' ')} 2> /dev/null || systemctl stop ${service.main}` : `systemctl stop ${service.main}`,
+    // Every process of the unit: haproxy's master alone paused would leave its workers serving.
+    pause: `systemctl kill --kill-whom=all --signal=SIGSTOP ${service.main}`,
+  }[kind];
   return script(
     fault.id,
-    `${kill ? 'kill' : 'stop'} ${service.what}`,
+    `${CONTAINER_ACTIONS[kind].purpose} ${service.what}`,
     `
 systemctl cat ${service.main} > /dev/null 2>&1 || refuse ${sh(`${service.short} does not run here`)} ${sh(`${service.short} runs on ${service.where}`)}
 systemctl is-active --quiet ${service.main} || refuse ${sh(`${service.short} is not running`)} "kubelab fault list shows whether a fault stopped it"
-${
-  kill
-    ? `# A crash: systemd may restart it after a while, as its unit's Restart= says.\nsystemctl kill --signal=SIGKILL ${service.main}`
-    : service.units.length > 1
-      ? `systemctl stop ${service.units.join(' ')} 2> /dev/null || systemctl stop ${service.main}`
-      : `systemctl stop ${service.main}`
-}
+${action}
 `,
   );
 }
 
 function serviceUndo(fault: ComponentFault, component: ServiceComponent): string {
   const service = SERVICES[component];
+  if (fault.params.kind === 'pause') {
+    return script(
+      fault.id,
+      `continue ${service.what}`,
+      `systemctl kill --kill-whom=all --signal=SIGCONT ${service.main} 2> /dev/null || echo ${sh(`${service.short} is not running: nothing to continue`)}`,
+    );
+  }
   return script(
     fault.id,
     `start ${service.what} again`,
@@ -116,6 +161,22 @@ ${service.units
 `,
   );
 }
+
+/**
+ * Continues every stopped process of the components, recorded or not: the services first, since
+ * `docker top` waits on a paused Docker daemon. SIGCONT does nothing to a running process.
+ */
+const SWEEP = `
+for unit in ${Object.values(SERVICES)
+  .map((service) => service.main)
+  .join(' ')}; do
+  systemctl kill --kill-whom=all --signal=SIGCONT "$unit" 2> /dev/null || true
+done
+for C in ${RKE_COMPONENTS.map(containerOf).join(' ')}; do
+  { docker top "$C" -eo pid,stat 2> /dev/null || true; } | awk 'NR > 1 && $2 ~ /^T/ { print $1 }' | while read -r pid; do
+    kill -CONT "$pid" && echo "continued process $pid of $C"
+  done
+done`;
 
 const command = (kind: ComponentParams['kind'], describe: string): KindCommand<ComponentParams> => ({
   kind,
@@ -133,14 +194,15 @@ const command = (kind: ComponentParams['kind'], describe: string): KindCommand<C
 
 export const componentFamily: FaultFamily<ComponentParams> = {
   name: 'component',
-  summary: 'kill components',
-  kinds: ['kill', 'stop-component'],
+  summary: 'kill, stop or pause components',
+  kinds: ['kill', 'stop-component', 'pause'],
   scope: 'node',
   holdsNodeDown: false,
   stopsApi: ({ component }) => (component === 'kube-apiserver' ? ['api-server'] : component === 'haproxy' ? ['endpoint'] : []),
   commands: [
     command('kill', "Kill (SIGKILL) a Kubernetes component, docker itself, or the API endpoint's haproxy on nodes (undo: start it)"),
     command('stop-component', "Stop a Kubernetes component, docker itself, or the API endpoint's haproxy on nodes cleanly (undo: start it)"),
+    command('pause', "Pause (SIGSTOP) a component's processes on nodes; the rest of the node runs on (undo: SIGCONT)"),
   ],
   targets: (params) => ({ targets: params.nodes }),
   plan: (fault) => {
@@ -150,7 +212,8 @@ export const componentFamily: FaultFamily<ComponentParams> = {
     return fault.targets.map((node) => ({ node, inject: { type: 'script', script: inject }, undo: { type: 'script', script: undo } }));
   },
   describe: (params) => `${params.kind} ${params.component} on ${params.nodes.join(', ')}`,
-  // One component, once per node: kill and stop-component of it clash; different components do not.
+  sweep: () => SWEEP,
+  // One component, once per node: kill, stop-component and pause of it clash; different components do not.
   conflict: (candidate, other, nodes, what) =>
     candidate.params.component === other.params.component ? `${candidate.params.component} on ${nodes.join(', ')} is already under ${what}` : undefined,
 };

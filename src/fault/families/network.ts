@@ -1,12 +1,14 @@
+import { COMPONENT_PORTS } from '../../cluster/rke.js';
 import { read, textOf } from '../cli-values.js';
 import { FaultInputError } from '../errors.js';
-import type { CliOption, FaultFamily, KindCommand } from '../family.js';
+import type { CliOption, CliValues, FaultFamily, KindCommand } from '../family.js';
 import { nodeByName, script, sh, type Step } from '../steps.js';
 import { networkPairs, resolveSelector } from '../selectors.js';
 import { faultNumber, type FaultRecord, type LabAccess } from '../types.js';
 import { formatRate, parseMilliseconds, parsePercent, parseRate } from '../../units.js';
 
-export type NetworkParams = { from: string[]; to: string[]; oneWay: boolean } & (
+/** port: only TCP traffic to that port of the receiver (partition and loss). */
+export type NetworkParams = { from: string[]; to: string[]; oneWay: boolean; port?: number } & (
   { kind: 'partition' } | { kind: 'loss'; percent: number } | { kind: 'bandwidth'; rateBits: number } | { kind: 'delay'; ms: number }
 );
 export type NetworkKind = NetworkParams['kind'];
@@ -54,10 +56,11 @@ remove_rules() {
 
 function iptablesInject(fault: NetworkFault, lab: LabAccess, peers: string[]): string {
   const params = fault.params;
-  const match = params.kind === 'loss' ? `-m statistic --mode random --probability ${(params.percent / 100).toFixed(4)} ` : '';
+  const scope = params.port !== undefined ? `-p tcp --dport ${sh(String(params.port))} ` : '';
+  const match = `${scope}${params.kind === 'loss' ? `-m statistic --mode random --probability ${(params.percent / 100).toFixed(4)} ` : ''}`;
   return script(
     fault.id,
-    `drop${params.kind === 'loss' ? ` ${params.percent}% of` : ''} packets from ${peers.join(', ')}`,
+    `drop${params.kind === 'loss' ? ` ${params.percent}% of` : ''} packets from ${peers.join(', ')}${params.port !== undefined ? ` to TCP port ${params.port}` : ''}`,
     `
 ${REMOVE_RULES}
 iptables -w -N ${CHAIN} 2>/dev/null || true
@@ -206,22 +209,46 @@ const SIDES: Readonly<Record<string, CliOption>> = {
   'one-way': { type: 'boolean', default: false, describe: 'Only from -> to; without it both directions' },
 };
 
+const PORT_NAMES = Object.entries(COMPONENT_PORTS)
+  .map(([name, port]) => `${name} (${port})`)
+  .join(', ');
+
+/** Where packets are dropped on arrival, a port narrows them; tc shapes whole directions. */
+const PORT_OPTION: Readonly<Record<string, CliOption>> = {
+  port: { type: 'string', describe: `Only TCP traffic to this port of the receiving side: a number, or ${PORT_NAMES}` },
+};
+
+function readPort(values: CliValues): number | undefined {
+  const value = values.port;
+  if (value === undefined) return undefined;
+  const text = textOf(values, 'port');
+  const named = (COMPONENT_PORTS as Readonly<Record<string, number>>)[text];
+  const port = named ?? (/^[0-9]{1,5}$/.test(text) ? Number(text) : NaN);
+  if (!(port >= 1 && port <= 65535))
+    throw new FaultInputError(`--port: ${JSON.stringify(text)} is not a port`, `give a number from 1 to 65535, or ${PORT_NAMES}`);
+  return port;
+}
+
 /** A network kind's command; `amount` names its positional (loss <percent>) and reads it. */
 function command<K extends NetworkKind>(
   kind: K,
   describe: string,
-  amount: { name: string; describe: string; read: (text: string) => Omit<Extract<NetworkParams, { kind: K }>, 'kind' | 'from' | 'to' | 'oneWay'> } | undefined,
+  amount:
+    | { name: string; describe: string; read: (text: string) => Omit<Extract<NetworkParams, { kind: K }>, 'kind' | 'from' | 'to' | 'oneWay' | 'port'> }
+    | undefined,
+  scope: 'ports' | 'directions',
 ): KindCommand<NetworkParams> {
   return {
     kind,
     describe,
     ...(amount ? { positional: { name: amount.name, describe: amount.describe } } : {}),
-    options: SIDES,
+    options: scope === 'ports' ? { ...SIDES, ...PORT_OPTION } : SIDES,
     parse: (values, lab) => {
       const extra = amount ? amount.read(textOf(values, amount.name)) : {};
       const from = resolveSelector(lab.nodes, textOf(values, 'from'), '--from');
       const to = resolveSelector(lab.nodes, textOf(values, 'to'), '--to');
-      return { kind, ...extra, from, to, oneWay: values['one-way'] === true } as NetworkParams;
+      const port = scope === 'ports' ? readPort(values) : undefined;
+      return { kind, ...extra, from, to, oneWay: values['one-way'] === true, ...(port !== undefined ? { port } : {}) } as NetworkParams;
     },
   };
 }
@@ -249,22 +276,37 @@ export const networkFamily: FaultFamily<NetworkParams> = {
   scope: 'node',
   holdsNodeDown: false,
   commands: [
-    command('partition', 'Drop all traffic between --from and --to (iptables)', undefined),
-    command('loss', 'Drop PERCENT of the packets between --from and --to (iptables statistic match)', {
-      name: 'percent',
-      describe: 'The share of packets dropped: above 0, at most 100',
-      read: (text) => ({ percent: read(parsePercent, text, 'loss', PERCENT) }),
-    }),
-    command('bandwidth', 'Limit the traffic from --from to --to to RATE, e.g. 1mbit or 500kbit (tc tbf)', {
-      name: 'rate',
-      describe: 'The rate allowed, in bits per second: 1mbit, 500kbit, 2gbit',
-      read: (text) => ({ rateBits: read(parseRate, text, 'bandwidth', 'a rate of at least 8kbit such as 1mbit or 500kbit (bit, kbit, mbit, gbit)') }),
-    }),
-    command('delay', "Delay the packets from --from to --to by MS milliseconds (tc netem; needs sch_netem in the node's kernel)", {
-      name: 'ms',
-      describe: 'The added delay, in milliseconds',
-      read: (text) => ({ ms: read(parseMilliseconds, text, 'delay', 'a delay in milliseconds such as 100 or 250ms') }),
-    }),
+    command('partition', 'Drop all traffic between --from and --to, or only TCP to --port (iptables)', undefined, 'ports'),
+    command(
+      'loss',
+      'Drop PERCENT of the packets between --from and --to (iptables statistic match)',
+      {
+        name: 'percent',
+        describe: 'The share of packets dropped: above 0, at most 100',
+        read: (text) => ({ percent: read(parsePercent, text, 'loss', PERCENT) }),
+      },
+      'ports',
+    ),
+    command(
+      'bandwidth',
+      'Limit the traffic from --from to --to to RATE, e.g. 1mbit or 500kbit (tc tbf)',
+      {
+        name: 'rate',
+        describe: 'The rate allowed, in bits per second: 1mbit, 500kbit, 2gbit',
+        read: (text) => ({ rateBits: read(parseRate, text, 'bandwidth', 'a rate of at least 8kbit such as 1mbit or 500kbit (bit, kbit, mbit, gbit)') }),
+      },
+      'directions',
+    ),
+    command(
+      'delay',
+      "Delay the packets from --from to --to by MS milliseconds (tc netem; needs sch_netem in the node's kernel)",
+      {
+        name: 'ms',
+        describe: 'The added delay, in milliseconds',
+        read: (text) => ({ ms: read(parseMilliseconds, text, 'delay', 'a delay in milliseconds such as 100 or 250ms') }),
+      },
+      'directions',
+    ),
   ],
   notes: ['Network faults act between --from and --to in both directions unless --one-way; they only ever name node addresses, so the host keeps its access.'],
   targets: (params, lab) => {
@@ -278,9 +320,13 @@ export const networkFamily: FaultFamily<NetworkParams> = {
     return { targets: lab.nodes.map((n) => n.name).filter((n) => involved.has(n)), pairs };
   },
   plan: (fault, { lab }) => plan(fault, lab),
-  describe: (params) => `${params.kind}${amountText(params)} ${params.from.join(',')} ${params.oneWay ? '->' : '<->'} ${params.to.join(',')}`,
-  // Two network faults clash only on a common direction (sender -> receiver), whatever their kinds.
+  describe: (params) =>
+    `${params.kind}${amountText(params)} ${params.from.join(',')} ${params.oneWay ? '->' : '<->'} ${params.to.join(',')}${params.port !== undefined ? ` port ${params.port}` : ''}`,
+  // Two network faults clash only on a common direction (sender -> receiver), whatever their kinds,
+  // unless each is narrowed to its own port.
   conflict: (candidate, other, _nodes, what) => {
+    const { port } = candidate.params;
+    if (port !== undefined && other.params.port !== undefined && port !== other.params.port) return undefined;
     const directions = (candidate.pairs ?? []).filter(([a, b]) => (other.pairs ?? []).some(([c, d]) => a === c && b === d));
     return directions.length > 0
       ? `${directions.map(([a, b]) => `${a} -> ${b}`).join(', ')} already ${directions.length === 1 ? 'has' : 'have'} ${what}`

@@ -20,3 +20,11 @@ export function settingDuration(ms: number): string {
   if (ms < 1000 || ms % 1000 === 0) return formatDuration(ms);
   return `${Number((ms / 1000).toFixed(3))} s`;
 }
+
+/**
+ * A fault as a report names it: its description, and its nodes where the description does not
+ * name them (kubelab's own do; reports of earlier runs kept a description without them).
+ */
+export function faultLabel(text: string, targets: readonly string[]): string {
+  return targets.length > 0 && !targets.every((node) => text.includes(node)) ? `${text} on ${targets.join(', ')}` : text;
+}

@@ -4,7 +4,7 @@
  * the same bytes for the same report.
  */
 import type { ScenarioReport } from '../types.js';
-import { at } from './format.js';
+import { at, faultLabel } from './format.js';
 import { computeLanes, type FaultBar, type Interval, type Lanes, type Outage, type ReadyStatus, type StepMark } from './lanes.js';
 import { fit, group, line, num, polygon, rect, text, title, type Attributes } from './svg.js';
 
@@ -114,10 +114,10 @@ function faultLane(scale: Scale, y: number, faults: FaultBar[], rows: number[], 
   const parts = [laneFrame(y, height, 'faults')];
   faults.forEach((f, i) => {
     const barY = y + (LANE_HEIGHT - BAR_HEIGHT) / 2 + (rows[i] ?? 0) * LANE_HEIGHT;
-    const targets = f.targets.length > 0 ? ` on ${f.targets.join(', ')}` : '';
     const end = f.undone ? `undone ${at(f.to)}` : 'not undone when the run ended';
     const attrs = f.undone ? {} : { stroke: COLOURS.ink, 'stroke-dasharray': '4 2' };
-    parts.push(bar(scale, f.from, f.to, barY, COLOURS.fault, `${f.text}${targets}`, `${f.text}${targets}: injected ${at(f.from)}, ${end}`, attrs));
+    const label = faultLabel(f.text, f.targets);
+    parts.push(bar(scale, f.from, f.to, barY, COLOURS.fault, label, `${label}: injected ${at(f.from)}, ${end}`, attrs));
   });
   return group(parts, { class: 'lane faults' });
 }

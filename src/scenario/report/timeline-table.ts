@@ -4,6 +4,7 @@
  * counted.
  */
 import type { TimedObservation } from '../types.js';
+import { faultLabel } from './format.js';
 
 export interface TimelineEvent {
   t: number;
@@ -85,8 +86,12 @@ function describe(o: TimedObservation): Described | undefined {
       return { kind: 'step', subject: `step/${o.step}`, state: o.phase, text: `${o.step} ${o.phase === 'start' ? 'started' : o.phase}: ${o.text}${message}` };
     }
     case 'fault': {
-      const targets = o.targets.length > 0 ? ` on ${o.targets.join(', ')}` : '';
-      return { kind: 'fault', subject: `fault/${o.id}`, state: o.action, text: `${o.action === 'inject' ? 'injected' : 'undone'}: ${o.text}${targets}` };
+      return {
+        kind: 'fault',
+        subject: `fault/${o.id}`,
+        state: o.action,
+        text: `${o.action === 'inject' ? 'injected' : 'undone'}: ${faultLabel(o.text, o.targets)}`,
+      };
     }
   }
 }

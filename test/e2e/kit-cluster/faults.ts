@@ -59,6 +59,20 @@ export function faults(lab: KitCluster): void {
       assert.equal(await nodes.traces('cp'), '', 'undo leaves no chain');
     });
 
+    test('partition --port cuts only TCP to that port: etcd-1 no longer reaches etcd on cp as a peer, but still as a client', async () => {
+      // bash's /dev/tcp: a connection, or a failure within 3 s (a dropped SYN times out).
+      const reaches = async (port: number): Promise<boolean> => (await nodes.run('etcd-1', `timeout 3 bash -c '</dev/tcp/${NODES.cp}/${port}'`)).code === 0;
+      assert.ok(await reaches(2380), 'before: the peer port answers');
+      const id = await inject('partition', '--from', 'etcd-1', '--to', 'cp', '--one-way', '--port', 'etcd-peer');
+      assert.equal(await reaches(2380), false, 'etcd-1 -> cp:2380 is cut');
+      assert.ok(await reaches(2379), 'etcd-1 -> cp:2379 still flows');
+      assert.equal(await nodes.udpArrivals('etcd-1', 'cp'), 20, 'other traffic flows');
+      const list = await fault('list');
+      assert.match(list.stdout, new RegExp(`^${id}\\s+partition etcd-1 -> cp port 2380\\s`, 'm'));
+      await undo(id);
+      assert.ok(await reaches(2380), 'after undo: the peer port answers');
+    });
+
     test('partition between two groups cuts both directions; the same again is refused and changes nothing', async () => {
       const id = await inject('partition', '--from', 'worker', '--to', 'controlplane');
       assert.equal(await nodes.udpArrivals('worker-1', 'cp'), 0);

@@ -117,5 +117,27 @@ export function scenarios(lab: KitCluster): void {
       assert.ok(took > 0 && took <= 2 * election + 4_000, `a new leader after ${took} ms; election timeout ${election} ms`);
       assert.equal(step(report, 'new-leader').doneMs, next.t);
     });
+
+    test('etcd leader paused: the others elect a leader in a new term, writes go on, and the member follows once it continues', async () => {
+      const { report, exitCode, all } = await runScenario('etcd-leader-paused');
+      assert.equal(exitCode, 0, all);
+      assert.equal(report.verdict, 'pass');
+      const paused = report.picked.leader;
+      assert.ok(paused, 'no leader was picked');
+      const pause = step(report, 'pause');
+      const before = report.timeline.filter((o) => o.type === 'etcd' && o.t <= pause.startedMs).at(-1);
+      assert.ok(before?.type === 'etcd' && before.leader === paused && before.term !== null, `etcd named ${JSON.stringify(before)} before the pause`);
+      const next = first(report, (o) => o.type === 'etcd' && o.leader !== null && o.term !== null && o.term > before.term!, pause.startedMs);
+      assert.ok(next?.type === 'etcd', 'no leader with a higher term');
+      // A stopped process sends nothing: unlike a killed leader, which restarts at once, it cannot win.
+      assert.notEqual(next.leader, paused, 'the paused member led again');
+      const election = setting(report, 'etcd-election-timeout').ms;
+      assert.ok(next.t - pause.doneMs <= 2 * election + 4_000, `a new leader ${next.t - pause.doneMs} ms after the pause; election timeout ${election} ms`);
+      // Undone: the process runs again and the member is healthy in the cluster.
+      const states = await lab.labNodes.must(paused, 'docker top etcd -eo pid,stat,comm | awk \'$3 == "etcd" { print $2 }\'');
+      assert.match(states.trim(), /^[SRD]/, `etcd's state on ${paused}: ${states}`);
+      const health = await lab.labNodes.must(paused, 'docker exec etcd etcdctl endpoint health --cluster -w simple');
+      assert.equal(health.split('\n').filter((l) => / is healthy/.test(l)).length, 3, health);
+    });
   });
 }

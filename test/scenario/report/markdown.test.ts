@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { faultLabel } from '../../../src/scenario/report/format.js';
 import { mdCell, mdCode, renderMarkdown } from '../../../src/scenario/report/markdown.js';
 import { loadReport, observed } from '../../support/scenario-report.js';
 
@@ -142,6 +143,16 @@ describe('the Markdown report', () => {
     assert.equal(row(hostile, 'crash')[5], 'line one<br>line \\| two');
     assert.match(hostile, /^\| \+125\.0 s \| probe \| dns probe failed: no \\\| such<br>host \|$/m);
     assert.doesNotMatch(hostile, /<script/);
+  });
+});
+
+describe('a fault in a report', () => {
+  test('is named by its description, with its nodes only where the description lacks them', () => {
+    assert.equal(faultLabel('pause etcd on cp-1', ['cp-1']), 'pause etcd on cp-1');
+    assert.equal(faultLabel('partition worker-1,worker-2 <-> cp', ['worker-1', 'worker-2', 'cp']), 'partition worker-1,worker-2 <-> cp');
+    // A report written before descriptions named their nodes.
+    assert.equal(faultLabel('power loss (vagrant halt --force)', ['worker-1']), 'power loss (vagrant halt --force) on worker-1');
+    assert.equal(faultLabel('undo f1 (crash)', []), 'undo f1 (crash)');
   });
 });
 
