@@ -3,6 +3,7 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { ScenarioReport, SettingName, TimedObservation } from '../../../src/scenario/types.js';
+import { eventually } from '../../support/fault-lab.js';
 import type { KitCluster } from './lab.js';
 
 /**
@@ -136,8 +137,15 @@ export function scenarios(lab: KitCluster): void {
       // Undone: the process runs again and the member is healthy in the cluster.
       const states = await lab.labNodes.must(paused, 'docker top etcd -eo pid,stat,comm | awk \'$3 == "etcd" { print $2 }\'');
       assert.match(states.trim(), /^[SRD]/, `etcd's state on ${paused}: ${states}`);
-      const health = await lab.labNodes.must(paused, 'docker exec etcd etcdctl endpoint health --cluster -w simple');
-      assert.equal(health.split('\n').filter((l) => / is healthy/.test(l)).length, 3, health);
+      // It rejoins as a follower once it hears the higher term: within a heartbeat or two.
+      await eventually(
+        `3 healthy etcd members seen from ${paused}`,
+        async () => {
+          const health = (await lab.labNodes.run(paused, 'docker exec etcd etcdctl endpoint health --cluster -w simple')).stdout;
+          return health.split('\n').filter((l) => / is healthy/.test(l)).length === 3;
+        },
+        20_000,
+      );
     });
   });
 }
