@@ -375,6 +375,14 @@ async function upMachines(lab: Lab, options: ApplyOptions, whenUp?: (node: NodeM
     }
   };
 
+  /** Calls `vagrant ARGS` once more after a failure that is a known race of the provider's plugin, or rethrows. */
+  const againAfterRace = async (node: NodeModel, args: string[], error: unknown): Promise<unknown> => {
+    const race = args[0] === 'up' && error instanceof CommandFailedError ? DRIVERS[model.provider.type].raceIn?.(error.tail) : undefined;
+    if (race === undefined || signal.aborted) throw error;
+    progress.note(`${node.name}: vagrant up failed because ${race}; trying once more`);
+    return vagrant(node, args);
+  };
+
   for (const node of model.nodes) progress.set(node.name, 'waiting');
   const first = model.nodes[0]!;
   if (options.jobs > 1 && model.nodes.length > 1 && !(await exists(first)) && (await DRIVERS[model.provider.type].createOneFirst?.(model))) {
@@ -396,7 +404,7 @@ async function upMachines(lab: Lab, options: ApplyOptions, whenUp?: (node: NodeM
               ['provision', node.name],
             ]
           : [['up', node.name, '--provision', provider]];
-        for (const args of calls) await vagrant(node, args);
+        for (const args of calls) await vagrant(node, args).catch((error: unknown) => againAfterRace(node, args, error));
         progress.set(node.name, `ready (${node.ip})`);
         whenUp?.(node);
       });

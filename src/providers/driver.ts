@@ -16,6 +16,11 @@ export interface ProviderDriver {
    * and guards that only within one process, so separate `vagrant up`s race.
    */
   createOneFirst?(model: LabModel): Promise<boolean>;
+  /**
+   * Why a failed `vagrant up` (its last lines) is a known race of the provider's Vagrant plugin
+   * with something else on the host, after which the same call succeeds; undefined otherwise.
+   */
+  raceIn?(failedUp: readonly string[]): string | undefined;
   /** The folder the machines' disks are kept in, for the host check's free-disk figure; undefined when unknown. */
   machineStorage(model: LabModel): Promise<string | undefined>;
   /** How to act on one machine from outside it (the machine-level faults, status). */

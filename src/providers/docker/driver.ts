@@ -76,5 +76,13 @@ export const dockerDriver: ProviderDriver = {
   }),
   snapshots: dockerSnapshots,
   nameReachesMachine: true,
+  // To pick a free SSH port, Vagrant lists every container on the host and then inspects each: one
+  // removed in between (another lab's, any tool's) fails the whole `vagrant up` before it creates anything.
+  raceIn: (failedUp) => {
+    const text = failedUp.join('\n');
+    return /Command: \["docker", "inspect", "[0-9a-f]{12,64}"/.test(text) && /Error: No such object: [0-9a-f]{12,64}/.test(text)
+      ? 'a container on the host went away while Vagrant was listing them'
+      : undefined;
+  },
   leftovers: { find: labNetworks, remove: removeUnusedNetworks },
 };
