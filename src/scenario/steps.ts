@@ -1,6 +1,7 @@
 import { describeFault } from '../fault/describe.js';
 import { COMPONENTS } from '../fault/families/component.js';
 import { kindCommand } from '../fault/families/index.js';
+import { SHAPE_NAMES } from '../fault/partition-shapes.js';
 import type { FaultParams, FaultRecord, LabAccess } from '../fault/types.js';
 import type { SourcePath } from '../input/source.js';
 import { closest } from '../spec/validate.js';
@@ -219,10 +220,10 @@ export const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   });
 
 /** Fault values that name nodes, where `$variables` may stand; the schema gives them the selector pattern. */
-const SELECTOR_OPTIONS = new Set(['node', 'nodes', 'from', 'to']);
+const SELECTOR_OPTIONS = new Set(['node', 'nodes', 'from', 'to', 'among']);
 
 /** Values that only take a known word, checked here so that a typo is caught before the run, not mid-way. */
-const CHOICES: Readonly<Record<string, readonly string[]>> = { component: COMPONENTS };
+const CHOICES: Readonly<Record<string, readonly string[]>> = { component: COMPONENTS, shape: SHAPE_NAMES };
 
 /** Every option name a kind accepts in a scenario: its positional, its options, and `for`. */
 export function faultOptionNames(kind: string): string[] {

@@ -139,14 +139,20 @@ const badScenarios: BadScenario[] = [
   },
   {
     name: 'fault option of another kind',
-    text: `${HEAD}steps:\n  - fault: {kind: partition, from: worker, to: controlplane, node: worker}\n`,
-    errors: ['error 5:62 steps[0].fault.node: `partition` has no option `node`'],
-    hint: '`partition` takes from, to, one-way, port, for',
+    text: `${HEAD}steps:\n  - fault: {kind: bandwidth, rate: 1mbit, from: worker, to: controlplane, node: worker}\n`,
+    errors: ['error 5:75 steps[0].fault.node: `bandwidth` has no option `node`'],
+    hint: '`bandwidth` takes rate, from, to, one-way, for',
   },
   {
     name: 'fault option of the wrong type',
     text: `${HEAD}steps:\n  - fault: {kind: loss, percent: 20, from: worker, to: etcd, one-way: "yes"}\n`,
     errors: ['error 5:71 steps[0].fault.one-way: expected true or false, got "yes"'],
+  },
+  {
+    name: 'unknown partition shape, with a guess',
+    text: `${HEAD}steps:\n  - fault: {kind: partition, shape: halfs, among: etcd}\n`,
+    errors: ['error 5:37 steps[0].fault.shape: `partition` knows no shape "halfs"'],
+    hint: 'did you mean "halves"?',
   },
   {
     name: 'unknown component, with a guess',

@@ -70,6 +70,54 @@ export class LabNodes {
     return Number(counted);
   }
 
+  /**
+   * Every direction [sender, receiver] among `names` where none of `count` UDP datagrams arrives:
+   * each receiver counts each sender's datagrams with a rule of its own at the end of INPUT (after
+   * kubelab's drops); all nodes send and count at once.
+   */
+  async cutDirections(names: readonly string[], count = 5): Promise<string[]> {
+    const tag = 'klfault-matrix-';
+    const others = (name: string) => names.filter((n) => n !== name);
+    const rule = (from: string) => `INPUT -s ${this.node(from).ip}/32 -p udp --dport 40405 -m comment --comment ${tag}${from}`;
+    await Promise.all(
+      names.map((to) =>
+        this.must(
+          to,
+          [...others(to).map((from) => `iptables -w -C ${rule(from)} 2>/dev/null || iptables -w -A ${rule(from)}`), 'iptables -w -Z INPUT'].join('\n'),
+        ),
+      ),
+    );
+    await Promise.all(
+      names.map((from) =>
+        this.must(
+          from,
+          others(from)
+            .map((to) => `for _ in $(seq ${count}); do echo x > /dev/udp/${this.node(to).ip}/40405 || true; done`)
+            .join('\n'),
+        ),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const cut: string[] = [];
+    await Promise.all(
+      names.map(async (to) => {
+        // Counted, then the rules removed, in one visit.
+        const counted = await this.must(
+          to,
+          [
+            `iptables -w -L INPUT -v -x -n | awk 'match($0, /${tag}[^ ]+/) { print $1, substr($0, RSTART + ${tag.length}, RLENGTH - ${tag.length}) }'`,
+            ...others(to).map((from) => `iptables -w -D ${rule(from)}`),
+          ].join('\n'),
+        );
+        for (const line of counted.split('\n')) {
+          const [arrived, from] = line.trim().split(' ');
+          if (from !== undefined && Number(arrived) === 0) cut.push(`${from} -> ${to}`);
+        }
+      }),
+    );
+    return cut.sort();
+  }
+
   /** The percentage of pings lost (sent from `from` to `to`, as root for a short interval). */
   async pingLoss(from: string, to: string, count: number): Promise<number> {
     // A VM under emulation on a loaded host may answer after more than 1 s: with -W 1 a CI run counted 50 % lost between two such VMs, where nothing cut them.

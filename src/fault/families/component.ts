@@ -30,22 +30,63 @@ type ComponentFault = FaultRecord<ComponentParams>;
 const programPids = (component: RkeComponent): string =>
   `{ docker top "$C" -eo pid,comm 2> /dev/null || true; } | awk -v program=${sh(programOf(component))} 'NR > 1 && $2 == program { print $1 }'`;
 
-const CONTAINER_ACTIONS: Record<ComponentParams['kind'], { purpose: string; run: (component: RkeComponent) => string }> = {
-  kill: { purpose: 'kill', run: () => 'kill -KILL "$(docker inspect --type container --format \'{{.State.Pid}}\' "$C")"' },
-  'stop-component': { purpose: 'stop', run: () => 'docker stop "$C" > /dev/null' },
+/** Why a component to stop may be stopped already. */
+const STOPPED_HINT = 'kubelab fault list shows whether a fault stopped it';
+
+/**
+ * Components that are systemd services on the machines, not RKE's containers: Docker itself on
+ * every Kubernetes node, and haproxy, the lab's API endpoint, on the loadbalancer machine.
+ */
+const SERVICES = {
+  docker: {
+    what: 'the Docker daemon',
+    short: 'Docker',
+    where: 'every Kubernetes node',
+    // The socket too, or the next client would start the daemon again.
+    units: ['docker.socket', 'docker.service'],
+    main: 'docker.service',
+  },
+  haproxy: {
+    what: "haproxy (the lab's API endpoint)",
+    short: 'haproxy',
+    where: 'the loadbalancer machine, in a lab with an API endpoint',
+    units: ['haproxy.service'],
+    main: 'haproxy.service',
+  },
+} as const;
+type ServiceComponent = keyof typeof SERVICES;
+type Service = (typeof SERVICES)[ServiceComponent];
+const isService = (component: Component): component is ServiceComponent => component in SERVICES;
+
+/** What each kind does, in its words, to a component that is a container (`$C`) and to one that is a service. */
+const ACTIONS: Record<ComponentParams['kind'], { purpose: string; container: (component: RkeComponent) => string; service: (service: Service) => string }> = {
+  kill: {
+    purpose: 'kill',
+    container: () => 'kill -KILL "$(docker inspect --type container --format \'{{.State.Pid}}\' "$C")"',
+    // A crash: systemd may restart it after a while, as its unit's Restart= says.
+    service: (service) => `systemctl kill --signal=SIGKILL ${service.main}`,
+  },
+  'stop-component': {
+    purpose: 'stop',
+    container: () => 'docker stop "$C" > /dev/null',
+    service: (service) =>
+      service.units.length > 1 ? `systemctl stop ${service.units.join(' ')} 2> /dev/null || systemctl stop ${service.main}` : `systemctl stop ${service.main}`,
+  },
   pause: {
     purpose: 'pause the processes of',
-    run: (component) => `PIDS=$(${programPids(component)})
-[ -n "$PIDS" ] || refuse ${sh(`no ${programOf(component)} process runs in the container`)} "kubelab fault list shows whether a fault stopped it"
+    container: (component) => `PIDS=$(${programPids(component)})
+[ -n "$PIDS" ] || refuse ${sh(`no ${programOf(component)} process runs in the container`)} ${sh(STOPPED_HINT)}
 # shellcheck disable=SC2086 # one word per process
 kill -STOP $PIDS
 # shellcheck disable=SC2086
 echo "paused ${programOf(component)}: process(es)" $PIDS`,
+    // Every process of the unit: haproxy's master alone paused would leave its workers serving.
+    service: (service) => `systemctl kill --kill-whom=all --signal=SIGSTOP ${service.main}`,
   },
 };
 
 function containerInject(fault: ComponentFault, component: RkeComponent): string {
-  const action = CONTAINER_ACTIONS[fault.params.kind];
+  const action = ACTIONS[fault.params.kind];
   return script(
     fault.id,
     `${action.purpose} the container ${component}`,
@@ -55,9 +96,9 @@ if ! docker inspect --type container "$C" > /dev/null 2>&1; then
   refuse "no container is named $C here" ${sh(`RKE runs ${component} on ${whereRkeRuns(component)}, once Kubernetes is installed (kubelab apply)`)}
 fi
 if [ "$(docker inspect --type container --format '{{.State.Running}}' "$C")" != true ]; then
-  refuse "$C is not running" "kubelab fault list shows whether a fault stopped it"
+  refuse "$C is not running" ${sh(STOPPED_HINT)}
 fi
-${action.run(component)}
+${action.container(component)}
 `,
   );
 }
@@ -95,48 +136,16 @@ fi
   );
 }
 
-/**
- * Components that are systemd services on the machines, not RKE's containers: Docker itself on
- * every Kubernetes node, and haproxy, the lab's API endpoint, on the loadbalancer machine.
- */
-const SERVICES = {
-  docker: {
-    what: 'the Docker daemon',
-    short: 'Docker',
-    where: 'every Kubernetes node',
-    // The socket too, or the next client would start the daemon again.
-    units: ['docker.socket', 'docker.service'],
-    main: 'docker.service',
-  },
-  haproxy: {
-    what: "haproxy (the lab's API endpoint)",
-    short: 'haproxy',
-    where: 'the loadbalancer machine, in a lab with an API endpoint',
-    units: ['haproxy.service'],
-    main: 'haproxy.service',
-  },
-} as const;
-type ServiceComponent = keyof typeof SERVICES;
-const isService = (component: Component): component is ServiceComponent => component in SERVICES;
-
 function serviceInject(fault: ComponentFault, component: ServiceComponent): string {
-  const { kind } = fault.params;
+  const action = ACTIONS[fault.params.kind];
   const service = SERVICES[component];
-  const action = {
-    // A crash: systemd may restart it after a while, as its unit's Restart= says.
-    kill: `systemctl kill --signal=SIGKILL ${service.main}`,
-    'stop-component':
-      service.units.length > 1 ? `systemctl stop ${service.units.join(' ')} 2> /dev/null || systemctl stop ${service.main}` : `systemctl stop ${service.main}`,
-    // Every process of the unit: haproxy's master alone paused would leave its workers serving.
-    pause: `systemctl kill --kill-whom=all --signal=SIGSTOP ${service.main}`,
-  }[kind];
   return script(
     fault.id,
-    `${CONTAINER_ACTIONS[kind].purpose} ${service.what}`,
+    `${action.purpose} ${service.what}`,
     `
 systemctl cat ${service.main} > /dev/null 2>&1 || refuse ${sh(`${service.short} does not run here`)} ${sh(`${service.short} runs on ${service.where}`)}
-systemctl is-active --quiet ${service.main} || refuse ${sh(`${service.short} is not running`)} "kubelab fault list shows whether a fault stopped it"
-${action}
+systemctl is-active --quiet ${service.main} || refuse ${sh(`${service.short} is not running`)} ${sh(STOPPED_HINT)}
+${action.service(service)}
 `,
   );
 }

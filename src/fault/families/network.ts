@@ -3,14 +3,19 @@ import { read, textOf } from '../cli-values.js';
 import { FaultInputError } from '../errors.js';
 import type { CliOption, CliValues, FaultFamily, KindCommand } from '../family.js';
 import { nodeByName, script, sh, type Step } from '../steps.js';
+import { cutShape, isShapeName, SHAPE_NAMES, shapePairs, shapeSummaries, showShape, type ShapeCut } from '../partition-shapes.js';
 import { networkPairs, resolveSelector } from '../selectors.js';
+import { isKubernetesNode } from '../../vocabulary.js';
 import { faultNumber, type FaultRecord, type LabAccess } from '../types.js';
 import { formatRate, parseMilliseconds, parsePercent, parseRate } from '../../units.js';
 
-/** port: only TCP traffic to that port of the receiver (partition and loss). */
-export type NetworkParams = { from: string[]; to: string[]; oneWay: boolean; port?: number } & (
-  { kind: 'partition' } | { kind: 'loss'; percent: number } | { kind: 'bandwidth'; rateBits: number } | { kind: 'delay'; ms: number }
-);
+/**
+ * Between two sides (--from, --to), or a partition's named shape (its groups recorded); port: only
+ * TCP traffic to that port of the receiver (partition and loss).
+ */
+export type NetworkParams = ({ from: string[]; to: string[] } | { shape: ShapeCut }) & { oneWay: boolean; port?: number } & (
+    { kind: 'partition' } | { kind: 'loss'; percent: number } | { kind: 'bandwidth'; rateBits: number } | { kind: 'delay'; ms: number }
+  );
 export type NetworkKind = NetworkParams['kind'];
 type NetworkFault = FaultRecord<NetworkParams>;
 
@@ -209,6 +214,51 @@ const SIDES: Readonly<Record<string, CliOption>> = {
   'one-way': { type: 'boolean', default: false, describe: 'Only from -> to; without it both directions' },
 };
 
+/** A partition: between two sides, or a named shape among nodes. */
+const PARTITION_SIDES: Readonly<Record<string, CliOption>> = {
+  from: { type: 'string', describe: 'Sending side: nodes, roles or groups (SEL); or use --shape' },
+  to: { type: 'string', describe: 'Receiving side (SEL)' },
+  shape: { type: 'string', describe: `Instead of --from/--to, a named partition: ${shapeSummaries()}` },
+  among: { type: 'string', describe: "With --shape: the nodes cut, in the lab's order (SEL; default: every Kubernetes node)" },
+  node: { type: 'string', describe: 'With --shape isolate: the node cut off' },
+  'one-way': {
+    type: 'boolean',
+    default: false,
+    describe: "Only from -> to (with --shape halves or isolate: the first group's traffic); without it both directions",
+  },
+};
+
+/** --shape, with --among and --node: the nodes cut, in the lab's order, and the shape's groups. */
+function readShape(values: CliValues, lab: LabAccess): ShapeCut {
+  const name = textOf(values, 'shape');
+  if (!isShapeName(name)) throw new FaultInputError(`--shape: ${JSON.stringify(name)} is no shape kubelab knows`, `choose from ${shapeSummaries()}`);
+  if (values.from !== undefined || values.to !== undefined)
+    throw new FaultInputError('--shape says where to cut: --from and --to do not go with it', 'leave out --from and --to, or --shape');
+  const among =
+    values.among === undefined
+      ? lab.nodes.filter((n) => isKubernetesNode(n.roles)).map((n) => n.name)
+      : resolveSelector(lab.nodes, textOf(values, 'among'), '--among');
+  let node: string | undefined;
+  if (values.node !== undefined) {
+    const named = resolveSelector(lab.nodes, textOf(values, 'node'), '--node');
+    if (named.length !== 1) throw new FaultInputError(`--node ${textOf(values, 'node')} names ${named.length} nodes: ${named.join(', ')}`, 'name one node');
+    node = named[0];
+  }
+  return cutShape(name, among, node, values['one-way'] === true);
+}
+
+/** Where a fault cuts: --from and --to, or (partition) a --shape. */
+function readSides(values: CliValues, lab: LabAccess, kind: NetworkKind): { from: string[]; to: string[] } | { shape: ShapeCut } {
+  if (kind === 'partition') {
+    if (values.shape !== undefined) return { shape: readShape(values, lab) };
+    for (const option of ['among', 'node'] as const)
+      if (values[option] !== undefined) throw new FaultInputError(`--${option} goes with --shape`, 'add --shape, or leave it out');
+    if (values.from === undefined || values.to === undefined)
+      throw new FaultInputError('a partition needs --from and --to, or --shape', `give both sides, or one of the shapes: ${SHAPE_NAMES.join(', ')}`);
+  }
+  return { from: resolveSelector(lab.nodes, textOf(values, 'from'), '--from'), to: resolveSelector(lab.nodes, textOf(values, 'to'), '--to') };
+}
+
 const PORT_NAMES = Object.entries(COMPONENT_PORTS)
   .map(([name, port]) => `${name} (${port})`)
   .join(', ');
@@ -242,13 +292,12 @@ function command<K extends NetworkKind>(
     kind,
     describe,
     ...(amount ? { positional: { name: amount.name, describe: amount.describe } } : {}),
-    options: scope === 'ports' ? { ...SIDES, ...PORT_OPTION } : SIDES,
+    options: { ...(kind === 'partition' ? PARTITION_SIDES : SIDES), ...(scope === 'ports' ? PORT_OPTION : {}) },
     parse: (values, lab) => {
       const extra = amount ? amount.read(textOf(values, amount.name)) : {};
-      const from = resolveSelector(lab.nodes, textOf(values, 'from'), '--from');
-      const to = resolveSelector(lab.nodes, textOf(values, 'to'), '--to');
+      const sides = readSides(values, lab, kind);
       const port = scope === 'ports' ? readPort(values) : undefined;
-      return { kind, ...extra, from, to, oneWay: values['one-way'] === true, ...(port !== undefined ? { port } : {}) } as NetworkParams;
+      return { kind, ...extra, ...sides, oneWay: values['one-way'] === true, ...(port !== undefined ? { port } : {}) } as NetworkParams;
     },
   };
 }
@@ -276,7 +325,7 @@ export const networkFamily: FaultFamily<NetworkParams> = {
   scope: 'node',
   holdsNodeDown: false,
   commands: [
-    command('partition', 'Drop all traffic between --from and --to, or only TCP to --port (iptables)', undefined, 'ports'),
+    command('partition', 'Drop all traffic between --from and --to, or cut a named --shape; only TCP to --port with it (iptables)', undefined, 'ports'),
     command(
       'loss',
       'Drop PERCENT of the packets between --from and --to (iptables statistic match)',
@@ -310,8 +359,9 @@ export const networkFamily: FaultFamily<NetworkParams> = {
   ],
   notes: ['Network faults act between --from and --to in both directions unless --one-way; they only ever name node addresses, so the host keeps its access.'],
   targets: (params, lab) => {
-    const pairs = networkPairs(params.from, params.to, params.oneWay);
-    if (pairs.length === 0)
+    const pairs = 'shape' in params ? shapePairs(params.shape, params.oneWay) : networkPairs(params.from, params.to, params.oneWay);
+    // A shape's least number of nodes leaves it directions to cut.
+    if (pairs.length === 0 && !('shape' in params))
       throw new FaultInputError(
         `--from ${params.from.join(',')} and --to ${params.to.join(',')} leave no traffic between two different nodes`,
         'name different nodes or groups on each side',
@@ -321,7 +371,7 @@ export const networkFamily: FaultFamily<NetworkParams> = {
   },
   plan: (fault, { lab }) => plan(fault, lab),
   describe: (params) =>
-    `${params.kind}${amountText(params)} ${params.from.join(',')} ${params.oneWay ? '->' : '<->'} ${params.to.join(',')}${params.port !== undefined ? ` port ${params.port}` : ''}`,
+    `${params.kind}${amountText(params)} ${'shape' in params ? `${showShape(params.shape)}${params.oneWay ? ' (one way, from the first group)' : ''}` : `${params.from.join(',')} ${params.oneWay ? '->' : '<->'} ${params.to.join(',')}`}${params.port !== undefined ? ` port ${params.port}` : ''}`,
   // Two network faults clash only on a common direction (sender -> receiver), whatever their kinds,
   // unless each is narrowed to its own port.
   conflict: (candidate, other, _nodes, what) => {

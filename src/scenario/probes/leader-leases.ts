@@ -6,7 +6,17 @@ import { Changes, kubeClient, NODE_KEY, type Probe } from './probe.js';
 export const LEADER_LEASES = ['kube-controller-manager', 'kube-scheduler'] as const;
 export type LeaderLease = (typeof LEADER_LEASES)[number];
 
-export type LeaderLeaseObservation = { type: 'leader-lease'; lease: string; holder: string | null };
+export type LeaderLeaseObservation = {
+  type: 'leader-lease';
+  lease: string;
+  holder: string | null;
+  /**
+   * How long before the observer saw it the holder took the lease, by the lease's acquireTime (the
+   * holder's clock): a move seen late, through a watch that lagged, shows here, and tells the
+   * lab's delay from Kubernetes' own.
+   */
+  takenMsBeforeSeen?: number;
+};
 
 export type LeaderLeaseCondition =
   /** Held by a node other than its holder when the steps began (moved: true), or by the same one (false). */
@@ -58,7 +68,12 @@ export const leaderLeasesProbe: Probe<LeaderLeaseCondition, Holders, LeaderLease
   },
   async start(run) {
     const { CoordinationV1Api } = await kubeClient();
-    const changes = new Changes<LeaderLeaseObservation>((o) => run.emit(o));
+    // The time an observation is recorded at: the lease's acquireTime when it falls between the last
+    // look at the lease and now. A watch that lagged (while the observer moved to another API
+    // server, or through one whose own watch of etcd had not yet given up on a dead member) would
+    // otherwise date the move late; a holder's clock outside that window (skewed) is not believed.
+    const lastLook = new Map<string, number>();
+    const changes = new Changes<LeaderLeaseObservation>((o, atMs) => run.emit(o, atMs));
     await run.watch<V1Lease>({
       path: '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases',
       list: (config) => config.makeApiClient(CoordinationV1Api).listNamespacedLease({ namespace: 'kube-system' }),
@@ -67,7 +82,21 @@ export const leaderLeasesProbe: Probe<LeaderLeaseCondition, Holders, LeaderLease
         if (!(LEADER_LEASES as readonly string[]).includes(name)) return;
         // The holder is "node_uuid": the node is what a person follows.
         const holder = lease.spec?.holderIdentity?.replace(/_[0-9a-f-]{36}$/, '') ?? null;
-        changes.report(`leader/${name}`, String(holder), { type: 'leader-lease', lease: name, holder });
+        const now = Date.now();
+        const acquired = lease.spec?.acquireTime === undefined ? NaN : new Date(lease.spec.acquireTime).getTime();
+        const since = lastLook.get(name);
+        lastLook.set(name, now);
+        changes.report(
+          `leader/${name}`,
+          String(holder),
+          {
+            type: 'leader-lease',
+            lease: name,
+            holder,
+            ...(holder !== null && Number.isFinite(acquired) ? { takenMsBeforeSeen: now - acquired } : {}),
+          },
+          since !== undefined && acquired >= since && acquired <= now ? acquired : undefined,
+        );
       },
     });
     return undefined;

@@ -178,12 +178,13 @@ export const kubeClient = () => import('@kubernetes/client-node');
 export class Changes<O> {
   private readonly last = new Map<string, string>();
 
-  constructor(private readonly emit: (observation: O) => void) {}
+  constructor(private readonly emit: (observation: O, atMs?: number) => void) {}
 
-  report(key: string, value: string, observation: O): void {
+  /** Emits the observation (at `atMs`, epoch ms, when it carries its own time) if `value` is new for `key`. */
+  report(key: string, value: string, observation: O, atMs?: number): void {
     if (this.last.get(key) === value) return;
     this.last.set(key, value);
-    this.emit(observation);
+    this.emit(observation, atMs);
   }
 
   /** The things under `prefix` reported so far, with the last value of each. */

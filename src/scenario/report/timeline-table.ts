@@ -4,7 +4,7 @@
  * counted.
  */
 import type { TimedObservation } from '../types.js';
-import { faultLabel } from './format.js';
+import { faultLabel, seconds } from './format.js';
 
 export interface TimelineEvent {
   t: number;
@@ -64,7 +64,12 @@ function describe(o: TimedObservation): Described | undefined {
         text: o.leader === null ? 'no leader' : `leader ${o.leader}${o.term !== null ? ` (term ${o.term})` : ''}`,
       };
     case 'leader-lease':
-      return { kind: 'lease', subject: `lease/${o.lease}`, text: `${o.lease} held by ${o.holder ?? 'nobody'}` };
+      return {
+        kind: 'lease',
+        subject: `lease/${o.lease}`,
+        state: o.holder ?? '',
+        text: `${o.lease} held by ${o.holder ?? 'nobody'}${(o.takenMsBeforeSeen ?? 0) < 1000 ? '' : ` (taken ${seconds(o.takenMsBeforeSeen ?? 0)} before it was seen, by its clock)`}`,
+      };
     case 'api': {
       const what = o.server === undefined ? 'API' : `API server ${o.server}`;
       return {

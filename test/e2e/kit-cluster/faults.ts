@@ -87,6 +87,35 @@ export function faults(lab: KitCluster): void {
       assert.equal(await nodes.udpArrivals('cp', 'worker-2'), 20);
     });
 
+    test('partition --shape: each named shape cuts exactly the directions its groups say (every pair probed), fault list shows the groups, undo restores all', async () => {
+      const both = (...pairs: [string, string][]) => pairs.flatMap(([a, b]) => [`${a} -> ${b}`, `${b} -> ${a}`]).sort();
+      const across = (left: string[], right: string[]) => both(...left.flatMap((a) => right.map((b): [string, string] => [a, b])));
+      // The lab's Kubernetes nodes in its order: cp, etcd-1, etcd-2, worker-1, worker-2 (Jepsen's definitions, by hand).
+      const shapes: { args: string[]; groups: string; cut: string[] }[] = [
+        { args: ['halves'], groups: 'cp,etcd-1 | etcd-2,worker-1,worker-2', cut: across(['cp', 'etcd-1'], ['etcd-2', 'worker-1', 'worker-2']) },
+        {
+          args: ['isolate', '--node', 'etcd-1'],
+          groups: 'etcd-1 | cp,etcd-2,worker-1,worker-2',
+          cut: across(['etcd-1'], ['cp', 'etcd-2', 'worker-1', 'worker-2']),
+        },
+        { args: ['bridge'], groups: 'cp,etcd-1 | etcd-2 (bridge) | worker-1,worker-2', cut: across(['cp', 'etcd-1'], ['worker-1', 'worker-2']) },
+        {
+          args: ['majorities-ring'],
+          groups: 'cp sees etcd-1,worker-2; etcd-1 sees cp,etcd-2; etcd-2 sees etcd-1,worker-1; worker-1 sees etcd-2,worker-2; worker-2 sees cp,worker-1',
+          // On a ring of five, each node still reaches its two neighbours: the others are cut.
+          cut: both(['cp', 'etcd-2'], ['cp', 'worker-1'], ['etcd-1', 'worker-1'], ['etcd-1', 'worker-2'], ['etcd-2', 'worker-2']),
+        },
+      ];
+      assert.deepEqual(await nodes.cutDirections(NODE_NAMES), [], 'before: every direction flows');
+      for (const { args, groups, cut } of shapes) {
+        const id = await inject('partition', '--shape', ...args);
+        assert.match((await fault('list')).stdout, new RegExp(`^${id}\\s+partition ${args[0]} ${groups.replace(/[|()]/g, '\\$&')}\\s`, 'm'));
+        assert.deepEqual(await nodes.cutDirections(NODE_NAMES), cut, args[0]);
+        await undo(id);
+      }
+      assert.deepEqual(await nodes.cutDirections(NODE_NAMES), [], 'after the undos: every direction flows');
+    });
+
     test('loss drops about the asked share of pings', async () => {
       const id = await inject('loss', '30', '--from', 'worker-1', '--to', 'cp', '--one-way');
       const loss = await nodes.pingLoss('worker-1', 'cp', 300);

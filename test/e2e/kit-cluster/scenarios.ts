@@ -22,6 +22,19 @@ export function scenarios(lab: KitCluster): void {
     /** The first observation after `after` (ms) that matches. */
     const first = (report: ScenarioReport, match: (o: TimedObservation) => boolean, after = -1): TimedObservation | undefined =>
       report.timeline.find((o) => o.t > after && match(o));
+    /**
+     * etcd's leader as last observed when the step began (the precondition may be met in the same
+     * millisecond), and the first leader in a higher term after it.
+     */
+    const leaderAround = (report: ScenarioReport, began: { startedMs: number }) => {
+      const etcd = report.timeline.filter((o) => o.type === 'etcd');
+      const before = etcd.filter((o) => o.t <= began.startedMs).at(-1);
+      assert.ok(before?.type === 'etcd' && before.term !== null, `etcd named no leader and term before the step:\n${JSON.stringify(etcd, null, 1)}`);
+      const term = before.term;
+      const next = first(report, (o) => o.type === 'etcd' && o.leader !== null && o.term !== null && o.term > term, began.startedMs);
+      assert.ok(next?.type === 'etcd', `no leader in a term above ${term}:\n${JSON.stringify(etcd, null, 1)}`);
+      return { before, next };
+    };
     const step = (report: ScenarioReport, id: string) => {
       const found = report.steps.find((s) => s.id === id);
       assert.ok(found && found.doneMs !== null, `step ${id} did not finish: ${JSON.stringify(found)}`);
@@ -100,19 +113,8 @@ export function scenarios(lab: KitCluster): void {
       assert.equal(exitCode, 0, all);
       const leader = report.picked.leader;
       const kill = step(report, 'kill');
-      // The precondition is met by an etcd observation, and the steps may start in the same millisecond.
-      const etcd = report.timeline.filter((o) => o.type === 'etcd');
-      const before = etcd.filter((o) => o.t <= kill.startedMs).at(-1);
-      assert.ok(
-        before?.type === 'etcd' && before.leader === leader,
-        `the leader picked (${leader}) is not the one etcd named before the kill:\n${JSON.stringify(etcd, null, 1)}`,
-      );
-      const next = first(
-        report,
-        (o) => o.type === 'etcd' && o.leader !== null && o.term !== null && before.term !== null && o.term > before.term,
-        kill.startedMs,
-      );
-      assert.ok(next?.type === 'etcd', 'no leader with a higher term');
+      const { before, next } = leaderAround(report, kill);
+      assert.equal(before.leader, leader, 'the leader picked is the one etcd named before the kill');
       const election = setting(report, 'etcd-election-timeout').ms;
       const took = next.t - kill.doneMs;
       assert.ok(took > 0 && took <= 2 * election + 4_000, `a new leader after ${took} ms; election timeout ${election} ms`);
@@ -126,10 +128,8 @@ export function scenarios(lab: KitCluster): void {
       const paused = report.picked.leader;
       assert.ok(paused, 'no leader was picked');
       const pause = step(report, 'pause');
-      const before = report.timeline.filter((o) => o.type === 'etcd' && o.t <= pause.startedMs).at(-1);
-      assert.ok(before?.type === 'etcd' && before.leader === paused && before.term !== null, `etcd named ${JSON.stringify(before)} before the pause`);
-      const next = first(report, (o) => o.type === 'etcd' && o.leader !== null && o.term !== null && o.term > before.term!, pause.startedMs);
-      assert.ok(next?.type === 'etcd', 'no leader with a higher term');
+      const { before, next } = leaderAround(report, pause);
+      assert.equal(before.leader, paused, 'the leader picked is the one etcd named before the pause');
       // A stopped process sends nothing: unlike a killed leader, which restarts at once, it cannot win.
       assert.notEqual(next.leader, paused, 'the paused member led again');
       const election = setting(report, 'etcd-election-timeout').ms;
