@@ -57,7 +57,8 @@ export function pickNodes(picks: Readonly<Record<string, NodePick>>, lab: LabAcc
       const { etcdLeader } = state;
       if (typeof etcdLeader !== 'string') throw new ScenarioLabError(`$${name}: etcd has no leader to pick from`, 'run the scenario when etcd is healthy');
       const etcd = lab.nodes.filter((n) => n.roles.includes('etcd')).map((n) => n.name);
-      candidates = pick.etcd === 'leader' ? [etcdLeader] : etcd.filter((n) => n !== etcdLeader).slice(pick.index ?? 0);
+      const controllers = pick.etcd === 'bystander' ? state.leaseHolder('kube-controller-manager') : undefined;
+      candidates = pick.etcd === 'leader' ? [etcdLeader] : etcd.filter((n) => n !== etcdLeader && n !== controllers).slice(pick.index ?? 0);
     }
     const node = candidates[0];
     if (!node) throw new ScenarioLabError(`$${name}: the lab has no node to pick (${JSON.stringify(pick)})`, 'see the scenario’s needs');

@@ -30,9 +30,11 @@ export interface ScenarioDocument {
 
 /**
  * `{role: worker, pick: last}`: a node of a role; `{etcd: leader}` / `{etcd: follower}`: chosen by
- * etcd's state; `{lease: kube-controller-manager}`: the node whose component holds that leader lease.
+ * etcd's state (`bystander`: a follower whose node does not hold the kube-controller-manager lease,
+ * so that taking it down moves neither etcd's leader nor the controllers);
+ * `{lease: kube-controller-manager}`: the node whose component holds that leader lease.
  */
-export type NodePick = { role: Role; pick?: 'first' | 'last' } | { etcd: 'leader' | 'follower'; index?: number } | { lease: LeaderLease };
+export type NodePick = { role: Role; pick?: 'first' | 'last' } | { etcd: 'leader' | 'follower' | 'bystander'; index?: number } | { lease: LeaderLease };
 
 export interface WorkloadSpec {
   replicas: number;

@@ -38,13 +38,16 @@ describe('a scenario on a lab', () => {
           leader: { etcd: 'leader' },
           a: { etcd: 'follower' },
           b: { etcd: 'follower', index: 1 },
+          bystander: { etcd: 'bystander' },
           manager: { lease: 'kube-controller-manager' },
         },
         LAB,
         state('etcd-1', { 'kube-controller-manager': 'cp' }),
       ),
-      { victim: 'worker-2', cp: 'cp', leader: 'etcd-1', a: 'cp', b: 'etcd-2', manager: 'cp' },
+      { victim: 'worker-2', cp: 'cp', leader: 'etcd-1', a: 'cp', b: 'etcd-2', bystander: 'etcd-2', manager: 'cp' },
     );
+    // Every follower holds the controllers' lease or follows: none to pick.
+    assert.throws(() => pickNodes({ x: { etcd: 'bystander', index: 1 } }, LAB, state('etcd-1', { 'kube-controller-manager': 'cp' })), /no node to pick/);
     assert.throws(() => pickNodes({ leader: { etcd: 'leader' } }, LAB, state(null)), /etcd has no leader/);
     assert.throws(() => pickNodes({ manager: { lease: 'kube-scheduler' } }, LAB, state('cp')), /nobody holds the kube-scheduler lease/);
     // A holder the lab does not know (a node removed from the spec) is no pick.
