@@ -3,7 +3,7 @@ import { KubelabError } from '../errors.js';
 import { read } from '../fault/cli-values.js';
 import { FaultInputError } from '../fault/errors.js';
 import { FAMILIES, type AnyFamily, type RecoveryName } from '../fault/families/index.js';
-import type { CliOption, CliValues, KindCommand, Recovery } from '../fault/family.js';
+import type { CliOption, CliValues, ClusterFacts, KindCommand, Recovery } from '../fault/family.js';
 import type { FaultKind, FaultParams, LabAccess } from '../fault/types.js';
 import { formatDuration, parseDuration } from '../units.js';
 import { err, out } from './console.js';
@@ -24,7 +24,7 @@ function injectOptions<T>(y: Argv<T>): Argv<T & InjectArgs> {
 }
 
 /** Resolves the selectors, injects, and prints the new fault's id and what it does. */
-async function inject(args: InjectArgs, build: (lab: LabAccess) => FaultParams): Promise<void> {
+async function inject(args: InjectArgs, build: (lab: LabAccess, facts: ClusterFacts) => Promise<FaultParams>): Promise<void> {
   const forMs = args.for === undefined ? undefined : read(parseDuration, args.for, '--for', 'a duration such as 30s, 5m or 1h');
   const [{ faultInject }, { describeFault }] = await Promise.all([operations(), descriptions()]);
   const fault = await faultInject({ spec: args.spec, out: args.out, note: err, build, forMs });
@@ -60,7 +60,11 @@ function kindCommand(kind: KindCommand<FaultParams>): CommandModule {
       }
       return built;
     },
-    handler: (args) => inject(args as unknown as InjectArgs, (lab) => kind.parse(args as unknown as CliValues, lab)),
+    handler: (args) =>
+      inject(args as unknown as InjectArgs, async (lab, facts) => {
+        const values = args as unknown as CliValues;
+        return kind.parse(kind.resolve ? await kind.resolve(values, facts) : values, lab);
+      }),
   };
 }
 

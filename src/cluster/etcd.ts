@@ -11,15 +11,18 @@ import { etcdctl } from './rke.js';
 const MEMBERS_LINE = `members=$(${etcdctl('member list -w fields --command-timeout=2s')} 2>/dev/null | sed -n -e 's/^"ID" : \\(.*\\)$/\\1/p' -e 's/^"PeerURL" : "https:\\/\\/\\([^:]*\\):.*$/\\1/p' | paste -d ' ' - - | tr '\\n' ' ')
 echo "members $members"`;
 
-/** After the members, one `status member=ID leader=ID term=N` or `error TEXT` line a second, for as long as it runs. */
+/** One `status member=ID leader=ID term=N` or `error TEXT` line: what this member says now. */
+const STATUS_LINE = `status=$(timeout 4 ${etcdctl('endpoint status -w fields --command-timeout=2s')} 2>&1)
+if [ $? -eq 0 ]; then
+  echo "status $(printf '%s\\n' "$status" | sed -n -e 's/^"MemberID" : \\(.*\\)$/member=\\1/p' -e 's/^"Leader" : \\(.*\\)$/leader=\\1/p' -e 's/^"RaftTerm" : \\(.*\\)$/term=\\1/p' | sort -u | tr '\\n' ' ')"
+else
+  echo "error $(printf '%s' "$status" | tail -n 1 | cut -c1-120)"
+fi`;
+
+/** After the members, a status line a second, for as long as it runs. */
 const REPORT_LOOP = `${MEMBERS_LINE}
 while :; do
-  status=$(timeout 4 ${etcdctl('endpoint status -w fields --command-timeout=2s')} 2>&1)
-  if [ $? -eq 0 ]; then
-    echo "status $(printf '%s\\n' "$status" | sed -n -e 's/^"MemberID" : \\(.*\\)$/member=\\1/p' -e 's/^"Leader" : \\(.*\\)$/leader=\\1/p' -e 's/^"RaftTerm" : \\(.*\\)$/term=\\1/p' | sort -u | tr '\\n' ' ')"
-  else
-    echo "error $(printf '%s' "$status" | tail -n 1 | cut -c1-120)"
-  fi
+${STATUS_LINE.replace(/^/gm, '  ')}
   sleep 1
 done
 `;
@@ -96,4 +99,19 @@ export async function firstEtcdView(nodes: readonly LabNode[]): Promise<EtcdView
     if (!('error' in view)) break;
   }
   return view;
+}
+
+/** The node whose member leads etcd now, by the first etcd node that names one; undefined when none does. */
+export async function etcdLeaderNode(nodes: readonly LabNode[]): Promise<string | undefined> {
+  for (const node of nodes.filter((n) => n.ref.roles.includes('etcd'))) {
+    const result = await node.run(`${MEMBERS_LINE}\n${STATUS_LINE}\n`, { timeoutMs: 20_000, connectTimeoutSeconds: 5 });
+    const lines = result.stdout.split('\n').map(parseReportLine);
+    const members = lines.find((l) => l?.kind === 'members');
+    const status = lines.find((l) => l?.kind === 'status');
+    if (members?.kind !== 'members' || status?.kind !== 'status' || status.report.leader === undefined) continue;
+    const address = members.members.get(status.report.leader);
+    const leader = nodes.find((n) => n.ip === address);
+    if (leader) return leader.name;
+  }
+  return undefined;
 }

@@ -2,7 +2,9 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { KubelabError } from '../errors.js';
 import type { ClearResult, FaultEnv } from '../fault/engine.js';
+import { FaultInputError } from '../fault/errors.js';
 import type { RecoveryName } from '../fault/families/index.js';
+import type { ClusterFacts } from '../fault/family.js';
 import { resolveSelectors } from '../fault/selectors.js';
 import { faultSupport, readHostKernelConfig, type KindSupport } from '../fault/support.js';
 import type { FaultParams, FaultRecord, LabAccess } from '../fault/types.js';
@@ -38,6 +40,17 @@ const held = (options: Omit<FaultOptions, 'spec'>, command: string) => ({
 
 const envOf = (outDir: string, note: (line: string) => void): FaultEnv => ({ outDir, note });
 
+/** What a fault's command may ask the running cluster as the fault starts. */
+const clusterFacts = (lab: Lab): ClusterFacts => ({
+  async etcdLeader() {
+    const { etcdLeaderNode } = await import('../cluster/etcd.js');
+    const leader = await etcdLeaderNode(lab.nodes);
+    if (leader === undefined)
+      throw new FaultInputError('no etcd member names a leader now', 'kubelab status shows whether etcd is healthy; try again once it has a leader');
+    return leader;
+  },
+});
+
 /** Faults act on running machines: the lab's key is there once apply made them. */
 async function requireUp(lab: Lab): Promise<LabAccess> {
   const key = path.join(lab.outDir, lab.model.ssh.privateKeyPath);
@@ -50,11 +63,13 @@ async function requireUp(lab: Lab): Promise<LabAccess> {
 }
 
 /** Injects the fault that `build` makes of the lab (it resolves the selectors); undone by itself after `forMs`, when given. */
-export async function faultInject(options: FaultOptions & { build: (lab: LabAccess) => FaultParams; forMs: number | undefined }): Promise<FaultRecord> {
+export async function faultInject(
+  options: FaultOptions & { build: (lab: LabAccess, facts: ClusterFacts) => Promise<FaultParams>; forMs: number | undefined },
+): Promise<FaultRecord> {
   const { injectFault } = await engine();
   return openLab({ spec: options.spec, ...held(options, 'inject') }, async (lab) => {
     const access = await requireUp(lab);
-    const params = options.build(access);
+    const params = await options.build(access, clusterFacts(lab));
     const { apiImpact } = await import('../fault/api-impact.js');
     const { familyOf } = await import('../fault/families/index.js');
     const impact = apiImpact(lab.model, params, familyOf(params.kind).targets(params, access).targets);

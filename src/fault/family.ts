@@ -34,6 +34,12 @@ export interface CliPositional {
   demand?: boolean;
 }
 
+/** What a command may ask the running cluster when the fault starts, before its values are read. */
+export interface ClusterFacts {
+  /** The node whose etcd member leads now; throws when none does. */
+  etcdLeader(): Promise<string>;
+}
+
 /** `kubelab fault KIND …`: how a person asks for one kind, and how that becomes its parameters. */
 export interface KindCommand<P extends KindParams> {
   kind: P['kind'];
@@ -43,6 +49,11 @@ export interface KindCommand<P extends KindParams> {
   options?: Readonly<Record<string, CliOption>>;
   /** Reads the command line into parameters (throws FaultInputError); selectors are resolved against `lab`. */
   parse(values: CliValues, lab: LabAccess): P;
+  /**
+   * From the command line, before `parse`: the values with what only the running cluster knows
+   * filled in (the etcd leader a partition isolates). A scenario picks such nodes as its steps begin instead.
+   */
+  resolve?(values: CliValues, facts: ClusterFacts): Promise<CliValues>;
 }
 
 /**
@@ -90,6 +101,11 @@ export interface FaultFamily<P extends KindParams, R extends string = never> {
    * provider whose machines share it, where `kubelab fault support` checks them.
    */
   kernelNeeds?: Readonly<Partial<Record<P['kind'], readonly string[]>>>;
+  /**
+   * Kinds that need a machine of their own (its own clock), with the reason: refused before
+   * anything is done on a provider whose machines share the host's kernel.
+   */
+  needsOwnMachine?: Readonly<Partial<Record<P['kind'], string>>>;
   targets(params: P, lab: LabAccess): Targets;
   /** How a fault is done and undone on each node: text and data only, no I/O, so that tests can read it. */
   plan(fault: FaultRecord<P>, context: PlanContext): Step[];

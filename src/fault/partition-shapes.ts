@@ -15,6 +15,8 @@ export type ShapeName = (typeof SHAPE_NAMES)[number];
 export interface ShapeCut {
   name: ShapeName;
   groups: string[][];
+  /** isolate: the node cut off was etcd's leader when the fault started (--node etcd-leader). */
+  etcdLeader?: boolean;
 }
 
 interface PartitionShape {
@@ -44,7 +46,7 @@ const SHAPES: Readonly<Record<ShapeName, PartitionShape>> = {
     show: (groups) => groups.map(list).join(' | '),
   },
   isolate: {
-    summary: 'the node --node names, alone',
+    summary: 'the node --node names (etcd-leader: the node whose member leads when the fault starts), alone',
     minNodes: 2,
     oneWay: true,
     cut: (nodes, node) => {
@@ -119,5 +121,5 @@ export const shapePairs = (cut: ShapeCut, oneWay: boolean): [string, string][] =
 /** How `fault list` shows a cut: its name and groups (a record read back may name a shape no longer known). */
 export function showShape(cut: ShapeCut): string {
   const shape = (SHAPES as Partial<Record<string, PartitionShape>>)[cut.name];
-  return `${cut.name} ${shape ? shape.show(cut.groups) : cut.groups.map(list).join(' | ')}`;
+  return `${cut.name}${cut.etcdLeader ? " etcd's leader" : ''} ${shape ? shape.show(cut.groups) : cut.groups.map(list).join(' | ')}`;
 }

@@ -21,28 +21,35 @@ export function resolveBound(bound: Bound, settings: readonly Setting[]): { ms: 
 }
 
 /** The conditions the expectations measure the stretches of: their probes must run. */
-export const expectationConditions = (doc: ScenarioDocument): Condition[] => (doc.expectations ?? []).flatMap((e) => (e.longest ? [e.longest] : []));
+export const expectationConditions = (doc: ScenarioDocument): Condition[] =>
+  (doc.expectations ?? []).flatMap((e) => [...(e.longest ? [e.longest] : []), ...(e.span ? [e.span] : [])]);
 
-/** How long a condition (its variables resolved) held at most between two moments of the run, in ms; and its words. */
-export type LongestHeld = (condition: Condition, fromMs: number, toMs: number) => { ms: number; text: string };
+/**
+ * How long a condition (its variables resolved) held between two moments of the run, in ms: its
+ * longest stretch, or from the first moment it held to the last (span); and its words.
+ */
+export type Held = (how: 'longest' | 'span', condition: Condition, fromMs: number, toMs: number) => { ms: number; text: string };
 
 /**
  * Measures each expectation on the steps as they ran: from the `from` step's moment (an action
  * began, a wait's condition first held) to the `to` step's, or, with `longest`, the longest stretch
- * between those moments during which its condition held. A bound on a setting the lab does not
- * have (the endpoint's, in a lab without one) leaves the expectation not measured.
+ * between those moments during which its condition held, or, with `span`, from the first moment it
+ * held to the last. A bound on a setting the lab does not have (the endpoint's, in a lab without
+ * one) leaves the expectation not measured.
  */
 export function judgeExpectations(
   expectations: readonly ExpectationSpec[],
   steps: readonly StepResult[],
   settings: readonly Setting[],
-  longestHeld: LongestHeld,
+  held: Held,
 ): ExpectationResult[] {
   return expectations.map((spec) => {
     const from = steps.find((s) => s.id === spec.from);
     const to = steps.find((s) => s.id === spec.to);
     const span = from?.atMs != null && to?.atMs != null && from.result === 'ok' && to.result === 'ok' ? { from: from.atMs, to: to.atMs } : null;
-    const stretch = span !== null && spec.longest !== undefined ? longestHeld(spec.longest, span.from, span.to) : undefined;
+    const how = spec.longest !== undefined ? 'longest' : spec.span !== undefined ? 'span' : undefined;
+    const condition = spec.longest ?? spec.span;
+    const stretch = span !== null && how !== undefined && condition !== undefined ? held(how, condition, span.from, span.to) : undefined;
     const measured = span === null ? null : (stretch?.ms ?? span.to - span.from);
     const missing = [spec.atLeast, spec.atMost].flatMap((b) => (typeof b === 'object' && !settings.some((s) => s.name === b.setting) ? [b.setting] : []));
     const min = spec.atLeast === undefined || missing.length ? undefined : resolveBound(spec.atLeast, settings);
@@ -56,7 +63,7 @@ export function judgeExpectations(
       name: spec.name,
       from: spec.from,
       to: spec.to,
-      ...(stretch ? { longest: stretch.text } : {}),
+      ...(stretch && how ? { [how]: stretch.text } : {}),
       measuredMs: missing.length ? null : measured,
       ...(min ? { minMs: min.ms } : {}),
       ...(max ? { maxMs: max.ms } : {}),

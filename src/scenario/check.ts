@@ -78,6 +78,9 @@ export function checkScenario(doc: ScenarioDocument, source: YamlSource): SpecPr
   checkExpectations(doc, ids, error, checkDuration);
   (doc.expectations ?? []).forEach((expectation, i) => {
     if (expectation.longest) checkCondition(expectation.longest, ['expectations', i, 'longest']);
+    if (expectation.span) checkCondition(expectation.span, ['expectations', i, 'span']);
+    if (expectation.longest && expectation.span)
+      error(['expectations', i, 'span'], 'an expectation measures `longest` or `span`, not both', 'split it into two expectations');
   });
   // Errors first, then warnings, each in the order of the file, as an editor lists them.
   const rank = (p: SpecProblem): number => (p.severity === 'error' ? 0 : 1);

@@ -2,7 +2,8 @@ import { KubelabError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { kindCommand } from '../fault/families/index.js';
 import type { CliValue, CliValues } from '../fault/family.js';
-import type { FaultParams, LabAccess } from '../fault/types.js';
+import type { FaultKind, FaultParams, LabAccess } from '../fault/types.js';
+import { PROVIDERS } from '../providers/index.js';
 import { parseDuration } from '../units.js';
 import { ROLES } from '../vocabulary.js';
 import { nodeKeys } from './probes/index.js';
@@ -16,10 +17,18 @@ export class ScenarioLabError extends KubelabError {
   }
 }
 
-/** What the lab lacks for the scenario's `needs` and `providers`, or an empty list. */
+/** What the lab lacks for the scenario's `needs` and `providers`, and for its faults (a clock of its own), or an empty list. */
 export function unmetNeeds(doc: ScenarioDocument, lab: LabAccess): string[] {
   const provider = doc.providers && !doc.providers.includes(lab.provider) ? [`a lab on ${doc.providers.join(' or ')}, this one is on ${lab.provider}`] : [];
+  const kinds = new Set(doc.steps.flatMap((step) => ('fault' in step ? [step.fault.kind] : [])));
+  const ownMachines = PROVIDERS[lab.provider].sharesHostKernel
+    ? [...kinds].flatMap((kind) => {
+        const why = kindCommand(kind)?.family.needsOwnMachine?.[kind as FaultKind];
+        return why === undefined ? [] : [`machines of their own for ${kind} (${why}), this lab's are ${lab.provider} containers`];
+      })
+    : [];
   return provider.concat(
+    ownMachines,
     ROLES.flatMap((role) => {
       const need = doc.needs?.[role] ?? 0;
       const have = lab.nodes.filter((n) => n.roles.includes(role)).length;

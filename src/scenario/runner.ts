@@ -232,9 +232,10 @@ function reportOf(
   outcome: Outcome,
 ): ScenarioReport {
   const { picked, steps, error } = outcome;
-  const expectations = judgeExpectations(doc.expectations ?? [], steps, settings, (condition, fromMs, toMs) => {
+  const expectations = judgeExpectations(doc.expectations ?? [], steps, settings, (how, condition, fromMs, toMs) => {
     const resolved = resolveCondition(condition, picked);
-    return { ms: tracker.longestHeld(resolved, fromMs, toMs), text: describeCondition(resolved) };
+    const ms = how === 'longest' ? tracker.longestHeld(resolved, fromMs, toMs) : tracker.spanHeld(resolved, fromMs, toMs);
+    return { ms, text: describeCondition(resolved) };
   });
   const verdict = error !== undefined ? 'error' : expectations.some((e) => e.verdict !== 'pass') ? 'fail' : 'pass';
   return {

@@ -64,29 +64,38 @@ export class ConditionTracker {
   }
 
   /**
-   * The longest stretch between `fromMs` and `toMs` (ms since the run began) during which the
-   * condition held, replayed from the timeline: 0 when it never did.
+   * The stretches during which the condition held, up to `toMs` (the last one ends there when it
+   * still held), replayed from the timeline by the observations' own times: an observation that
+   * carries its own time (a log line's) may be written after later ones.
    */
-  longestHeld(condition: Condition, fromMs: number, toMs: number): number {
+  private stretches(condition: Condition, toMs: number): { from: number; to: number }[] {
     const replay = new ClusterView();
+    const found: { from: number; to: number }[] = [];
     let since: number | null = null;
-    let longest = 0;
-    const close = (t: number): void => {
-      if (since !== null) longest = Math.max(longest, Math.min(t, toMs) - Math.max(since, fromMs));
-    };
-    // By time: an observation that carries its own time (a log line's) may be written after later ones.
     for (const entry of [...this.timeline.entries].sort((a, b) => a.t - b.t)) {
       if (entry.t > toMs) break;
       replay.apply(entry);
       const now = holds(condition, replay, this.judging);
       if (now && since === null) since = entry.t;
       if (!now && since !== null) {
-        close(entry.t);
+        found.push({ from: since, to: entry.t });
         since = null;
       }
     }
-    close(toMs);
-    return Math.max(0, longest);
+    if (since !== null) found.push({ from: since, to: toMs });
+    return found;
+  }
+
+  /** The longest stretch between `fromMs` and `toMs` (ms since the run began) during which the condition held: 0 when it never did. */
+  longestHeld(condition: Condition, fromMs: number, toMs: number): number {
+    return Math.max(0, ...this.stretches(condition, toMs).map((s) => Math.min(s.to, toMs) - Math.max(s.from, fromMs)));
+  }
+
+  /** From the first moment between `fromMs` and `toMs` that the condition held to the last: 0 when it never did. */
+  spanHeld(condition: Condition, fromMs: number, toMs: number): number {
+    const inside = this.stretches(condition, toMs).filter((s) => s.to > fromMs);
+    if (inside.length === 0) return 0;
+    return Math.max(0, inside[inside.length - 1]!.to - Math.max(inside[0]!.from, fromMs));
   }
 
   /** Since when the condition holds (ms since the run began), or null when it does not. */

@@ -73,13 +73,15 @@ export type Condition = ProbeCondition;
 /**
  * The time from one step to another (a wait's time is when its condition first held), bounded; or,
  * with `longest`, the longest stretch between the two during which a condition held (0 when it
- * never did): how long clients lost the API while a node was down.
+ * never did): how long clients lost the API while a node was down; or, with `span`, from the first
+ * moment it held to the last: how long a client's requests failed now and then.
  */
 export interface ExpectationSpec {
   name: string;
   from: string;
   to: string;
   longest?: Condition;
+  span?: Condition;
   /** At least / at most: a duration, or a live setting plus or minus a duration. */
   atLeast?: Bound;
   atMost?: Bound;
@@ -154,6 +156,8 @@ export interface ExpectationResult {
   to: string;
   /** What was measured, when it is the longest stretch of a condition: "the API down". */
   longest?: string;
+  /** What was measured, when it is from the first to the last moment a condition held. */
+  span?: string;
   measuredMs: number | null;
   minMs?: number;
   maxMs?: number;

@@ -78,7 +78,8 @@ export function workloadObjects(options: WorkloadOptions): {
         },
       },
     },
-    service: { apiVersion: 'v1', kind: 'Service', metadata, spec: { selector: LABELS, ports: [{ port: 80, targetPort: 8080 }] } },
+    // A NodePort too: the traffic probe's host client calls it on a worker.
+    service: { apiVersion: 'v1', kind: 'Service', metadata, spec: { type: 'NodePort', selector: LABELS, ports: [{ port: 80, targetPort: 8080 }] } },
   };
 }
 

@@ -220,6 +220,41 @@ describe('a 2-node libvirt lab of real VMs under software emulation (TCG)', { sk
     assert.deepEqual(await recordedFaults(outDir), []);
   });
 
+  test("clock sets a VM's clock ahead, measured against the host's, and undo sets it back; a strobe flips it, and clear ends it at the true time", async () => {
+    /** The node's clock minus the host's, in ms (the host's read halfway through the ssh round trip). */
+    const offset = async (): Promise<number> => {
+      const sent = Date.now();
+      const reading = Number(await nodes.must('worker', 'date +%s%3N'));
+      return reading - (sent + Date.now()) / 2;
+    };
+    // A VM under emulation may drift from the host: what counts is the change.
+    const baseline = await offset();
+    const injected = await fault('clock', '+90s', '--node', 'worker');
+    assert.equal(injected.exitCode, 0, injected.all);
+    const id = /^(f[0-9]+): /.exec(injected.stdout)?.[1];
+    assert.ok(id, injected.stdout);
+    const ahead = (await offset()) - baseline;
+    assert.ok(Math.abs(ahead - 90_000) < 3_000, `the clock moved ${ahead} ms for +90s`);
+    assert.equal((await fault('undo', id)).exitCode, 0);
+    const back = (await offset()) - baseline;
+    assert.ok(Math.abs(back) < 3_000, `${back} ms off after undo`);
+
+    assert.equal((await fault('clock-strobe', '+60s', '--period', '3s', '--node', 'worker')).exitCode, 0);
+    const seen: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      seen.push((await offset()) - baseline);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    assert.ok(
+      seen.some((o) => Math.abs(o - 60_000) < 3_000) && seen.some((o) => Math.abs(o) < 3_000),
+      `a strobe between +60s and the true time: ${seen.join(', ')}`,
+    );
+    assert.equal((await fault('clear')).exitCode, 0);
+    const cleared = (await offset()) - baseline;
+    assert.ok(Math.abs(cleared) < 3_000, `${cleared} ms off after clear`);
+    assert.equal(await nodes.traces('worker'), '');
+  });
+
   test('stop halts the VM, status shows it, and start boots it again with its address', async () => {
     const stopped = await fault('stop', 'worker');
     assert.equal(stopped.exitCode, 0, stopped.all);

@@ -30,6 +30,8 @@ const COMMAND_LINES: Record<FaultKind, CliValues> = {
   'disk-fill': { percent: '90', path: '/mnt//x', max: '1G', node: 'cp' },
   'cpu-hog': { cpus: 2, node: 'all' },
   'mem-hog': { size: '256M', node: 'worker-2' },
+  clock: { offset: '-90s', node: 'cp' },
+  'clock-strobe': { offset: '+2s', period: '500ms', node: 'worker' },
 };
 
 const DESCRIPTIONS: Record<FaultKind, string> = {
@@ -46,6 +48,8 @@ const DESCRIPTIONS: Record<FaultKind, string> = {
   'disk-fill': 'disk-fill /mnt/x to 90% on cp',
   'cpu-hog': 'cpu-hog 2 CPU(s) on etcd, cp, worker-1, worker-2',
   'mem-hog': 'mem-hog 256MiB on worker-2',
+  clock: 'clock -1m30s on cp',
+  'clock-strobe': 'clock-strobe +2s every 500ms on worker-1, worker-2',
 };
 
 describe('fault families', () => {

@@ -78,7 +78,7 @@ describe('partition shapes', () => {
     refused(() => cut('halves', FIVE, 'n1'), /--node is for --shape isolate, not halves/);
   });
 
-  test('kubelab fault partition --shape: read from the command line, recorded with its groups, listed as them', () => {
+  test('kubelab fault partition --shape: read from the command line, recorded with its groups, listed as them', async () => {
     const partition = kindCommand('partition')!.command;
     const parse = (values: CliValues) => partition.parse({ 'one-way': false, ...values }, LAB);
     // By default among the Kubernetes nodes, in the lab's order.
@@ -109,6 +109,14 @@ describe('partition shapes', () => {
       'partition majorities-ring etcd sees cp,worker-2; cp sees etcd,worker-1; worker-1 sees cp,worker-2; worker-2 sees etcd,worker-1',
     );
     assert.equal(describeFault(record(parse({ shape: 'bridge', among: 'etcd,cp,worker' }))), 'partition bridge etcd | cp (bridge) | worker-1,worker-2');
+
+    // The etcd leader, found as the fault starts (the command's resolve asks the cluster), and recorded as such.
+    const resolve = partition.resolve!;
+    const leaderValues = await resolve({ 'one-way': false, shape: 'isolate', node: 'etcd-leader' }, { etcdLeader: async () => 'cp' });
+    const leader = record(partition.parse(leaderValues, LAB));
+    assert.equal(describeFault(leader), "partition isolate etcd's leader cp | etcd,worker-1,worker-2");
+    assert.deepEqual(await resolve({ from: 'cp', to: 'etcd' }, { etcdLeader: () => Promise.reject(new Error('not asked')) }), { from: 'cp', to: 'etcd' });
+    assert.throws(() => parse({ shape: 'isolate', node: 'etcd-leader' }), /--node etcd-leader is found as the fault starts, on the command line/);
 
     const refused = (values: CliValues, message: RegExp) =>
       assert.throws(

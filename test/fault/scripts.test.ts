@@ -37,6 +37,8 @@ const EVERY_KIND: FaultParams[] = [
   { kind: 'cpu-hog', cpus: undefined, nodes: ['worker-2'] },
   { kind: 'cpu-hog', cpus: 2, nodes: ['worker-2'] },
   { kind: 'mem-hog', bytes: 256 * 1024 ** 2, nodes: ['worker-1'] },
+  { kind: 'clock', offsetMs: -90_000, nodes: ['cp'] },
+  { kind: 'clock-strobe', offsetMs: 2_000, periodMs: 500, nodes: ['worker-1'] },
 ];
 
 const allScripts = (): { name: string; text: string }[] => [
@@ -48,6 +50,8 @@ const allScripts = (): { name: string; text: string }[] => [
     ),
   ),
   { name: 'sweep', text: sweepScript(LAB) },
+  // On machines of their own the sweep also sets clocks right.
+  { name: 'sweep on VMs', text: sweepScript({ ...LAB, provider: 'libvirt' }) },
 ];
 
 describe('fault scripts', () => {

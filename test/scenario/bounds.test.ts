@@ -53,25 +53,32 @@ describe('expectations', () => {
     assert.equal(missing?.measuredMs, null);
   });
 
-  test('with `longest`, the longest stretch of a condition between the steps is measured; a bound on a setting the lab lacks is not measured', () => {
+  test('with `longest` or `span`, a condition between the steps is measured as asked; a bound on a setting the lab lacks is not measured', () => {
     const steps = [step('crash', 1_000), step('back', 61_000)];
-    const seen: [unknown, number, number][] = [];
-    const [longest, lacking] = judgeExpectations(
+    const seen: [string, unknown, number, number][] = [];
+    const [longest, span, lacking] = judgeExpectations(
       [
         { name: 'outage', from: 'crash', to: 'back', longest: { api: 'down' }, atMost: '10s' },
+        { name: 'failing now and then', from: 'crash', to: 'back', span: { traffic: 'fails', client: 'host' }, atMost: '10s' },
         { name: 'endpoint', from: 'crash', to: 'back', atMost: { setting: 'endpoint-detection-time' } },
       ],
       steps,
       SETTINGS,
-      (condition, fromMs, toMs) => {
-        seen.push([condition, fromMs, toMs]);
-        return { ms: 4_000, text: 'the API down' };
+      (how, condition, fromMs, toMs) => {
+        seen.push([how, condition, fromMs, toMs]);
+        return how === 'longest' ? { ms: 4_000, text: 'the API down' } : { ms: 12_000, text: 'host unanswered' };
       },
     );
-    assert.deepEqual(seen, [[{ api: 'down' }, 1_000, 61_000]]);
+    assert.deepEqual(seen, [
+      ['longest', { api: 'down' }, 1_000, 61_000],
+      ['span', { traffic: 'fails', client: 'host' }, 1_000, 61_000],
+    ]);
     assert.equal(longest?.measuredMs, 4_000);
     assert.equal(longest?.longest, 'the API down');
     assert.equal(longest?.verdict, 'pass');
+    assert.equal(span?.span, 'host unanswered');
+    assert.equal(span?.measuredMs, 12_000);
+    assert.equal(span?.verdict, 'fail');
     assert.equal(lacking?.verdict, 'not-measured');
     assert.equal(lacking?.expected, 'bounded by endpoint-detection-time, which this lab does not have');
   });

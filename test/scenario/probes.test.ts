@@ -61,7 +61,7 @@ describe('the probe registry', () => {
     assert.deepEqual(preconditions.items?.enum, [...PRECONDITIONS]);
     assert.equal(
       preconditions.items?.description as unknown as string,
-      'nodes-ready, leases-held, api-up, etcd-healthy, workload-ready (needs `workload`), or dns-works.',
+      'nodes-ready, leases-held, api-up, etcd-healthy, workload-ready (needs `workload`), traffic-flows (needs `workload`), or dns-works.',
     );
     assert.equal(preconditions.maxItems as unknown as number, PRECONDITIONS.length);
   });
@@ -72,6 +72,8 @@ describe('the probe registry', () => {
     assert.deepEqual(names([], []), always);
     assert.deepEqual(names(['dns-works'], []), [...always, 'dns']);
     assert.deepEqual(names([], [{ writes: 'fail' }, { dns: 'fails' }]), [...always, 'dns', 'writes']);
+    // The clients run with the workload: its precondition asks for them.
+    assert.deepEqual(names(['traffic-flows'], []), [...always, 'traffic']);
     assert.deepEqual(
       runProbes([], []).filter((p) => p.needsNamespace),
       [],
@@ -81,8 +83,12 @@ describe('the probe registry', () => {
 
   test('the preconditions of a run: those named, then those a workload implies, each once', () => {
     assert.deepEqual(runPreconditions(doc({ preconditions: ['nodes-ready', 'api-up'] })), ['nodes-ready', 'api-up']);
-    assert.deepEqual(runPreconditions(doc({ preconditions: ['nodes-ready'], workload: { replicas: 2 } })), ['nodes-ready', 'workload-ready']);
-    assert.deepEqual(runPreconditions(doc({ preconditions: ['workload-ready', 'api-up'], workload: { replicas: 2 } })), ['workload-ready', 'api-up']);
+    assert.deepEqual(runPreconditions(doc({ preconditions: ['nodes-ready'], workload: { replicas: 2 } })), ['nodes-ready', 'workload-ready', 'traffic-flows']);
+    assert.deepEqual(runPreconditions(doc({ preconditions: ['workload-ready', 'api-up'], workload: { replicas: 2 } })), [
+      'workload-ready',
+      'api-up',
+      'traffic-flows',
+    ]);
     assert.deepEqual(
       PRECONDITIONS.flatMap((p) => preconditionConditions(p, ['a', 'b'])),
       [
@@ -95,6 +101,8 @@ describe('the probe registry', () => {
         { api: 'up' },
         { etcd: 'leader' },
         { workload: 'ready' },
+        { traffic: 'flows', client: 'in-cluster' },
+        { traffic: 'flows', client: 'host' },
         { dns: 'works' },
       ],
     );

@@ -21,10 +21,15 @@ const LAB: LabAccess = {
 
 describe('a scenario on a lab', () => {
   test('needs are counted per role; a provider outside `providers` is refused', () => {
-    const doc = { needs: { etcd: 3, worker: 3 } } as unknown as ScenarioDocument;
+    const doc = { needs: { etcd: 3, worker: 3 }, steps: [] } as unknown as ScenarioDocument;
     assert.deepEqual(unmetNeeds(doc, LAB), ['3 worker node(s), the lab has 2']);
-    const vmOnly = { providers: ['libvirt', 'virtualbox'] } as unknown as ScenarioDocument;
+    const vmOnly = { providers: ['libvirt', 'virtualbox'], steps: [] } as unknown as ScenarioDocument;
     assert.deepEqual(unmetNeeds(vmOnly, LAB), ['a lab on libvirt or virtualbox, this one is on docker']);
+    const clock = { steps: [{ fault: { kind: 'clock', offset: '+30s', node: 'cp' } }] } as unknown as ScenarioDocument;
+    assert.deepEqual(unmetNeeds(clock, LAB), [
+      "machines of their own for clock (a container's clock is the host's: setting it would set the host's), this lab's are docker containers",
+    ]);
+    assert.deepEqual(unmetNeeds(clock, { ...LAB, provider: 'libvirt' }), []);
   });
 
   const state = (etcdLeader: string | null, holders: Record<string, string> = {}) => ({ etcdLeader, leaseHolder: (lease: string) => holders[lease] ?? null });

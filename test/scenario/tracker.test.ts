@@ -86,18 +86,32 @@ describe('waiting for conditions on the observed cluster', () => {
     assert.equal(await wait({ lease: 'kube-controller-manager', moved: true }), 17_000);
   });
 
-  test('the longest stretch a condition held between two moments: clipped to them, 0 when it never held', async () => {
-    const { at, tracker } = await fixture();
+  /** The API down 1–3 s, 10–15 s, and from 20 s on. */
+  const threeOutages = (at: (t: number, o: Observation) => void): void => {
     at(0, { type: 'api', up: true });
     at(1_000, { type: 'api', up: false, error: 'x' });
     at(3_000, { type: 'api', up: true });
     at(10_000, { type: 'api', up: false, error: 'x' });
     at(15_000, { type: 'api', up: true });
     at(20_000, { type: 'api', up: false, error: 'x' });
+  };
+
+  test('the longest stretch a condition held between two moments: clipped to them, 0 when it never held', async () => {
+    const { at, tracker } = await fixture();
+    threeOutages(at);
     assert.equal(tracker.longestHeld({ api: 'down' }, 0, 30_000), 10_000, 'the last outage lasts to the end of the span');
     assert.equal(tracker.longestHeld({ api: 'down' }, 0, 18_000), 5_000);
     assert.equal(tracker.longestHeld({ api: 'down' }, 2_000, 9_000), 1_000, 'an outage that began before the span counts from its start');
     assert.equal(tracker.longestHeld({ api: 'down' }, 4_000, 9_000), 0);
+  });
+
+  test('the span of a condition: from the first moment it held between two moments to the last, 0 when it never held', async () => {
+    const { at, tracker } = await fixture();
+    threeOutages(at);
+    assert.equal(tracker.spanHeld({ api: 'down' }, 0, 18_000), 14_000, 'from 1 s to 15 s');
+    assert.equal(tracker.spanHeld({ api: 'down' }, 0, 30_000), 29_000, 'the last outage lasts to the end');
+    assert.equal(tracker.spanHeld({ api: 'down' }, 2_000, 12_000), 10_000, 'clipped to the moments');
+    assert.equal(tracker.spanHeld({ api: 'down' }, 4_000, 9_000), 0);
   });
 
   test("the longest stretch goes by the observations' own times, not the order they were written in", async () => {

@@ -153,7 +153,7 @@ export class LabNodes {
         'ls -d /run/kubelab-faults /var/lib/kubelab-faults 2>/dev/null || true',
         'find / -xdev -name .kubelab-fault 2>/dev/null || true',
         'find /mnt -name .kubelab-fault 2>/dev/null || true',
-        "pgrep -a -f 'kubelab-(cpu|mem)-hog' || true",
+        "pgrep -a -f 'kubelab-(cpu-hog|mem-hog|clock-strobe)' || true",
       ].join('\n'),
     );
   }

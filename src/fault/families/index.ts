@@ -1,6 +1,7 @@
 import type { FaultFamily, KindCommand, KindParams, Recovery } from '../family.js';
 import { script } from '../steps.js';
 import type { LabAccess } from '../types.js';
+import { clockFamily } from './clock.js';
 import { componentFamily } from './component.js';
 import { machineFamily } from './machine.js';
 import { networkFamily } from './network.js';
@@ -10,7 +11,7 @@ import { resourceFamily } from './resource.js';
  * Every fault family, in the order the CLI lists them. A new family is a module beside these
  * and one entry here: the kinds, their parameters, the CLI and `clear` follow from it.
  */
-export const FAMILIES = [machineFamily, networkFamily, componentFamily, resourceFamily] as const;
+export const FAMILIES = [machineFamily, networkFamily, componentFamily, resourceFamily, clockFamily] as const;
 
 type Family = (typeof FAMILIES)[number];
 type ParamsOf<F> = F extends FaultFamily<infer P, string> ? P : never;

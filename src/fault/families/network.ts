@@ -214,13 +214,16 @@ const SIDES: Readonly<Record<string, CliOption>> = {
   'one-way': { type: 'boolean', default: false, describe: 'Only from -> to; without it both directions' },
 };
 
+/** --node's word for the node whose etcd member leads when the fault starts. */
+const ETCD_LEADER = 'etcd-leader';
+
 /** A partition: between two sides, or a named shape among nodes. */
 const PARTITION_SIDES: Readonly<Record<string, CliOption>> = {
   from: { type: 'string', describe: 'Sending side: nodes, roles or groups (SEL); or use --shape' },
   to: { type: 'string', describe: 'Receiving side (SEL)' },
   shape: { type: 'string', describe: `Instead of --from/--to, a named partition: ${shapeSummaries()}` },
   among: { type: 'string', describe: "With --shape: the nodes cut, in the lab's order (SEL; default: every Kubernetes node)" },
-  node: { type: 'string', describe: 'With --shape isolate: the node cut off' },
+  node: { type: 'string', describe: `With --shape isolate: the node cut off, or ${ETCD_LEADER} (the node whose member leads etcd as the fault starts)` },
   'one-way': {
     type: 'boolean',
     default: false,
@@ -238,13 +241,22 @@ function readShape(values: CliValues, lab: LabAccess): ShapeCut {
     values.among === undefined
       ? lab.nodes.filter((n) => isKubernetesNode(n.roles)).map((n) => n.name)
       : resolveSelector(lab.nodes, textOf(values, 'among'), '--among');
+  const leader = values.node === ETCD_LEADER;
   let node: string | undefined;
-  if (values.node !== undefined) {
+  if (leader) {
+    // Filled in by the command's resolve, as the fault starts.
+    if (typeof values[ETCD_LEADER] !== 'string')
+      throw new FaultInputError(
+        `--node ${ETCD_LEADER} is found as the fault starts, on the command line`,
+        'in a scenario, pick it with nodes: {leader: {etcd: leader}} and write node: $leader',
+      );
+    node = values[ETCD_LEADER];
+  } else if (values.node !== undefined) {
     const named = resolveSelector(lab.nodes, textOf(values, 'node'), '--node');
     if (named.length !== 1) throw new FaultInputError(`--node ${textOf(values, 'node')} names ${named.length} nodes: ${named.join(', ')}`, 'name one node');
     node = named[0];
   }
-  return cutShape(name, among, node, values['one-way'] === true);
+  return { ...cutShape(name, among, node, values['one-way'] === true), ...(leader ? { etcdLeader: true } : {}) };
 }
 
 /** Where a fault cuts: --from and --to, or (partition) a --shape. */
@@ -293,6 +305,9 @@ function command<K extends NetworkKind>(
     describe,
     ...(amount ? { positional: { name: amount.name, describe: amount.describe } } : {}),
     options: { ...(kind === 'partition' ? PARTITION_SIDES : SIDES), ...(scope === 'ports' ? PORT_OPTION : {}) },
+    ...(kind === 'partition'
+      ? { resolve: async (values, facts) => (values.node === ETCD_LEADER ? { ...values, [ETCD_LEADER]: await facts.etcdLeader() } : values) }
+      : {}),
     parse: (values, lab) => {
       const extra = amount ? amount.read(textOf(values, amount.name)) : {};
       const sides = readSides(values, lab, kind);

@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { Writable } from 'node:stream';
+import { followPodLog } from './pod-log.js';
 import { answeringProbe, kubeClient, type ProbeAnswer, type ProbeRun } from './probe.js';
 
 const DNS_PROBE = 'dns-probe';
@@ -45,52 +45,16 @@ function lookUpPod(namespace: string, image: string): V1Pod {
 }
 
 /**
- * Follows the probe pod's log (one "ok" or "fail" a second) and reports each change, timed by the
+ * Reports each change of the probe pod's answers (one "ok" or "fail" a second), timed by the
  * line's own time stamp: the log reaches kubelab through the API server, which may be slower than
- * the lookup. A broken stream is followed again from the last line seen.
+ * the lookup.
  */
 function followLookUps(run: ProbeRun<ProbeAnswer<'dns'>>, answer: (ok: boolean, error?: string, atMs?: number) => void): () => void {
-  let stopped = false;
   let last: string | undefined;
-  let since: string | undefined;
-  let abort: AbortController | undefined;
-  const onLine = (line: string): void => {
-    const [stamp = '', word = ''] = line.trim().split(' ');
+  return followPodLog(run, DNS_PROBE, 'probe', (stamp, word) => {
     const atMs = Date.parse(stamp);
-    if (!Number.isFinite(atMs) || (word !== 'ok' && word !== 'fail')) return;
-    since = stamp;
-    if (word === last) return;
+    if (!Number.isFinite(atMs) || (word !== 'ok' && word !== 'fail') || word === last) return;
     last = word;
     answer(word === 'ok', 'lookup of kubernetes.default failed', atMs);
-  };
-  const follow = async (): Promise<void> => {
-    const { Log } = await kubeClient();
-    while (!stopped) {
-      let partial = '';
-      const ended = new Promise<void>((resolve) => {
-        const sink = new Writable({
-          write(chunk: Buffer, _encoding, callback) {
-            const lines = (partial + chunk.toString('utf8')).split('\n');
-            partial = lines.pop() ?? '';
-            lines.forEach(onLine);
-            callback();
-          },
-        });
-        sink.on('finish', resolve);
-        new Log(run.config)
-          .log(run.namespace, DNS_PROBE, 'probe', sink, () => resolve(), { follow: true, timestamps: true, ...(since ? { sinceTime: since } : {}) })
-          .then(
-            (controller) => (abort = controller),
-            () => resolve(),
-          );
-      });
-      await ended;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-  };
-  void follow();
-  return () => {
-    stopped = true;
-    abort?.abort();
-  };
+  });
 }

@@ -6,6 +6,7 @@ import { leaderLeasesProbe } from './leader-leases.js';
 import { nodesProbe } from './nodes.js';
 import { NODE_KEY, type Probe } from './probe.js';
 import { workloadProbe } from './workload.js';
+import { trafficProbe } from './traffic.js';
 import { writesProbe } from './writes.js';
 
 /**
@@ -14,7 +15,7 @@ import { writesProbe } from './writes.js';
  * observations follow from it (the report's condensed timeline names the observation types it
  * knows, in report/timeline-table.ts).
  */
-export const PROBES = [nodesProbe, leaderLeasesProbe, apiProbe, etcdProbe, workloadProbe, dnsProbe, writesProbe] as const;
+export const PROBES = [nodesProbe, leaderLeasesProbe, apiProbe, etcdProbe, workloadProbe, trafficProbe, dnsProbe, writesProbe] as const;
 
 type AnyOf = (typeof PROBES)[number];
 type ConditionOf<T> = T extends Probe<infer C, infer _S, infer _O, infer _P> ? C : never;

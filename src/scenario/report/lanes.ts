@@ -2,6 +2,7 @@
  * What the timeline picture shows, computed from a report's timeline: intervals and points in
  * milliseconds since the run started. Pure, so that the picture and the tests agree on the numbers.
  */
+import { TRAFFIC_CLIENTS, type TrafficClient } from '../probes/traffic.js';
 import type { ScenarioReport, TimedObservation } from '../types.js';
 import { isKubernetesNode } from '../../vocabulary.js';
 
@@ -60,6 +61,8 @@ export interface Lanes {
   /** Each API server asked directly, in the lab's order: only in labs with several controlplane nodes. */
   apiServers: { server: string; outages: Outage[] }[];
   etcd: { leaders: Interval<string | null>[]; changes: LeaderChange[] };
+  /** Each client of the workload's Service that made requests: its runs of unanswered requests. */
+  clients: { client: TrafficClient; failures: Outage[] }[];
   steps: StepMark[];
 }
 
@@ -126,26 +129,35 @@ export function faultBars(timeline: TimedObservation[], end: number): FaultBar[]
   return bars;
 }
 
-/**
- * From the first `up: false` to the next `up: true`; the API counts as up until seen down. Of the
- * API through the kubeconfig, or, given `server`, of that API server asked directly.
- */
-export function apiOutages(timeline: TimedObservation[], end: number, server?: string): Outage[] {
-  const outages: Outage[] = [];
+/** From an observation that says down to the next that says up; `state` reads an observation (undefined: not about this). */
+function outages(timeline: TimedObservation[], end: number, state: (o: TimedObservation) => { up: boolean; error?: string } | undefined): Outage[] {
+  const found: Outage[] = [];
   let current: Outage | undefined;
   for (const o of timeline) {
-    if (o.type !== 'api' || o.server !== server) continue;
-    if (!o.up && !current) {
-      current = { from: o.t, to: end, ended: false, ...(o.error !== undefined ? { error: o.error } : {}) };
-      outages.push(current);
-    } else if (o.up && current) {
+    const seen = state(o);
+    if (seen === undefined) continue;
+    if (!seen.up && !current) {
+      current = { from: o.t, to: end, ended: false, ...(seen.error !== undefined ? { error: seen.error } : {}) };
+      found.push(current);
+    } else if (seen.up && current) {
       current.to = o.t;
       current.ended = true;
       current = undefined;
     }
   }
-  return outages;
+  return found;
 }
+
+/**
+ * From the first `up: false` to the next `up: true`; the API counts as up until seen down. Of the
+ * API through the kubeconfig, or, given `server`, of that API server asked directly.
+ */
+export const apiOutages = (timeline: TimedObservation[], end: number, server?: string): Outage[] =>
+  outages(timeline, end, (o) => (o.type === 'api' && o.server === server ? o : undefined));
+
+/** From a request that got no answer to the next that did: a client's runs of failures (by when each request was sent). */
+export const requestFailures = (timeline: TimedObservation[], end: number, client: TrafficClient): Outage[] =>
+  outages(timeline, end, (o) => (o.type === 'request' && o.client === client ? { up: o.ok } : undefined));
 
 /**
  * The etcd leader over time (null: no leader), and each point where a leader other than the last
@@ -193,6 +205,10 @@ export function computeLanes(report: ScenarioReport): Lanes {
     api: apiOutages(timeline, endMs),
     apiServers: apiServerLanes(report, timeline, endMs),
     etcd: etcdLeaders(timeline, endMs),
+    clients: TRAFFIC_CLIENTS.filter((client) => timeline.some((o) => o.type === 'request' && o.client === client)).map((client) => ({
+      client,
+      failures: requestFailures(timeline, endMs, client),
+    })),
     steps: stepMarks(timeline),
   };
 }

@@ -11,7 +11,9 @@ import { formatDuration } from '../../units.js';
 import type { ExpectationResult, ScenarioReport, StepResult, Verdict } from '../types.js';
 import { at, seconds, settingDuration } from './format.js';
 import { runEndMs, sortedTimeline } from './lanes.js';
+import { clientSummaries, type PhaseFigures } from './clients.js';
 import { condenseTimeline, leaseRenewals } from './timeline-table.js';
+import { CLIENT_WORDS } from '../probes/traffic.js';
 
 export const MARKDOWN_TEMPLATE = 'scenario-report.md.hbs';
 
@@ -63,7 +65,13 @@ function verdictDetail(report: ScenarioReport): string {
 function expectationRow(e: ExpectationResult): Record<string, string> {
   return {
     name: mdCell(e.name),
-    between: mdCell(e.longest === undefined ? `${e.from} → ${e.to}` : `longest "${e.longest}", ${e.from} → ${e.to}`),
+    between: mdCell(
+      e.longest !== undefined
+        ? `longest "${e.longest}", ${e.from} → ${e.to}`
+        : e.span !== undefined
+          ? `first to last "${e.span}", ${e.from} → ${e.to}`
+          : `${e.from} → ${e.to}`,
+    ),
     measured: e.measuredMs === null ? '—' : seconds(e.measuredMs),
     expected: mdCell(e.expected),
     verdict: VERDICT_WORDS[e.verdict],
@@ -96,7 +104,17 @@ export interface MarkdownView {
   notes: string[];
   events: { time: string; kind: string; text: string }[];
   leases: string[];
+  clients: { client: string; answered: string; longest: string; before: string; during: string; after: string; byTenSeconds: string }[];
 }
+
+/** "p50 12 ms, p99 40 ms (240 of 240 answered)", or "no requests". */
+function phaseCell(figures: PhaseFigures | undefined): string {
+  if (figures === undefined || figures.requests === 0) return 'no requests';
+  const latency = figures.p50 === null ? 'no answer' : `p50 ${figures.p50} ms, p99 ${figures.p99 ?? figures.p50} ms`;
+  return `${latency} (${figures.answered} of ${figures.requests} answered)`;
+}
+
+const percent = (share: number): string => `${Math.floor(share * 100)} %`;
 
 /** A link target that survives spaces and parentheses in the file name. */
 function linkTarget(file: string): string {
@@ -152,6 +170,18 @@ export function markdownView(report: ScenarioReport, pictureFile: string): Markd
         l.longestGap === null ? '' : `; longest gap ${seconds(l.longestGap.to - l.longestGap.from)} (${at(l.longestGap.from)} → ${at(l.longestGap.to)})`;
       return `${mdInline(l.node)}: ${l.count} renewal${l.count === 1 ? '' : 's'}, the last at ${at(l.lastT)}${gap}`;
     }),
+    clients: clientSummaries(timeline, endMs).map((c) => ({
+      client: mdCell(CLIENT_WORDS[c.client]),
+      answered: `${c.answered} of ${c.requests} (${percent(c.answered / c.requests)})`,
+      longest:
+        c.longestFailure === null
+          ? 'none'
+          : `${seconds(c.longestFailure.to - c.longestFailure.from)} (${at(c.longestFailure.from)} → ${c.longestFailure.ended ? at(c.longestFailure.to) : 'the end'})`,
+      before: phaseCell(c.phases.find((p) => p.phase === 'before')),
+      during: phaseCell(c.phases.find((p) => p.phase === 'during')),
+      after: phaseCell(c.phases.find((p) => p.phase === 'after')),
+      byTenSeconds: c.answeredByBucket.map((share) => (share === null ? '–' : percent(share))).join(' · '),
+    })),
   };
 }
 

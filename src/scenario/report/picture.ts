@@ -122,14 +122,17 @@ function faultLane(scale: Scale, y: number, faults: FaultBar[], rows: number[], 
   return group(parts, { class: 'lane faults' });
 }
 
-/** The API's outages in one lane: as clients get it ('API'), or of one API server asked directly. */
-function apiLane(scale: Scale, y: number, label: string, outages: readonly Outage[]): string {
+const API_WORDS = { down: 'down', back: 'up again', still: 'still down when the run ended' };
+const CLIENT_WORDS = { down: 'unanswered', back: 'answered again', still: 'still unanswered when the run ended' };
+
+/** Outages in one lane: the API as clients get it ('API'), one API server asked directly, or a client's unanswered requests. */
+function outageLane(scale: Scale, y: number, label: string, outages: readonly Outage[], words = API_WORDS): string {
   const barY = y + (LANE_HEIGHT - BAR_HEIGHT) / 2;
   const parts = [laneFrame(y, LANE_HEIGHT, label)];
   for (const o of outages) {
-    const until = o.ended ? `up again ${at(o.to)}` : 'still down when the run ended';
+    const until = o.ended ? `${words.back} ${at(o.to)}` : words.still;
     const why = o.error !== undefined ? ` (${o.error})` : '';
-    parts.push(bar(scale, o.from, o.to, barY, COLOURS.apiDown, 'down', `${label} down ${at(o.from)}, ${until}${why}`));
+    parts.push(bar(scale, o.from, o.to, barY, COLOURS.apiDown, words.down, `${label} ${words.down} ${at(o.from)}, ${until}${why}`));
   }
   return group(parts, { class: 'lane api' });
 }
@@ -209,7 +212,7 @@ function legend(y: number): string {
     ['NotReady', COLOURS.False],
     ['Unknown', COLOURS.Unknown],
     ['fault', COLOURS.fault],
-    ['API down', COLOURS.apiDown],
+    ['API down, unanswered', COLOURS.apiDown],
     ['etcd leader', COLOURS.leader],
     ['no etcd leader', COLOURS.noLeader],
   ];
@@ -256,14 +259,18 @@ export function renderTimelineSvg(report: ScenarioReport): string {
   const faultHeight = LANE_HEIGHT * Math.max(1, ...rows.map((r) => r + 1));
   body.push(faultLane(scale, y, lanes.faults, rows, faultHeight));
   y += faultHeight;
-  body.push(apiLane(scale, y, 'API', lanes.api));
+  body.push(outageLane(scale, y, 'API', lanes.api));
   y += LANE_HEIGHT;
   for (const { server, outages } of lanes.apiServers) {
-    body.push(apiLane(scale, y, `API ${server}`, outages));
+    body.push(outageLane(scale, y, `API ${server}`, outages));
     y += LANE_HEIGHT;
   }
   body.push(etcdLane(scale, y, lanes));
   y += LANE_HEIGHT;
+  for (const { client, failures } of lanes.clients) {
+    body.push(outageLane(scale, y, `client ${client}`, failures, CLIENT_WORDS));
+    y += LANE_HEIGHT;
+  }
   const lanesBottom = y;
   const height = lanesBottom + 28 + 24;
 

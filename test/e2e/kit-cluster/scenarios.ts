@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { clientSummaries } from '../../../src/scenario/report/clients.js';
+import { runEndMs, sortedTimeline } from '../../../src/scenario/report/lanes.js';
 import type { ScenarioReport, SettingName, TimedObservation } from '../../../src/scenario/types.js';
 import { eventually } from '../../support/fault-lab.js';
 import type { KitCluster } from './lab.js';
@@ -71,7 +73,7 @@ export function scenarios(lab: KitCluster): void {
     });
 
     test('worker power loss: NotReady after the grace period, tainted, pods replaced after the toleration, Ready again after power-on', async () => {
-      const { report, exitCode, all } = await runScenario('worker-power-loss');
+      const { report, reportDir, exitCode, all } = await runScenario('worker-power-loss');
       assert.equal(exitCode, 0, all);
       const victim = report.picked.victim;
       assert.equal(victim, 'worker-2');
@@ -106,6 +108,18 @@ export function scenarios(lab: KitCluster): void {
         report.expectations.map((e) => [e.name, e.verdict]),
         report.expectations.map((e) => [e.name, 'pass']),
       );
+      // What the clients saw: every request answered before the crash, some not after it.
+      const clients = clientSummaries(sortedTimeline(report), runEndMs(report));
+      assert.deepEqual(
+        clients.map((c) => c.client),
+        ['in-cluster', 'host'],
+      );
+      for (const c of clients) {
+        const before = c.phases.find((p) => p.phase === 'before');
+        assert.ok(before && before.requests >= 4 && before.answered === before.requests, `${c.client} before the crash: ${JSON.stringify(before)}`);
+        assert.ok(c.longestFailure !== null && c.answered < c.requests, `${c.client}: every request answered`);
+      }
+      assert.match(await fs.readFile(path.join(reportDir, 'report.md'), 'utf8'), /## What the clients saw/);
     });
 
     test('etcd leader killed: a leader is elected in a new term within two election timeouts', async () => {

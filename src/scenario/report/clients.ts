@@ -1,0 +1,95 @@
+/**
+ * What the clients of the workload's Service saw, from their requests in a report's timeline: per
+ * client, how many were answered, the longest run without an answer, the answers' latency before,
+ * during and after the faults, and the share answered in each 10 s of the run. Requests sent
+ * before the steps began are left out: the workload may still have been starting (the
+ * preconditions waited for it).
+ */
+import { TRAFFIC_CLIENTS, type TrafficClient } from '../probes/traffic.js';
+import type { TimedObservation } from '../types.js';
+import { requestFailures, type Outage } from './lanes.js';
+
+export const RATE_BUCKET_MS = 10_000;
+
+export type Phase = 'before' | 'during' | 'after';
+
+export interface PhaseFigures {
+  phase: Phase;
+  requests: number;
+  answered: number;
+  /** Of the answered requests, in ms; null without any. */
+  p50: number | null;
+  p99: number | null;
+}
+
+export interface ClientSummary {
+  client: TrafficClient;
+  requests: number;
+  answered: number;
+  longestFailure: Outage | null;
+  phases: PhaseFigures[];
+  /** The share answered in each RATE_BUCKET_MS from the steps' start (null: no request then). */
+  answeredByBucket: (number | null)[];
+}
+
+/** Nearest rank: the smallest value with at least `p` of them at or below it. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
+/** While faults were in place: from the first injection to the last undo (or the end, when one stayed). */
+export function faultSpan(timeline: readonly TimedObservation[], endMs: number): { from: number; to: number } | null {
+  const faults = timeline.filter((o) => o.type === 'fault');
+  const first = faults.find((o) => o.action === 'inject');
+  if (!first) return null;
+  const injected = new Set(faults.filter((o) => o.action === 'inject').map((o) => o.id));
+  const undone = faults.filter((o) => o.action === 'undo');
+  const allUndone = [...injected].every((id) => undone.some((o) => o.id === id));
+  return { from: first.t, to: allUndone ? Math.max(...undone.map((o) => o.t)) : endMs };
+}
+
+function figures(phase: Phase, requests: readonly { ok: boolean; ms: number }[]): PhaseFigures {
+  const latencies = requests
+    .filter((r) => r.ok)
+    .map((r) => r.ms)
+    .sort((a, b) => a - b);
+  return { phase, requests: requests.length, answered: latencies.length, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+}
+
+/** One summary per client that made requests, in TRAFFIC_CLIENTS' order; `timeline` sorted by time. */
+export function clientSummaries(timeline: readonly TimedObservation[], endMs: number): ClientSummary[] {
+  const span = faultSpan(timeline, endMs);
+  const stepsStart = timeline.find((o) => o.type === 'step')?.t ?? 0;
+  const phaseOf = (t: number): Phase => (span === null || t < span.from ? 'before' : t <= span.to ? 'during' : 'after');
+  return TRAFFIC_CLIENTS.flatMap((client) => {
+    const requests = timeline.flatMap((o) => (o.type === 'request' && o.client === client && o.t >= stepsStart ? [o] : []));
+    if (requests.length === 0) return [];
+    const longestFailure = requestFailures(
+      timeline.filter((o) => o.t >= stepsStart),
+      endMs,
+      client,
+    ).reduce<Outage | null>((longest, o) => (longest === null || o.to - o.from > longest.to - longest.from ? o : longest), null);
+    const buckets = Array.from({ length: Math.max(1, Math.ceil((endMs - stepsStart) / RATE_BUCKET_MS)) }, () => ({ requests: 0, answered: 0 }));
+    for (const r of requests) {
+      const bucket = buckets[Math.min(buckets.length - 1, Math.max(0, Math.floor((r.t - stepsStart) / RATE_BUCKET_MS)))]!;
+      bucket.requests++;
+      if (r.ok) bucket.answered++;
+    }
+    return [
+      {
+        client,
+        requests: requests.length,
+        answered: requests.filter((r) => r.ok).length,
+        longestFailure,
+        phases: (['before', 'during', 'after'] as const).map((phase) =>
+          figures(
+            phase,
+            requests.filter((r) => phaseOf(r.t) === phase),
+          ),
+        ),
+        answeredByBucket: buckets.map((b) => (b.requests === 0 ? null : b.answered / b.requests)),
+      },
+    ];
+  });
+}
