@@ -61,12 +61,13 @@ restore() {
   exit 0
 }
 trap restore TERM INT
+# The flag changes before each move: a trap runs after the move in progress, and must see where it went.
 while :; do
   ahead=1
   shift_clock "$by"
   sleep "$period"
-  shift_clock "$((-by))"
   ahead=0
+  shift_clock "$((-by))"
   sleep "$period"
 done`;
 
