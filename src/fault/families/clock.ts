@@ -51,22 +51,24 @@ const START_TIME_SYNC = (record: string): string => `if [ -f "${record}" ]; then
   done
 fi`;
 
-/** The strobe itself: restores the true time when it is ended (TERM), whichever half it was in. */
+/**
+ * The strobe itself. Ended (TERM), it sets the true time: the time it started at plus the uptime
+ * since (the kernel's monotonic count, to 10 ms), whichever half it was in or wherever a move was.
+ */
 const STROBE_LOOP = `${SHIFT_CLOCK}
 by=$1
 period=$2
-ahead=0
+read -r started_up _ < /proc/uptime
+started=$(date +%s.%N)
 restore() {
-  if [ "$ahead" = 1 ]; then shift_clock "$((-by))"; fi
+  read -r up _ < /proc/uptime
+  date -s "@$(awk -v started="$started" -v up="$up" -v from="$started_up" 'BEGIN { printf "%.3f", started + up - from }')" > /dev/null
   exit 0
 }
 trap restore TERM INT
-# The flag changes before each move: a trap runs after the move in progress, and must see where it went.
 while :; do
-  ahead=1
   shift_clock "$by"
   sleep "$period"
-  ahead=0
   shift_clock "$((-by))"
   sleep "$period"
 done`;
