@@ -1,9 +1,8 @@
 /**
  * What the clients of the workload's Service saw, from their requests in a report's timeline: per
  * client, how many were answered, the longest run without an answer, the answers' latency before,
- * during and after the faults, and the share answered in each 10 s of the run. Requests sent
- * before the steps began are left out: the workload may still have been starting (the
- * preconditions waited for it).
+ * during and after the faults, and the share answered in each 10 s. Each client counts from its
+ * first answer: before it the workload was still starting (the preconditions waited for it).
  */
 import { TRAFFIC_CLIENTS, type TrafficClient } from '../probes/traffic.js';
 import type { TimedObservation } from '../types.js';
@@ -28,7 +27,7 @@ export interface ClientSummary {
   answered: number;
   longestFailure: Outage | null;
   phases: PhaseFigures[];
-  /** The share answered in each RATE_BUCKET_MS from the steps' start (null: no request then). */
+  /** The share answered in each RATE_BUCKET_MS from the client's first answer (null: no request then). */
   answeredByBucket: (number | null)[];
 }
 
@@ -38,15 +37,19 @@ export function percentile(sorted: readonly number[], p: number): number | null 
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }
 
-/** While faults were in place: from the first injection to the last undo (or the end, when one stayed). */
+/**
+ * While faults were in place: from the start of the step that injected the first (a crash takes
+ * effect before its injection is recorded) to the last undo, or the end when one stayed.
+ */
 export function faultSpan(timeline: readonly TimedObservation[], endMs: number): { from: number; to: number } | null {
   const faults = timeline.filter((o) => o.type === 'fault');
   const first = faults.find((o) => o.action === 'inject');
   if (!first) return null;
+  const step = timeline.filter((o) => o.type === 'step' && o.phase === 'start' && o.t <= first.t).at(-1);
   const injected = new Set(faults.filter((o) => o.action === 'inject').map((o) => o.id));
   const undone = faults.filter((o) => o.action === 'undo');
   const allUndone = [...injected].every((id) => undone.some((o) => o.id === id));
-  return { from: first.t, to: allUndone ? Math.max(...undone.map((o) => o.t)) : endMs };
+  return { from: step?.t ?? first.t, to: allUndone ? Math.max(...undone.map((o) => o.t)) : endMs };
 }
 
 function figures(phase: Phase, requests: readonly { ok: boolean; ms: number }[]): PhaseFigures {
@@ -60,19 +63,20 @@ function figures(phase: Phase, requests: readonly { ok: boolean; ms: number }[])
 /** One summary per client that made requests, in TRAFFIC_CLIENTS' order; `timeline` sorted by time. */
 export function clientSummaries(timeline: readonly TimedObservation[], endMs: number): ClientSummary[] {
   const span = faultSpan(timeline, endMs);
-  const stepsStart = timeline.find((o) => o.type === 'step')?.t ?? 0;
   const phaseOf = (t: number): Phase => (span === null || t < span.from ? 'before' : t <= span.to ? 'during' : 'after');
   return TRAFFIC_CLIENTS.flatMap((client) => {
-    const requests = timeline.flatMap((o) => (o.type === 'request' && o.client === client && o.t >= stepsStart ? [o] : []));
-    if (requests.length === 0) return [];
+    const all = timeline.flatMap((o) => (o.type === 'request' && o.client === client ? [o] : []));
+    const start = all.find((r) => r.ok)?.t;
+    if (start === undefined) return [];
+    const requests = all.filter((r) => r.t >= start);
     const longestFailure = requestFailures(
-      timeline.filter((o) => o.t >= stepsStart),
+      timeline.filter((o) => o.t >= start),
       endMs,
       client,
     ).reduce<Outage | null>((longest, o) => (longest === null || o.to - o.from > longest.to - longest.from ? o : longest), null);
-    const buckets = Array.from({ length: Math.max(1, Math.ceil((endMs - stepsStart) / RATE_BUCKET_MS)) }, () => ({ requests: 0, answered: 0 }));
+    const buckets = Array.from({ length: Math.max(1, Math.ceil((endMs - start) / RATE_BUCKET_MS)) }, () => ({ requests: 0, answered: 0 }));
     for (const r of requests) {
-      const bucket = buckets[Math.min(buckets.length - 1, Math.max(0, Math.floor((r.t - stepsStart) / RATE_BUCKET_MS)))]!;
+      const bucket = buckets[Math.min(buckets.length - 1, Math.floor((r.t - start) / RATE_BUCKET_MS))]!;
       bucket.requests++;
       if (r.ok) bucket.answered++;
     }
