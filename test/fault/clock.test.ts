@@ -30,17 +30,17 @@ describe('clock faults', () => {
 
   test('clock: the offset forward, and the same back on undo; time sync stopped, then started as it was', () => {
     const { inject, undo } = scripts(record({ kind: 'clock', offsetMs: -90_000, nodes: ['cp'] }));
-    assert.match(inject, /^shift_clock -90000$/m);
+    assert.match(inject, /^shift_clock -90\.000$/m);
     assert.match(inject, /systemctl stop "\$unit"/);
     assert.match(inject, /systemd-timesyncd\.service chrony\.service/);
-    assert.match(undo, /^shift_clock 90000$/m);
+    assert.match(undo, /^shift_clock 90\.000$/m);
     assert.match(undo, /systemctl start "\$unit"/);
     assert.match(undo, /no record of \$ID: the clock was not set by it/, 'an undo without its inject moves nothing');
   });
 
   test('clock-strobe: a process of its own, ended on undo, which sets the true time as it ends', () => {
     const { inject, undo } = scripts(record({ kind: 'clock-strobe', offsetMs: 2_000, periodMs: 500, nodes: ['worker-1'] }));
-    assert.match(inject, /setsid timeout 21600 bash -c .* kubelab-clock-strobe 2000 0\.500 /s);
+    assert.match(inject, /setsid timeout 21600 bash -c .* kubelab-clock-strobe 2\.000 -2\.000 0\.500 /s);
     assert.match(inject, /trap restore TERM INT/);
     assert.match(undo, /kill -TERM -- "-\$group"/);
     const period = kindCommand('clock-strobe')!.command;

@@ -31,10 +31,17 @@ export const MAX_OFFSET_MS = 24 * 3600 * 1000;
 /** How long a strobe lives at most without --for (as a hog does). */
 const STROBE_SAFETY_NET_SECONDS = 6 * 3600;
 
-/** Bash: moves the clock by $1 milliseconds (negative: back), to the millisecond. */
+/**
+ * Bash: moves the clock by $1 seconds (decimal, negative: back). GNU date reads the time and sets
+ * it in one process: reading it in another first would lose the time between the two, hundreds of
+ * milliseconds a move on an emulated VM.
+ */
 const SHIFT_CLOCK = `shift_clock() {
-  date -s "@$(awk -v now="$(date +%s.%N)" -v by="$1" 'BEGIN { printf "%.3f", now + by / 1000 }')" > /dev/null
+  date -s "now + $1 seconds" > /dev/null
 }`;
+
+/** -1500 → "-1.500": an offset in the seconds shift_clock takes. */
+const inSeconds = (ms: number): string => (ms / 1000).toFixed(3);
 
 const STOP_TIME_SYNC = `stopped=""
 for unit in ${TIME_SYNC_UNITS.join(' ')}; do
@@ -56,8 +63,9 @@ fi`;
  * since (the kernel's monotonic count, to 10 ms), whichever half it was in or wherever a move was.
  */
 const STROBE_LOOP = `${SHIFT_CLOCK}
-by=$1
-period=$2
+ahead=$1
+back=$2
+period=$3
 read -r started_up _ < /proc/uptime
 started=$(date +%s.%N)
 restore() {
@@ -67,9 +75,9 @@ restore() {
 }
 trap restore TERM INT
 while :; do
-  shift_clock "$by"
+  shift_clock "$ahead"
   sleep "$period"
-  shift_clock "$((-by))"
+  shift_clock "$back"
   sleep "$period"
 done`;
 
@@ -87,7 +95,7 @@ record=${RUN_DIR}/"$ID.clock"
 [ ! -e "$record" ] || refuse "the clock was set by $ID already"
 ${STOP_TIME_SYNC}
 echo "$stopped" > "$record"
-shift_clock ${offsetMs}
+shift_clock ${inSeconds(offsetMs)}
 echo "the clock reads $(date -u +%FT%T.%3NZ)"
 `,
   );
@@ -104,7 +112,7 @@ if [ ! -f "$record" ]; then
   echo "no record of $ID: the clock was not set by it"
   exit 0
 fi
-shift_clock ${-fault.params.offsetMs}
+shift_clock ${inSeconds(-fault.params.offsetMs)}
 ${START_TIME_SYNC('$record')}
 rm -f "$record"
 rmdir ${RUN_DIR} 2> /dev/null || true
@@ -124,7 +132,7 @@ record=${RUN_DIR}/"$ID.clock"
 ${STOP_TIME_SYNC}
 echo "$stopped" > "$record"
 # shellcheck disable=SC2016 # the strobe's own variables
-setsid timeout ${seconds} bash -c ${sh(STROBE_LOOP)} kubelab-clock-strobe ${fault.params.offsetMs} ${(periodMs / 1000).toFixed(3)} < /dev/null > /dev/null 2>&1 &
+setsid timeout ${seconds} bash -c ${sh(STROBE_LOOP)} kubelab-clock-strobe ${inSeconds(fault.params.offsetMs)} ${inSeconds(-fault.params.offsetMs)} ${inSeconds(periodMs)} < /dev/null > /dev/null 2>&1 &
 echo "$!" > ${RUN_DIR}/"$ID.pids"
 sleep 0.2
 kill -0 -- "-$!" 2> /dev/null || { echo "the strobe ended at once" >&2; exit 1; }
