@@ -63,5 +63,47 @@ export function script(id: string, purpose: string, body: string): string {
 
 /** Where processes started by faults record their process group (gone with a reboot, as they are). */
 export const RUN_DIR = '/run/kubelab-faults';
+/** How long a fault's processes live at most: --for plus a minute, or this when there is no --for. */
+export const PROCESS_SAFETY_NET_SECONDS = 6 * 3600;
+
+/** The lifetime of a fault's processes: a safety net should kubelab never undo the fault. */
+export function processSeconds(context: PlanContext): number {
+  return context.forMs === undefined ? PROCESS_SAFETY_NET_SECONDS : Math.ceil(context.forMs / 1000) + 60;
+}
+
+/**
+ * Shell lines that start \`command\` (bash -c text; $0 is \`name\`, then the shell words \`args\`)
+ * in a session of its own under \`timeout\`, and record its process group in RUN_DIR/$ID.pids, so
+ * that undo, and \`fault clear\` without kubelab's state, can end the whole group.
+ */
+export function startProcessGroup(name: string, seconds: number, command: string, args: string): string {
+  return `mkdir -p ${RUN_DIR}
+pids=${RUN_DIR}/"$ID.pids"
+[ ! -e "$pids" ] || refuse "the processes of $ID already run"
+# shellcheck disable=SC2016 # the inner bash's own variables
+setsid timeout ${seconds} bash -c ${sh(command)} ${sh(name)} ${args} < /dev/null > /dev/null 2>&1 &
+echo "$!" > "$pids"
+sleep 0.2
+kill -0 -- "-$!" 2> /dev/null || { rm -f "$pids"; echo "${name} ended at once" >&2; exit 1; }`;
+}
+
+/** Shell lines that end the process group startProcessGroup recorded, waiting up to \`waitSeconds\` for it to go. */
+export function endProcessGroup(waitSeconds: number): string {
+  const wait =
+    waitSeconds > 0
+      ? `
+  for _ in $(seq ${waitSeconds * 10}); do
+    kill -0 -- "-$group" 2> /dev/null || break
+    sleep 0.1
+  done`
+      : '';
+  return `pids=${RUN_DIR}/"$ID.pids"
+if [ -f "$pids" ]; then
+  group=$(cat "$pids")
+  kill -TERM -- "-$group" 2> /dev/null || true${wait}
+  rm -f "$pids"
+fi`;
+}
+
 /** Where files written by faults are recorded (kept across reboots, as the files are). */
 export const LIB_DIR = '/var/lib/kubelab-faults';

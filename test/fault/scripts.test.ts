@@ -188,7 +188,7 @@ describe('fault scripts', () => {
     assert.match(scriptOf(timed!, 'inject'), /setsid timeout 90 bash -c .* kubelab-cpu-hog 2 </);
     const [untimed] = plan(record({ kind: 'mem-hog', bytes: 1024, nodes: ['cp'] }));
     assert.match(scriptOf(untimed!, 'inject'), /setsid timeout 21600 bash -c .* kubelab-mem-hog 1024 </);
-    assert.match(scriptOf(untimed!, 'undo'), /kill -TERM -- "-\$\(cat "\$record"\)"/);
+    assert.match(scriptOf(untimed!, 'undo'), /group=\$\(cat "\$pids"\)\n  kill -TERM -- "-\$group"/);
   });
 
   test('disk-fill quotes its path and records its file', () => {

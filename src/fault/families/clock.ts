@@ -1,7 +1,7 @@
 import { NODE_OPTION, nodesOption, read, textOf } from '../cli-values.js';
 import { FaultInputError } from '../errors.js';
 import type { FaultFamily } from '../family.js';
-import { RUN_DIR, script, sh, type PlanContext, type Step } from '../steps.js';
+import { endProcessGroup, processSeconds, RUN_DIR, script, sh, startProcessGroup, type PlanContext, type Step } from '../steps.js';
 import type { FaultRecord } from '../types.js';
 import { PROVIDERS } from '../../providers/index.js';
 import { formatDuration, parseDuration } from '../../units.js';
@@ -29,7 +29,6 @@ export const MIN_STROBE_PERIOD_MS = 200;
 /** A day either way: beyond it certificates and tokens simply fail, which is no clock fault to study. */
 export const MAX_OFFSET_MS = 24 * 3600 * 1000;
 /** How long a strobe lives at most without --for (as a hog does). */
-const STROBE_SAFETY_NET_SECONDS = 6 * 3600;
 
 /**
  * Bash: moves the clock by $1 seconds (decimal, negative: back). GNU date reads the time and sets
@@ -121,7 +120,6 @@ rmdir ${RUN_DIR} 2> /dev/null || true
 }
 
 function strobeInject(fault: ClockFault, periodMs: number, context: PlanContext): string {
-  const seconds = context.forMs === undefined ? STROBE_SAFETY_NET_SECONDS : Math.ceil(context.forMs / 1000) + 60;
   return script(
     fault.id,
     `flip the clock ${signed(fault.params.offsetMs)} and back every ${formatDuration(periodMs)}`,
@@ -131,11 +129,7 @@ record=${RUN_DIR}/"$ID.clock"
 [ ! -e "$record" ] || refuse "the clock is strobed by $ID already"
 ${STOP_TIME_SYNC}
 echo "$stopped" > "$record"
-# shellcheck disable=SC2016 # the strobe's own variables
-setsid timeout ${seconds} bash -c ${sh(STROBE_LOOP)} kubelab-clock-strobe ${inSeconds(fault.params.offsetMs)} ${inSeconds(-fault.params.offsetMs)} ${inSeconds(periodMs)} < /dev/null > /dev/null 2>&1 &
-echo "$!" > ${RUN_DIR}/"$ID.pids"
-sleep 0.2
-kill -0 -- "-$!" 2> /dev/null || { echo "the strobe ended at once" >&2; exit 1; }
+${startProcessGroup('kubelab-clock-strobe', processSeconds(context), STROBE_LOOP, [fault.params.offsetMs, -fault.params.offsetMs, periodMs].map(inSeconds).join(' '))}
 `,
   );
 }
@@ -145,16 +139,7 @@ function strobeUndo(fault: ClockFault): string {
     fault.id,
     'end the strobe (it sets the true time as it ends) and start the time sync again',
     `
-pids=${RUN_DIR}/"$ID.pids"
-if [ -f "$pids" ]; then
-  group=$(cat "$pids")
-  kill -TERM -- "-$group" 2> /dev/null || true
-  for _ in $(seq 50); do
-    kill -0 -- "-$group" 2> /dev/null || break
-    sleep 0.1
-  done
-  rm -f "$pids"
-fi
+${endProcessGroup(5)}
 record=${RUN_DIR}/"$ID.clock"
 ${START_TIME_SYNC('$record')}
 rm -f "$record"

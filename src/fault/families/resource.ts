@@ -2,7 +2,18 @@ import path from 'node:path';
 import { NODE_OPTION, nodesOption, read, textOf } from '../cli-values.js';
 import { FaultInputError } from '../errors.js';
 import type { FaultFamily } from '../family.js';
-import { LIB_DIR, RUN_DIR, script, sh, type PlanContext, type Step } from '../steps.js';
+import {
+  endProcessGroup,
+  LIB_DIR,
+  PROCESS_SAFETY_NET_SECONDS,
+  processSeconds,
+  RUN_DIR,
+  script,
+  sh,
+  startProcessGroup,
+  type PlanContext,
+  type Step,
+} from '../steps.js';
 import type { FaultRecord } from '../types.js';
 import { formatBytes, formatDuration, parsePercent, parseSize } from '../../units.js';
 
@@ -18,9 +29,6 @@ type ResourceFault = FaultRecord<ResourceParams>;
  * process group is recorded under /run/kubelab-faults/<id>.pids; fill files are recorded under
  * /var/lib/kubelab-faults/<id>.fill, so that `fault clear` finds them even without kubelab's state.
  */
-
-/** How long hog processes live at most: --for plus a minute, or this when there is no --for. */
-export const HOG_SAFETY_NET_SECONDS = 6 * 3600;
 
 type DiskFill = Extract<ResourceParams, { kind: 'disk-fill' }>;
 
@@ -78,20 +86,7 @@ rmdir ${LIB_DIR} 2> /dev/null || true
 
 /** Starts `command` (bash -c text; $1 is the shell word `argument`) in its own process group, recorded by id. */
 function hogInject(fault: ResourceFault, what: string, seconds: number, command: string, argument: string): string {
-  return script(
-    fault.id,
-    what,
-    `
-mkdir -p ${RUN_DIR}
-record=${RUN_DIR}/"$ID.pids"
-[ ! -e "$record" ] || refuse "the processes of $ID already run"
-# shellcheck disable=SC2016 # $1 is the inner bash's
-setsid timeout ${seconds} bash -c ${sh(command)} ${sh(`kubelab-${fault.kind}`)} ${argument} < /dev/null > /dev/null 2>&1 &
-echo "$!" > "$record"
-sleep 0.2
-kill -0 -- "-$(cat "$record")" 2> /dev/null || { rm -f "$record"; echo "the ${fault.kind} processes ended at once" >&2; exit 1; }
-`,
-  );
+  return script(fault.id, what, startProcessGroup(`kubelab-${fault.kind}`, seconds, command, argument));
 }
 
 function hogUndo(fault: ResourceFault): string {
@@ -99,18 +94,10 @@ function hogUndo(fault: ResourceFault): string {
     fault.id,
     'end its processes',
     `
-record=${RUN_DIR}/"$ID.pids"
-if [ -f "$record" ]; then
-  kill -TERM -- "-$(cat "$record")" 2> /dev/null || true
-  rm -f "$record"
-fi
+${endProcessGroup(0)}
 rmdir ${RUN_DIR} 2> /dev/null || true
 `,
   );
-}
-
-function hogSeconds(context: PlanContext): number {
-  return context.forMs === undefined ? HOG_SAFETY_NET_SECONDS : Math.ceil(context.forMs / 1000) + 60;
 }
 
 function plan(fault: ResourceFault, context: PlanContext): Step[] {
@@ -126,7 +113,7 @@ function plan(fault: ResourceFault, context: PlanContext): Step[] {
     inject = hogInject(
       fault,
       `keep ${params.cpus === undefined ? 'every CPU' : `${params.cpus} CPU(s)`} busy`,
-      hogSeconds(context),
+      processSeconds(context),
       'for _ in $(seq "$1"); do yes > /dev/null & done; wait',
       cpus,
     );
@@ -136,7 +123,7 @@ function plan(fault: ResourceFault, context: PlanContext): Step[] {
     inject = hogInject(
       fault,
       `hold ${formatBytes(params.bytes)} of memory`,
-      hogSeconds(context),
+      processSeconds(context),
       '(head -c "$1" /dev/zero; exec sleep infinity) | tail > /dev/null',
       String(params.bytes),
     );
@@ -218,7 +205,7 @@ export const resourceFamily: FaultFamily<ResourceParams> = {
     },
   ],
   notes: [
-    `Every fault can take --for DURATION and is then undone by itself; hog processes also stop by themselves after --for plus a minute, or after ${formatDuration(HOG_SAFETY_NET_SECONDS * 1000)} without --for.`,
+    `Every fault can take --for DURATION and is then undone by itself; hog processes also stop by themselves after --for plus a minute, or after ${formatDuration(PROCESS_SAFETY_NET_SECONDS * 1000)} without --for.`,
   ],
   targets: (params) => ({ targets: params.nodes }),
   plan,

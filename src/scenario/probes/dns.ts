@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { followPodLog } from './pod-log.js';
+import { followPodLog, probePod } from './pod-log.js';
 import { answeringProbe, kubeClient, type ProbeAnswer, type ProbeRun } from './probe.js';
 
 const DNS_PROBE = 'dns-probe';
@@ -27,21 +27,11 @@ export const dnsProbe = answeringProbe({
 });
 
 function lookUpPod(namespace: string, image: string): V1Pod {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: DNS_PROBE, namespace, labels: { app: DNS_PROBE } },
-    spec: {
-      terminationGracePeriodSeconds: 1,
-      dnsConfig: {
-        options: [
-          { name: 'timeout', value: '1' },
-          { name: 'attempts', value: '1' },
-        ],
-      },
-      containers: [{ name: 'probe', image, imagePullPolicy: 'IfNotPresent', command: ['bash', '-c', LOOK_UP] }],
-    },
-  };
+  const resolverOptions = [
+    { name: 'timeout', value: '1' },
+    { name: 'attempts', value: '1' },
+  ];
+  return probePod({ pod: DNS_PROBE, namespace, container: 'probe' }, image, LOOK_UP, { dnsConfig: { options: resolverOptions } });
 }
 
 /**

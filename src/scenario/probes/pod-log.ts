@@ -1,5 +1,29 @@
 import { Writable } from 'node:stream';
+import type { V1EnvVar, V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import { kubeClient, type ProbeRun, type Stop } from './probe.js';
+
+/**
+ * A probe pod: one container running a bash loop that writes a line per reading, gone a second
+ * after the run's namespace is deleted. `spec` adds placement and DNS settings.
+ */
+export function probePod(
+  names: { pod: string; namespace: string; container: string },
+  image: string,
+  loop: string,
+  spec: Omit<V1PodSpec, 'containers'> = {},
+  env: V1EnvVar[] = [],
+): V1Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: names.pod, namespace: names.namespace, labels: { app: names.pod } },
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      ...spec,
+      containers: [{ name: names.container, image, imagePullPolicy: 'IfNotPresent', command: ['bash', '-c', loop], env }],
+    },
+  };
+}
 
 /** A pod that writes a line a second or more and has said nothing for this long is followed anew. */
 const QUIET_MS = 10_000;

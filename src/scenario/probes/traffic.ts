@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { V1Pod } from '@kubernetes/client-node';
-import { followPodLog } from './pod-log.js';
+import { followPodLog, probePod } from './pod-log.js';
 import { kubeClient, type Probe, type ProbeRun } from './probe.js';
 import { WORKLOAD_NAME } from './workload.js';
 
@@ -45,20 +45,14 @@ const CLIENT_LOOP = `while :; do
 done`;
 
 function clientPod(namespace: string, image: string, target: string, node: string): V1Pod {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: CLIENT_POD, namespace, labels: { app: CLIENT_POD } },
-    spec: {
-      terminationGracePeriodSeconds: 1,
-      nodeSelector: { 'kubernetes.io/hostname': node },
-      tolerations: [
-        { operator: 'Exists', effect: 'NoSchedule' },
-        { operator: 'Exists', effect: 'NoExecute' },
-      ],
-      containers: [{ name: 'client', image, imagePullPolicy: 'IfNotPresent', command: ['bash', '-c', CLIENT_LOOP], env: [{ name: 'TARGET', value: target }] }],
-    },
+  const placement = {
+    nodeSelector: { 'kubernetes.io/hostname': node },
+    tolerations: [
+      { operator: 'Exists', effect: 'NoSchedule' },
+      { operator: 'Exists', effect: 'NoExecute' },
+    ],
   };
+  return probePod({ pod: CLIENT_POD, namespace, container: 'client' }, image, CLIENT_LOOP, placement, [{ name: 'TARGET', value: target }]);
 }
 
 /** One line of the in-cluster client, or undefined for anything else. */
