@@ -1,6 +1,6 @@
 import { holds, type Judging } from './conditions.js';
 import type { Timeline } from './timeline.js';
-import type { Condition, ScenarioDocument, TimedObservation } from './types.js';
+import { SPAN_QUIET_MS, type Condition, type ScenarioDocument, type TimedObservation } from './types.js';
 import { ClusterView } from './view.js';
 
 /**
@@ -91,11 +91,21 @@ export class ConditionTracker {
     return Math.max(0, ...this.stretches(condition, toMs).map((s) => Math.min(s.to, toMs) - Math.max(s.from, fromMs)));
   }
 
-  /** From the first moment between `fromMs` and `toMs` that the condition held to the last: 0 when it never did. */
+  /**
+   * From the first moment between `fromMs` and `toMs` that the condition held to the last before
+   * it stayed false for SPAN_QUIET_MS: 0 when it never held. The quiet ends the span so that one
+   * late stray (a request slow for a reason of its own) does not stretch a window of failures it
+   * was never part of; the clients' summary still counts it.
+   */
   spanHeld(condition: Condition, fromMs: number, toMs: number): number {
     const inside = this.stretches(condition, toMs).filter((s) => s.to > fromMs);
     if (inside.length === 0) return 0;
-    return Math.max(0, inside[inside.length - 1]!.to - Math.max(inside[0]!.from, fromMs));
+    let end = inside[0]!.to;
+    for (const stretch of inside.slice(1)) {
+      if (stretch.from - end > SPAN_QUIET_MS) break;
+      end = stretch.to;
+    }
+    return Math.max(0, end - Math.max(inside[0]!.from, fromMs));
   }
 
   /** Since when the condition holds (ms since the run began), or null when it does not. */

@@ -74,7 +74,8 @@ export type Condition = ProbeCondition;
  * The time from one step to another (a wait's time is when its condition first held), bounded; or,
  * with `longest`, the longest stretch between the two during which a condition held (0 when it
  * never did): how long clients lost the API while a node was down; or, with `span`, from the first
- * moment it held to the last: how long a client's requests failed now and then.
+ * moment it held to the last before a quiet of SPAN_QUIET_MS: how long a client's requests failed
+ * now and then.
  */
 export interface ExpectationSpec {
   name: string;
@@ -88,6 +89,9 @@ export interface ExpectationSpec {
   /** Why the bounds are what they are, for the report. */
   why?: string;
 }
+
+/** A span ends at the last moment its condition held before it stayed false this long. */
+export const SPAN_QUIET_MS = 10_000;
 
 export type Bound = string | { setting: SettingName; plus?: string; minus?: string; times?: number };
 

@@ -114,6 +114,19 @@ describe('waiting for conditions on the observed cluster', () => {
     assert.equal(tracker.spanHeld({ api: 'down' }, 4_000, 9_000), 0);
   });
 
+  test('a quiet of 10 s ends the span: one stray long after the others does not stretch it', async () => {
+    const { at, tracker } = await fixture();
+    at(0, { type: 'api', up: true });
+    at(1_000, { type: 'api', up: false, error: 'x' });
+    at(2_000, { type: 'api', up: true });
+    at(11_000, { type: 'api', up: false, error: 'x' });
+    at(12_000, { type: 'api', up: true });
+    at(22_500, { type: 'api', up: false, error: 'x' });
+    at(23_000, { type: 'api', up: true });
+    assert.equal(tracker.spanHeld({ api: 'down' }, 0, 30_000), 11_000, 'from 1 s to 12 s: 9 s of quiet keeps it, 10.5 s ends it');
+    assert.equal(tracker.spanHeld({ api: 'down' }, 10_000, 30_000), 1_000, 'from 11 s to 12 s: the quiet before 22.5 s is 10.5 s');
+  });
+
   test("the longest stretch goes by the observations' own times, not the order they were written in", async () => {
     const { at, timeline, tracker } = await fixture();
     at(0, { type: 'probe', probe: 'dns', ok: true });
