@@ -74,7 +74,11 @@ export function scenarios(lab: KitCluster): void {
 
     test('worker power loss: NotReady after the grace period, tainted, pods replaced after the toleration, Ready again after power-on', async () => {
       const { report, reportDir, exitCode, all } = await runScenario('worker-power-loss');
-      assert.equal(exitCode, 0, all);
+      // Each client's unanswered requests and the endpoints' changes, for a run that fails.
+      const failures = report.timeline
+        .filter((o) => (o.type === 'request' && !o.ok) || o.type === 'endpoints')
+        .map((o) => `${(o.t / 1000).toFixed(1)}s ${o.type === 'request' ? `${o.client} ${o.ms}ms` : JSON.stringify(o)}`);
+      assert.equal(exitCode, 0, `${all}\n${failures.join('\n')}`);
       const victim = report.picked.victim;
       assert.equal(victim, 'worker-2');
       const grace = setting(report, 'node-monitor-grace-period').ms;
