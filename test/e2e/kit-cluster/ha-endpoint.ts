@@ -71,11 +71,12 @@ export function haEndpoint(lab: KitCluster): void {
       assert.equal(status.stdout.match(/ Ready v1\./g)?.length, 4, status.stdout);
     });
 
-    test('each controlplane node in turn loses its power: kubectl through the endpoint keeps answering, the leases move, status works', async () => {
+    // The lease holder's loss is the scenario controlplane-node-loss's, below: here each of the others.
+    test('each controlplane node but the lease holder in turn loses its power: kubectl through the endpoint keeps answering, status works', async () => {
       const gaps: string[] = [];
-      for (const victim of CONTROLPLANES) {
-        const holder = await leaseHolder('kube-controller-manager');
-        assert.ok(CONTROLPLANES.includes(holder as (typeof CONTROLPLANES)[number]), `the controller-manager lease is held by ${holder}`);
+      const holder = await leaseHolder('kube-controller-manager');
+      assert.ok(CONTROLPLANES.includes(holder as (typeof CONTROLPLANES)[number]), `the controller-manager lease is held by ${holder}`);
+      for (const victim of CONTROLPLANES.filter((node) => node !== holder)) {
         // Every answer of `kubelab kubectl get nodes`, one call after another, while the node goes.
         const answers: number[] = [];
         let polling = true;
@@ -93,14 +94,6 @@ export function haEndpoint(lab: KitCluster): void {
         const status = await lab.kubelab('status', '--json');
         assert.equal(status.exitCode, 0, status.all);
         assert.equal((JSON.parse(status.stdout) as { kubernetesNote: string | null }).kubernetesNote, null, 'status reads the cluster through the endpoint');
-        if (holder === victim) {
-          // RKE's leader election: a 15 s lease, renewed every 2 s.
-          await eventually(
-            `the controller-manager lease to leave ${victim}`,
-            async () => !['', victim].includes(await leaseHolder('kube-controller-manager')),
-            90_000,
-          );
-        }
         await sleep(5_000);
         polling = false;
         await poller;
