@@ -28,7 +28,6 @@ const TIME_SYNC_UNITS = ['systemd-timesyncd.service', 'chrony.service', 'ntp.ser
 export const MIN_STROBE_PERIOD_MS = 200;
 /** A day either way: beyond it certificates and tokens simply fail, which is no clock fault to study. */
 export const MAX_OFFSET_MS = 24 * 3600 * 1000;
-/** How long a strobe lives at most without --for (as a hog does). */
 
 /**
  * Bash: moves the clock by $1 seconds (decimal, negative: back). GNU date reads the time and sets
