@@ -121,10 +121,18 @@ export function packageCache(lab: KitCluster): void {
       for (const node of ['worker-1', 'worker-2'] as const) {
         await onNode(lab.outDir, node, 'sudo apt-get -q update > /dev/null && cd /tmp && apt-get -q download hostname');
       }
-      const lines = (await fs.readFile(logFile, 'utf8')).split('\n').filter((l) => /\/hostname_[^|]*\.deb$/.test(l));
-      // apt-cacher-ng logs I for bytes fetched from the repository, O for bytes sent to a client.
-      const fetchedIn = lines.filter((l) => l.split('|')[1] === 'I');
-      const servedTo = lines.filter((l) => l.split('|')[1] === 'O').map((l) => l.split('|')[3]);
+      const transfers = async () => {
+        const lines = (await fs.readFile(logFile, 'utf8')).split('\n').filter((l) => /\/hostname_[^|]*\.deb$/.test(l));
+        // apt-cacher-ng logs I for bytes fetched from the repository, O for bytes sent to a client.
+        return {
+          lines,
+          fetchedIn: lines.filter((l) => l.split('|')[1] === 'I'),
+          servedTo: lines.filter((l) => l.split('|')[1] === 'O').map((l) => l.split('|')[3]),
+        };
+      };
+      // The last transfer's line can come seconds after apt returns (a CI run read the log 3 s too early).
+      await eventually('both transfers to be logged', async () => (await transfers()).servedTo.length >= 2, 15_000).catch(() => {});
+      const { lines, fetchedIn, servedTo } = await transfers();
       assert.equal(fetchedIn.length, 1, lines.join('\n'));
       assert.deepEqual([...servedTo].sort(), [NODES['worker-1'], NODES['worker-2']]);
 
