@@ -118,10 +118,14 @@ export class LabNodes {
     return cut.sort();
   }
 
-  /** The percentage of pings lost (sent from `from` to `to`, as root for a short interval). */
-  async pingLoss(from: string, to: string, count: number): Promise<number> {
+  /**
+   * The percentage of pings lost (sent from `from` to `to` as root, `intervalSeconds` apart). After
+   * the last ping, ping waits for the replies still out for twice the slowest round trip seen, or
+   * the interval if longer (-W only when no reply came): a longer interval lets a late reply count.
+   */
+  async pingLoss(from: string, to: string, count: number, intervalSeconds = 0.01): Promise<number> {
     // A VM under emulation on a loaded host may answer after more than 1 s: with -W 1 a CI run counted 50 % lost between two such VMs, where nothing cut them.
-    const output = await this.must(from, `ping -q -n -c ${count} -i 0.01 -W 3 ${this.node(to).ip} || true`);
+    const output = await this.must(from, `ping -q -n -c ${count} -i ${intervalSeconds} -W 3 ${this.node(to).ip} || true`);
     const loss = /([0-9.]+)% packet loss/.exec(output)?.[1];
     assert.ok(loss !== undefined, output);
     return Number(loss);

@@ -14,7 +14,7 @@ import { WORKLOAD_NAME } from './workload.js';
  * - host: kubelab itself asks the Service's NodePort on the first worker, as a client outside the
  *   cluster that knows one node's address does.
  *
- * Only lab addresses are called; each request has 1 s to answer; the pod ends with the run's
+ * Only lab addresses are called; each request has 2 s to answer; the pod ends with the run's
  * namespace.
  */
 export const TRAFFIC_CLIENTS = ['in-cluster', 'host'] as const;
@@ -24,7 +24,10 @@ export type TrafficCondition = { traffic: 'flows' | 'fails'; client: TrafficClie
 export type RequestObservation = { type: 'request'; client: TrafficClient; ok: boolean; ms: number };
 
 export const REQUEST_PERIOD_MS = 250;
-export const REQUEST_TIMEOUT_MS = 1_000;
+// Two seconds, not one: the in-cluster client forks a shell a request, and on a loaded 2-core host
+// (CI: an RKE cluster next to two emulated VMs) one took longer than 1 s now and then, before any
+// fault and long after one ended — an unanswered request that was the host's, not Kubernetes'.
+export const REQUEST_TIMEOUT_MS = 2_000;
 const CLIENT_POD = 'traffic-client';
 
 /** How each client is named in steps and reports. */
@@ -99,7 +102,7 @@ export const trafficProbe: Probe<TrafficCondition, Map<TrafficClient, boolean>, 
   conditions: {
     keys: {
       traffic: {
-        description: "A client's last request to the test workload's Service got an answer (flows) or did not within 1 s (fails).",
+        description: "A client's last request to the test workload's Service got an answer (flows) or did not within 2 s (fails).",
         enum: ['flows', 'fails'],
       },
       client: {

@@ -121,7 +121,10 @@ export function scenarios(lab: KitCluster): void {
       for (const c of clients) {
         const before = c.phases.find((p) => p.phase === 'before');
         // The precondition asks for one answer; the crash may follow it within a second (CI saw 2 requests).
-        assert.ok(before && before.requests >= 1 && before.answered === before.requests, `${c.client} before the crash: ${JSON.stringify(before)}`);
+        assert.ok(
+          before && before.requests >= 1 && before.answered === before.requests,
+          `${c.client} before the crash (${crash.startedMs} ms): ${JSON.stringify(before)}\n${failures.join('\n')}`,
+        );
         assert.ok(c.longestFailure !== null && c.answered < c.requests, `${c.client}: every request answered`);
       }
       assert.match(await fs.readFile(path.join(reportDir, 'report.md'), 'utf8'), /## What the clients saw/);
