@@ -1,6 +1,7 @@
 import type { LabModel, NodeModel } from '../src/model.js';
 import { HAPROXY_CONFIG, HAPROXY_STATS_PORT } from '../src/cluster/endpoint.js';
 import { isKubernetesNode } from '../src/vocabulary.js';
+import { ETCD_DISK } from '../src/etcd-disk.js';
 import { SERVICE_CIDR } from '../src/lab-network.js';
 import { PROVIDERS } from '../src/providers/index.js';
 import { proxyVariables } from '../src/proxy-env.js';
@@ -21,7 +22,7 @@ export interface ProvisionStep {
   name: string;
   path: string;
   /** Ruby expressions passed as arguments: per-node values or values read at `vagrant up` time. */
-  args: ('node_name' | 'node_ip' | 'node_cpus' | 'node_memory_mib' | 'rke_public_key')[];
+  args: ('node_name' | 'node_ip' | 'node_cpus' | 'node_memory_mib' | 'rke_public_key' | 'etcd_disk')[];
   /** Which machines run it: every one, the Kubernetes nodes, or the loadbalancer machine. */
   on: MachineKind | 'every';
 }
@@ -33,9 +34,14 @@ export const machineKind = (node: NodeModel): MachineKind => (isKubernetesNode(n
 /** haproxy's timeouts: a connect to a live API server on the lab's network takes milliseconds; a watch may be silent for minutes. */
 const HAPROXY_TIMEOUTS = { connectMs: 2000, idleMs: 30 * 60_000 };
 
+/** Some node of the lab gets etcd's data disk of its own. */
+export const hasEtcdDisks = (model: LabModel): boolean => model.nodes.some((n) => n.etcdDiskGiB !== undefined);
+
 export function provisionSteps(model: LabModel): ProvisionStep[] {
   const steps: ProvisionStep[] = [
     { name: 'system', path: 'provision/system.sh', args: ['node_name', 'node_ip'], on: 'every' },
+    // Before Docker: etcd's container must find its data where the disk is mounted.
+    ...(hasEtcdDisks(model) ? [{ name: 'etcd-disk', path: 'provision/etcd-disk.sh', args: ['etcd_disk'], on: 'kubernetes' } satisfies ProvisionStep] : []),
     { name: 'docker', path: 'provision/docker.sh', args: [], on: 'kubernetes' },
   ];
   const facts = PROVIDERS[model.provider.type];
@@ -46,6 +52,16 @@ export function provisionSteps(model: LabModel): ProvisionStep[] {
   if (model.apiEndpoint) steps.push({ name: 'loadbalancer', path: 'provision/loadbalancer.sh', args: [], on: 'loadbalancer' });
   steps.push({ name: 'rke-access', path: 'provision/rke-access.sh', args: ['rke_public_key'], on: 'every' });
   return steps;
+}
+
+/** The name of systemd's unit for a device path, as `systemd-escape --path --suffix=device` makes it. */
+export function systemdDeviceUnit(devicePath: string): string {
+  const escaped = devicePath
+    .replace(/^\/+|\/+$/g, '')
+    .split('/')
+    .map((part) => part.replace(/[^a-zA-Z0-9:_.]|^\./g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`))
+    .join('-');
+  return `${escaped}.device`;
 }
 
 /** Docker's daemon.json for the nodes, decided here so the script only writes it. */
@@ -135,6 +151,7 @@ export async function renderProvisionScripts(model: LabModel): Promise<Artifact[
       proxyEnv,
     },
     'cni.sh': { ...common },
+    'etcd-disk.sh': { ...common, ...ETCD_DISK, deviceUnit: systemdDeviceUnit(`/dev/disk/by-id/virtio-${ETCD_DISK.serial}`) },
     'dns.sh': { ...common, hostResolvConf: NODE_DNS_RESOLV_CONF.host, resolvConf: NODE_DNS_RESOLV_CONF.kubelet },
     'capacity.sh': { ...common, hostKubeletConfig: NODE_KUBELET_CONFIG.host, kubeletConfig: NODE_KUBELET_CONFIG.kubelet },
     'images.sh': { ...common, guestDir: model.images.guestDir },

@@ -2,7 +2,8 @@ import type { LabModel } from '../src/model.js';
 import { PROVIDERS } from '../src/providers/index.js';
 import { renderTemplate } from '../src/render.js';
 import type { Artifact } from '../src/output/artifact.js';
-import { machineKind, provisionSteps, type ProvisionStep } from './provision.js';
+import { ETCD_DISK } from '../src/etcd-disk.js';
+import { hasEtcdDisks, machineKind, provisionSteps, type ProvisionStep } from './provision.js';
 
 /** Ruby expressions, inside the Vagrantfile's per-node loop, for each kind of provisioner argument. */
 const RUBY_ARG: Record<ProvisionStep['args'][number], string> = {
@@ -11,6 +12,7 @@ const RUBY_ARG: Record<ProvisionStep['args'][number], string> = {
   node_cpus: 'n[:cpus].to_s',
   node_memory_mib: 'n[:memory].to_s',
   rke_public_key: 'RKE_PUBLIC_KEY',
+  etcd_disk: 'n[:etcd_disk].to_s',
 };
 
 export async function renderVagrantfile(model: LabModel): Promise<Artifact> {
@@ -22,7 +24,13 @@ export async function renderVagrantfile(model: LabModel): Promise<Artifact> {
       name: model.name,
       box: model.provider.box,
       // A machine's kind is only written, and provisioners only filtered by it, when the lab has both.
-      nodes: model.nodes.map((n) => ({ ...n, roles: n.roles.join(','), kind: model.apiEndpoint ? machineKind(n) : undefined })),
+      nodes: model.nodes.map((n) => ({
+        ...n,
+        roles: n.roles.join(','),
+        kind: model.apiEndpoint ? machineKind(n) : undefined,
+        etcdDisk: n.etcdDiskGiB === undefined ? undefined : `${n.etcdDiskGiB}G`,
+      })),
+      etcdDiskSerial: hasEtcdDisks(model) ? ETCD_DISK.serial : undefined,
       publicKeyPath: model.ssh.publicKeyPath,
       publicKeyNote: model.ssh.managed
         ? 'Written by `kubelab apply` before the machines start; never committed.'

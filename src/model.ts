@@ -83,6 +83,8 @@ export interface NodeModel {
   taints: Taint[];
   /** Where in the spec this node was declared, for messages. */
   source: SourcePath;
+  /** The size of etcd's own data disk (src/etcd-disk.ts), on etcd nodes of providers that give machines disks. */
+  etcdDiskGiB?: number;
   /** Made by kubelab, not written in the spec: the loadbalancer machine of two or more controlplane nodes. */
   added?: boolean;
 }

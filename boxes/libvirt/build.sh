@@ -30,11 +30,11 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$SCRIPT_DIR/../lib/debian-rootfs.sh"
 
 BOX="${KUBELAB_LIBVIRT_BOX:-kubelab/debian-bookworm}"
-# What provisioning would otherwise install inside every VM (docker.sh, cni.sh): under software
+# What provisioning would otherwise install inside every VM (docker.sh, cni.sh, etcd-disk.sh): under software
 # emulation (TCG) an apt-get install there takes minutes a machine, here seconds, once a box.
 INCLUDE=(
   "${BOX_PACKAGES[@]}"
-  linux-image-amd64 grub-pc-bin udev e2fsprogs ifupdown isc-dhcp-client
+  linux-image-amd64 grub-pc-bin udev e2fsprogs ifupdown isc-dhcp-client dmsetup
   docker.io apparmor containernetworking-plugins
 )
 DISK_GIB=20

@@ -5,8 +5,7 @@ import { FaultActionError, FaultConflictError, FaultInputError } from './errors.
 import { InjectionFailed, injectSteps, runAction, undoSteps, type ExecContext } from './execute.js';
 import { appendJournal, entryFor, type JournalEntry } from '../lab/journal.js';
 import { labNode } from '../nodes/node.js';
-import { PROVIDERS } from '../providers/index.js';
-import { familyOf, recoveryOf, sweepScript, type RecoveryName } from './families/index.js';
+import { familyOf, recoveryOf, sweepScript, unmetNeed, type RecoveryName } from './families/index.js';
 import type { Step } from './steps.js';
 import { statePath, updateState } from '../lab/state.js';
 import { sleepUntil, startTimer, stopTimer } from './timer.js';
@@ -97,12 +96,8 @@ async function expireDue(env: FaultEnv, state: FaultState, save: () => Promise<v
 }
 
 export async function injectFault(env: FaultEnv, lab: LabAccess, params: FaultParams, forMs: number | undefined): Promise<FaultRecord> {
-  const ownMachine = familyOf(params.kind).needsOwnMachine?.[params.kind];
-  if (ownMachine !== undefined && PROVIDERS[lab.provider].sharesHostKernel)
-    throw new FaultInputError(
-      `${params.kind} needs machines of their own, and this lab's are ${lab.provider} containers: ${ownMachine}`,
-      'use a VM provider (libvirt or virtualbox); kubelab fault support lists what works on this lab',
-    );
+  const unmet = unmetNeed(params.kind, lab.provider);
+  if (unmet) throw new FaultInputError(unmet.message, unmet.hint);
   return updateState(env.outDir, async (state, save) => {
     await expireDue(env, state, save);
     const record = buildRecord(state, lab, params, forMs, nowOf(env));

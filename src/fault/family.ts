@@ -1,5 +1,6 @@
 import type { LabAccess } from '../lab/access.js';
 import type { MachineOp, MachineState } from '../providers/driver.js';
+import type { ProviderFacts } from '../providers/facts.js';
 import type { PlanContext, Step } from './steps.js';
 import type { FaultRecord } from './types.js';
 
@@ -70,6 +71,25 @@ export interface Recovery<K extends string, R extends string> {
   op: MachineOp;
 }
 
+/** Something a kind needs of the lab's machines that only some providers' machines have. */
+export interface MachineNeed {
+  /** What it is, as a refusal names it: "machines of their own". */
+  what: string;
+  met(provider: ProviderFacts): boolean;
+  /** Why the kind cannot work without it. */
+  why: string;
+  /** Where it works, as a hint. */
+  where: string;
+}
+
+/** A clock of the machine's own: a container's is the host's. */
+export const OWN_MACHINE: MachineNeed = {
+  what: 'machines of their own',
+  met: (provider) => !provider.sharesHostKernel,
+  why: "a container's clock is the host's: setting it would set the host's",
+  where: 'use a VM provider (libvirt or virtualbox)',
+};
+
 /** The two ways the Kubernetes API is served: each controlplane node's kube-apiserver, and the lab's endpoint in front of them. */
 export type ApiPart = 'api-server' | 'endpoint';
 
@@ -102,10 +122,10 @@ export interface FaultFamily<P extends KindParams, R extends string = never> {
    */
   kernelNeeds?: Readonly<Partial<Record<P['kind'], readonly string[]>>>;
   /**
-   * Kinds that need a machine of their own (its own clock), with the reason: refused before
-   * anything is done on a provider whose machines share the host's kernel.
+   * What kinds need of the provider's machines (a clock of their own, a disk of their own):
+   * refused before anything is done on a provider whose machines lack it.
    */
-  needsOwnMachine?: Readonly<Partial<Record<P['kind'], string>>>;
+  machineNeeds?: Readonly<Partial<Record<P['kind'], MachineNeed>>>;
   targets(params: P, lab: LabAccess): Targets;
   /** How a fault is done and undone on each node: text and data only, no I/O, so that tests can read it. */
   plan(fault: FaultRecord<P>, context: PlanContext): Step[];

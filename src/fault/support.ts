@@ -54,9 +54,8 @@ export function faultSupport(provider: ProviderFacts, hostKernel: KernelConfig |
     family.kinds.map((kind): KindSupport => {
       const needs = family.kernelNeeds?.[kind] ?? [];
       const row = { kind, family: family.name };
-      const ownMachine = family.needsOwnMachine?.[kind];
-      if (ownMachine !== undefined)
-        return provider.sharesHostKernel ? { ...row, works: 'no', why: ownMachine } : { ...row, works: 'yes', why: 'on the machine of its own' };
+      const need = family.machineNeeds?.[kind];
+      if (need !== undefined) return need.met(provider) ? { ...row, works: 'yes', why: `on ${need.what}` } : { ...row, works: 'no', why: need.why };
       if (needs.length === 0) return { ...row, works: 'yes', why: '' };
       const names = needs.map((option) => `CONFIG_${option}`).join(', ');
       if (!provider.sharesHostKernel) return { ...row, works: 'yes', why: `in the node's own kernel (needs ${names}; Debian's kernel has them)` };

@@ -25,6 +25,11 @@ export interface ProviderFacts {
    * would take for themselves: the nodes need a resolver on their own address for the kubelet.
    */
   loopbackResolver: boolean;
+  /**
+   * The Vagrantfile can give a machine a disk of its own, which its kernel sees as a block device:
+   * etcd nodes get one for etcd's data (src/etcd-disk.ts), where disk faults act.
+   */
+  ownDisks: boolean;
   /** Vagrant passes the private network's netmask on as it is, and the provider wants a prefix length. */
   netmaskAsPrefix: boolean;
   /** The synced-folder type `syncedFolder: default` means; undefined: Vagrant's own default. */

@@ -1,9 +1,8 @@
 import { KubelabError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { kindCommand } from '../fault/families/index.js';
+import { kindCommand, unmetNeed } from '../fault/families/index.js';
 import type { CliValue, CliValues } from '../fault/family.js';
 import type { FaultKind, FaultParams, LabAccess } from '../fault/types.js';
-import { PROVIDERS } from '../providers/index.js';
 import { parseDuration } from '../units.js';
 import { ROLES } from '../vocabulary.js';
 import { nodeKeys } from './probes/index.js';
@@ -21,12 +20,10 @@ export class ScenarioLabError extends KubelabError {
 export function unmetNeeds(doc: ScenarioDocument, lab: LabAccess): string[] {
   const provider = doc.providers && !doc.providers.includes(lab.provider) ? [`a lab on ${doc.providers.join(' or ')}, this one is on ${lab.provider}`] : [];
   const kinds = new Set(doc.steps.flatMap((step) => ('fault' in step ? [step.fault.kind] : [])));
-  const ownMachines = PROVIDERS[lab.provider].sharesHostKernel
-    ? [...kinds].flatMap((kind) => {
-        const why = kindCommand(kind)?.family.needsOwnMachine?.[kind as FaultKind];
-        return why === undefined ? [] : [`machines of their own for ${kind} (${why}), this lab's are ${lab.provider} containers`];
-      })
-    : [];
+  const ownMachines = [...kinds].flatMap((kind) => {
+    const unmet = kindCommand(kind) && unmetNeed(kind as FaultKind, lab.provider);
+    return unmet ? [`${unmet.need.what} for ${kind} (${unmet.need.why}), which this lab's ${lab.provider} machines lack`] : [];
+  });
   return provider.concat(
     ownMachines,
     ROLES.flatMap((role) => {

@@ -7,6 +7,7 @@ import { CNI, defaultCniPlugin } from '../cni.js';
 import { API_ENDPOINT_HOST, CLUSTER_CIDR, FIRST_NODE_HOST, SERVICE_CIDR } from '../lab-network.js';
 import { API_PORT, AUTO_ENDPOINT_NODE, ENDPOINT_CHECK } from '../cluster/endpoint.js';
 import { PROVIDERS } from '../providers/index.js';
+import { ETCD_DISK } from '../etcd-disk.js';
 import type { SpecReading } from '../host-services/service.js';
 import { serviceSettings } from '../host-services/services/index.js';
 import { parseMemoryMiB } from '../units.js';
@@ -153,6 +154,7 @@ function expandNodes(spec: SpecDocument, cidr: Cidr | undefined, problem: (at: S
         labels: sortedRecord(entry.labels ?? {}),
         taints: entry.taints ?? [],
         source,
+        ...(roles.includes('etcd') && PROVIDERS[spec.provider.type].ownDisks ? { etcdDiskGiB: ETCD_DISK.sizeGiB } : {}),
       });
       wanted.push(firstIp !== undefined ? firstIp + i : roles.includes('loadbalancer') && cidr ? cidr.network + API_ENDPOINT_HOST + i : undefined);
     }

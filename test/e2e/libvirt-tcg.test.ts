@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { ETCD_DISK } from '../../src/etcd-disk.js';
 import { kvmVerdict, readKvmFacts } from '../../src/providers/libvirt/kvm.js';
 import { run } from '../../src/exec/run.js';
 import { kubelab } from '../support/docker-lab.js';
@@ -287,24 +288,71 @@ describe('a 2-node libvirt lab of real VMs under software emulation (TCG)', { sk
     assert.equal(await nodes.traces('worker'), '');
   });
 
-  test('stop halts the VM, status shows it, and start boots it again with its address', async () => {
-    const stopped = await fault('stop', 'worker');
+  test("disk-delay makes every I/O on etcd's own disk wait, measured by dd oflag=dsync on the VM, and undo makes it plain again", async () => {
+    // One visit a reading: the mapping's target (and delay), then the milliseconds one synchronous 4 KiB write takes.
+    const reading = async (): Promise<{ table: string; writeMs: number }> => {
+      const [table, ms] = (
+        await nodes.must(
+          'cp',
+          `dmsetup table ${ETCD_DISK.mapper} | awk '{ print $3, $6 }'
+start=$(date +%s%N)
+dd if=/dev/zero of=${ETCD_DISK.mountPoint}/kubelab-dd bs=4k count=10 oflag=dsync 2> /dev/null
+echo $((($(date +%s%N) - start) / 10000000))
+rm -f ${ETCD_DISK.mountPoint}/kubelab-dd`,
+        )
+      ).split('\n');
+      return { table: (table ?? '').trim(), writeMs: Number(ms) };
+    };
+    assert.equal(await nodes.must('cp', `findmnt -n -o SOURCE ${ETCD_DISK.mountPoint}`), `/dev/mapper/${ETCD_DISK.mapper}`, "etcd's data is on its own disk");
+    assert.equal(await nodes.must('worker', `dmsetup info ${ETCD_DISK.mapper} > /dev/null 2>&1 && echo yes || echo no`), 'no', 'a worker has none');
+    const plain = await reading();
+    assert.equal(plain.table, 'linear');
+    const injected = await fault('disk-delay', '200ms');
+    assert.equal(injected.exitCode, 0, injected.all);
+    const id = /^(f[0-9]+): /.exec(injected.stdout)?.[1];
+    assert.ok(id, injected.stdout);
+    const slow = await reading();
+    assert.equal(slow.table, 'delay 200');
+    assert.ok(slow.writeMs >= 200, `a synchronous write took ${slow.writeMs} ms under a 200 ms delay (${plain.writeMs} ms before)`);
+    // Refused before anything is done: a second delay on the same disk, a node without one.
+    const again = await fault('disk-delay', '50ms', '--node', 'cp');
+    assert.notEqual(again.exitCode, 0, again.all);
+    const worker = await fault('disk-delay', '50ms', '--node', 'worker');
+    assert.notEqual(worker.exitCode, 0, worker.all);
+    assert.match(worker.all, /worker: not an etcd node/);
+    assert.equal((await fault('undo', id)).exitCode, 0);
+    const after = await reading();
+    assert.equal(after.table, 'linear');
+    assert.ok(after.writeMs < 200 && after.writeMs < slow.writeMs / 2, `${after.writeMs} ms a write after undo, ${slow.writeMs} ms with the delay`);
+    assert.deepEqual(await recordedFaults(outDir), []);
+  });
+
+  test("stop halts the VM, status shows it, and start boots it again with its address, and etcd's disk mounted plain", async () => {
+    const stopped = await fault('stop', 'cp');
     assert.equal(stopped.exitCode, 0, stopped.all);
-    assert.equal(await domstate('worker'), 'shut off');
+    assert.equal(await domstate('cp'), 'shut off');
     const status = await kubelab(dir, ['status', '--json']);
     assert.equal(status.exitCode, 0, status.all);
     const machines = (JSON.parse(status.stdout) as { nodes: { name: string; machine: string; state: string; ip: string }[] }).nodes;
     assert.deepEqual(
       machines.map((m) => [m.name, m.machine, m.state === 'running' ? 'running' : 'down', m.ip]),
       [
-        ['cp', domain('cp'), 'running', IPS.cp],
-        ['worker', domain('worker'), 'down', IPS.worker],
+        ['cp', domain('cp'), 'down', IPS.cp],
+        ['worker', domain('worker'), 'running', IPS.worker],
       ],
     );
-    const started = await fault('start', 'worker');
+    const started = await fault('start', 'cp');
     assert.equal(started.exitCode, 0, started.all);
-    assert.equal(await domstate('worker'), 'running');
-    assert.ok(await nodes.answers('worker'));
+    assert.equal(await domstate('cp'), 'running');
+    assert.ok(await nodes.answers('cp'));
+    // Mapped and mounted again at boot, before Docker (which waits for it).
+    assert.equal(
+      await nodes.must(
+        'cp',
+        `findmnt -n -o SOURCE ${ETCD_DISK.mountPoint}; dmsetup table ${ETCD_DISK.mapper} | awk '{ print $3 }'; systemctl is-active docker`,
+      ),
+      `/dev/mapper/${ETCD_DISK.mapper}\nlinear\nactive`,
+    );
     await answerEachOther(5);
     assert.deepEqual(await recordedFaults(outDir), []);
   });

@@ -54,7 +54,9 @@ describe('clock faults', () => {
     const dir = await tempDir('clock-refused');
     await assert.rejects(
       injectFault({ outDir: dir, note: () => undefined }, LAB, { kind: 'clock', offsetMs: 30_000, nodes: ['cp'] }, undefined),
-      (e: unknown) => e instanceof FaultInputError && /clock needs machines of their own, and this lab's are docker containers/.test(e.message),
+      (e: unknown) =>
+        e instanceof FaultInputError &&
+        /^clock cannot work on this lab's docker machines: it needs machines of their own, and a container's clock is the host's/.test(e.message),
     );
     assert.deepEqual((await readState(dir)).faults, []);
     assert.doesNotMatch(sweepScript(LAB), /date -s/);

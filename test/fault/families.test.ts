@@ -32,6 +32,7 @@ const COMMAND_LINES: Record<FaultKind, CliValues> = {
   'mem-hog': { size: '256M', node: 'worker-2' },
   clock: { offset: '-90s', node: 'cp' },
   'clock-strobe': { offset: '+2s', period: '500ms', node: 'worker' },
+  'disk-delay': { delay: '100ms', node: 'etcd' },
 };
 
 const DESCRIPTIONS: Record<FaultKind, string> = {
@@ -50,6 +51,7 @@ const DESCRIPTIONS: Record<FaultKind, string> = {
   'mem-hog': 'mem-hog 256MiB on worker-2',
   clock: 'clock -1m30s on cp',
   'clock-strobe': 'clock-strobe +2s every 500ms on worker-1, worker-2',
+  'disk-delay': 'disk-delay 100ms on etcd',
 };
 
 describe('fault families', () => {

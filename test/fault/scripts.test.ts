@@ -39,6 +39,7 @@ const EVERY_KIND: FaultParams[] = [
   { kind: 'mem-hog', bytes: 256 * 1024 ** 2, nodes: ['worker-1'] },
   { kind: 'clock', offsetMs: -90_000, nodes: ['cp'] },
   { kind: 'clock-strobe', offsetMs: 2_000, periodMs: 500, nodes: ['worker-1'] },
+  { kind: 'disk-delay', delayMs: 100, nodes: ['etcd'] },
 ];
 
 const allScripts = (): { name: string; text: string }[] => [
@@ -50,7 +51,7 @@ const allScripts = (): { name: string; text: string }[] => [
     ),
   ),
   { name: 'sweep', text: sweepScript(LAB) },
-  // On machines of their own the sweep also sets clocks right.
+  // On machines of their own the sweep also sets clocks right, and etcd's disk plain.
   { name: 'sweep on VMs', text: sweepScript({ ...LAB, provider: 'libvirt' }) },
 ];
 

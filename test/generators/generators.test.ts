@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { renderClusterYml } from '../../generators/cluster-yml.js';
 import { renderGitignore } from '../../generators/gitignore.js';
 import { renderAll, type Artifact } from '../../generators/index.js';
-import { dockerDaemonConfig, renderProvisionScripts } from '../../generators/provision.js';
+import { dockerDaemonConfig, provisionSteps, renderProvisionScripts } from '../../generators/provision.js';
 import { renderVagrantfile } from '../../generators/vagrantfile.js';
 import { kitSystemImages } from '../../src/kit/components.js';
 import type { LabModel } from '../../src/model.js';
@@ -72,7 +72,30 @@ describe('generator: Vagrantfile', () => {
       'lv.memory = n[:memory]',
       'lv.driver = "qemu"',
       'lv.storage_pool_name = "labs"',
+      'lv.storage :file, size: n[:etcd_disk], type: "qcow2", serial: "kubelab-etcd" if n[:etcd_disk]',
     ]);
+  });
+
+  test("libvirt: etcd nodes get a disk of their own for etcd's data, provisioned before Docker; the others none, and no other provider gives one", async () => {
+    const libvirt = await model(`provider:\n  type: libvirt\n${THREE}`);
+    const { content } = await renderVagrantfile(libvirt);
+    assert.deepEqual(
+      lines(content, /^\s+\{ name: /).map((l) => /etcd_disk: "([^"]+)"/.exec(l)?.[1] ?? 'none'),
+      ['4G', 'none', 'none'],
+    );
+    assert.deepEqual(
+      provisionSteps(libvirt).map((s) => s.name),
+      ['system', 'etcd-disk', 'docker', 'cni', 'rke-access'],
+    );
+    assert.match(content, /node\.vm\.provision "etcd-disk", type: "shell", path: "provision\/etcd-disk\.sh", args: \[n\[:etcd_disk\]\.to_s\]/);
+    for (const provider of ['virtualbox', 'docker']) {
+      const other = await model(`provider:\n  type: ${provider}\n${THREE}`);
+      assert.ok(
+        other.nodes.every((n) => n.etcdDiskGiB === undefined),
+        provider,
+      );
+      assert.doesNotMatch((await renderVagrantfile(other)).content, /etcd_disk|lv\.storage/, provider);
+    }
   });
 
   test('docker: an image instead of a box, and every node name mapped to its private address', async () => {

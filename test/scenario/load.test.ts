@@ -121,7 +121,7 @@ const badScenarios: BadScenario[] = [
     name: 'unknown fault kind, with a guess',
     text: `${HEAD}${CP}steps:\n  - fault: {kind: kil, component: kube-apiserver, node: $cp}\n`,
     errors: [
-      'error 7:19 steps[0].fault.kind: expected one of "stop", "crash", "freeze", "partition", "loss", "bandwidth", "delay", "kill", "stop-component", "pause", "disk-fill", "cpu-hog", "mem-hog", "clock", "clock-strobe", got "kil"',
+      'error 7:19 steps[0].fault.kind: expected one of "stop", "crash", "freeze", "partition", "loss", "bandwidth", "delay", "kill", "stop-component", "pause", "disk-fill", "cpu-hog", "mem-hog", "clock", "clock-strobe", "disk-delay", got "kil"',
     ],
     hint: 'did you mean "kill"?',
   },

@@ -27,7 +27,7 @@ describe('a scenario on a lab', () => {
     assert.deepEqual(unmetNeeds(vmOnly, LAB), ['a lab on libvirt or virtualbox, this one is on docker']);
     const clock = { steps: [{ fault: { kind: 'clock', offset: '+30s', node: 'cp' } }] } as unknown as ScenarioDocument;
     assert.deepEqual(unmetNeeds(clock, LAB), [
-      "machines of their own for clock (a container's clock is the host's: setting it would set the host's), this lab's are docker containers",
+      "machines of their own for clock (a container's clock is the host's: setting it would set the host's), which this lab's docker machines lack",
     ]);
     assert.deepEqual(unmetNeeds(clock, { ...LAB, provider: 'libvirt' }), []);
   });

@@ -1,6 +1,6 @@
 import { NODE_OPTION, nodesOption, read, textOf } from '../cli-values.js';
 import { FaultInputError } from '../errors.js';
-import type { FaultFamily } from '../family.js';
+import { OWN_MACHINE, type FaultFamily } from '../family.js';
 import { endProcessGroup, processSeconds, RUN_DIR, script, sh, startProcessGroup, type PlanContext, type Step } from '../steps.js';
 import type { FaultRecord } from '../types.js';
 import { PROVIDERS } from '../../providers/index.js';
@@ -193,10 +193,7 @@ export const clockFamily: FaultFamily<ClockParams> = {
   kinds: ['clock', 'clock-strobe'],
   scope: 'node',
   holdsNodeDown: false,
-  needsOwnMachine: {
-    clock: "a container's clock is the host's: setting it would set the host's",
-    'clock-strobe': "a container's clock is the host's: setting it would set the host's",
-  },
+  machineNeeds: { clock: OWN_MACHINE, 'clock-strobe': OWN_MACHINE },
   commands: [
     {
       kind: 'clock',

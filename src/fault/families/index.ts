@@ -1,8 +1,11 @@
-import type { FaultFamily, KindCommand, KindParams, Recovery } from '../family.js';
+import type { FaultFamily, KindCommand, KindParams, MachineNeed, Recovery } from '../family.js';
+import { PROVIDERS } from '../../providers/index.js';
+import type { ProviderType } from '../../vocabulary.js';
 import { script } from '../steps.js';
 import type { LabAccess } from '../types.js';
 import { clockFamily } from './clock.js';
 import { componentFamily } from './component.js';
+import { diskFamily } from './disk.js';
 import { machineFamily } from './machine.js';
 import { networkFamily } from './network.js';
 import { resourceFamily } from './resource.js';
@@ -11,7 +14,7 @@ import { resourceFamily } from './resource.js';
  * Every fault family, in the order the CLI lists them. A new family is a module beside these
  * and one entry here: the kinds, their parameters, the CLI and `clear` follow from it.
  */
-export const FAMILIES = [machineFamily, networkFamily, componentFamily, resourceFamily, clockFamily] as const;
+export const FAMILIES = [machineFamily, networkFamily, componentFamily, resourceFamily, clockFamily, diskFamily] as const;
 
 type Family = (typeof FAMILIES)[number];
 type ParamsOf<F> = F extends FaultFamily<infer P, string> ? P : never;
@@ -53,6 +56,17 @@ export function recoveryOf(name: RecoveryName): { family: AnyFamily; recovery: R
     if (recovery) return { family, recovery };
   }
   throw new Error(`no fault family offers ${name}`);
+}
+
+/** Why a kind cannot work on a provider's machines (they lack what it needs), or undefined when it can. */
+export function unmetNeed(kind: FaultKind, provider: ProviderType): { need: MachineNeed; message: string; hint: string } | undefined {
+  const need = familyOf(kind).machineNeeds?.[kind];
+  if (need === undefined || need.met(PROVIDERS[provider])) return undefined;
+  return {
+    need,
+    message: `${kind} cannot work on this lab's ${provider} machines: it needs ${need.what}, and ${need.why}`,
+    hint: `${need.where}; kubelab fault support lists what works on this lab`,
+  };
 }
 
 /** The script that removes every trace of every family's faults on a node, recorded or not. */

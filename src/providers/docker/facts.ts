@@ -20,6 +20,8 @@ export const docker: ProviderFacts = {
   installsPackages: false,
   sharesHostKernel: true,
   loopbackResolver: true,
+  // A container's files are on the host's disk.
+  ownDisks: false,
   // `docker network create --subnet` only understands a prefix length.
   netmaskAsPrefix: true,
   defaultSyncedFolder: undefined,

@@ -12,6 +12,8 @@ export const libvirt: ProviderFacts = {
   installsPackages: true,
   sharesHostKernel: false,
   loopbackResolver: false,
+  // vagrant-libvirt's `storage :file`, with a serial the VM can find it by.
+  ownDisks: true,
   netmaskAsPrefix: false,
   // vagrant-libvirt's own default is NFS, which needs an NFS server and root on the host; rsync
   // works everywhere.

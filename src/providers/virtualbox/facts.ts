@@ -9,6 +9,8 @@ export const virtualbox: ProviderFacts = {
   installsPackages: true,
   sharesHostKernel: false,
   loopbackResolver: false,
+  // Vagrant's `vm.disk` does it for VirtualBox, but VirtualBox cannot run here to try it: not yet.
+  ownDisks: false,
   netmaskAsPrefix: false,
   defaultSyncedFolder: undefined,
   defaultSystemImages: 'rancher',
