@@ -82,14 +82,6 @@ export interface MachineNeed {
   where: string;
 }
 
-/** A clock of the machine's own: a container's is the host's. */
-export const OWN_MACHINE: MachineNeed = {
-  what: 'machines of their own',
-  met: (provider) => !provider.sharesHostKernel,
-  why: "a container's clock is the host's: setting it would set the host's",
-  where: 'use a VM provider (libvirt or virtualbox)',
-};
-
 /** The two ways the Kubernetes API is served: each controlplane node's kube-apiserver, and the lab's endpoint in front of them. */
 export type ApiPart = 'api-server' | 'endpoint';
 

@@ -1,6 +1,6 @@
 import { NODE_OPTION, nodesOption, read, textOf } from '../cli-values.js';
 import { FaultInputError } from '../errors.js';
-import { OWN_MACHINE, type FaultFamily } from '../family.js';
+import type { FaultFamily, MachineNeed } from '../family.js';
 import { endProcessGroup, processSeconds, RUN_DIR, script, sh, startProcessGroup, type PlanContext, type Step } from '../steps.js';
 import type { FaultRecord } from '../types.js';
 import { PROVIDERS } from '../../providers/index.js';
@@ -177,6 +177,14 @@ for unit in ${TIME_SYNC_UNITS.join(' ')}; do
   fi
 done`;
 
+/** A clock of the machine's own: a container's is the host's. */
+const OWN_CLOCK: MachineNeed = {
+  what: 'machines of their own',
+  met: (provider) => !provider.sharesHostKernel,
+  why: "a container's clock is the host's: setting it would set the host's",
+  where: 'use a VM provider (libvirt or virtualbox)',
+};
+
 /** "+30s", "-2m", "90s" (ahead), "-500ms": a signed duration, not zero, at most a day. */
 export function parseOffset(text: string): number | undefined {
   const match = /^([+-]?)(.+)$/.exec(text.trim());
@@ -193,7 +201,7 @@ export const clockFamily: FaultFamily<ClockParams> = {
   kinds: ['clock', 'clock-strobe'],
   scope: 'node',
   holdsNodeDown: false,
-  machineNeeds: { clock: OWN_MACHINE, 'clock-strobe': OWN_MACHINE },
+  machineNeeds: { clock: OWN_CLOCK, 'clock-strobe': OWN_CLOCK },
   commands: [
     {
       kind: 'clock',
