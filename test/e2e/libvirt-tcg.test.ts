@@ -169,6 +169,8 @@ describe('a 2-node libvirt lab of real VMs under software emulation (TCG)', { sk
     const logs = await Promise.all(['vagrant-up-cp', 'vagrant-provision-cp', 'vagrant-up-worker'].map((name) => readLog(name)));
     assert.match(logs.join('\n'), /kubelab\[cp\] docker: ready \(a container ran\)/);
     assert.match(logs.join('\n'), /kubelab\[worker\] docker: ready \(a container ran\)/);
+    assert.match(logs.join('\n'), /kubelab\[cp\] etcd-disk: \/var\/lib\/etcd on \/dev\/mapper\/kubelab-etcd \(linear over \/dev\/vd[b-z], 4G\)/);
+    assert.match(logs.join('\n'), /kubelab\[worker\] etcd-disk: not an etcd node/);
     // One ssh visit a node, each answer on a line of its own.
     const READINGS = [
       'docker run --rm --network none kubelab/docker-probe:1 /usr/bin/true && echo ran',
@@ -345,13 +347,13 @@ rm -f ${ETCD_DISK.mountPoint}/kubelab-dd`,
     assert.equal(started.exitCode, 0, started.all);
     assert.equal(await domstate('cp'), 'running');
     assert.ok(await nodes.answers('cp'));
-    // Mapped and mounted again at boot, before Docker (which waits for it).
+    // Mapped and mounted again at boot, and Docker, which may still be starting, waits for it.
     assert.equal(
       await nodes.must(
         'cp',
-        `findmnt -n -o SOURCE ${ETCD_DISK.mountPoint}; dmsetup table ${ETCD_DISK.mapper} | awk '{ print $3 }'; systemctl is-active docker`,
+        `findmnt -n -o SOURCE ${ETCD_DISK.mountPoint}; dmsetup table ${ETCD_DISK.mapper} | awk '{ print $3 }'; systemctl is-active kubelab-etcd-disk.service; systemctl show -p Requires --value docker.service | grep -o kubelab-etcd-disk.service`,
       ),
-      `/dev/mapper/${ETCD_DISK.mapper}\nlinear\nactive`,
+      `/dev/mapper/${ETCD_DISK.mapper}\nlinear\nactive\nkubelab-etcd-disk.service`,
     );
     await answerEachOther(5);
     assert.deepEqual(await recordedFaults(outDir), []);
