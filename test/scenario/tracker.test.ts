@@ -86,15 +86,21 @@ describe('waiting for conditions on the observed cluster', () => {
     assert.equal(await wait({ lease: 'kube-controller-manager', moved: true }), 17_000);
   });
 
-  /** The API down 1–3 s, 10–15 s, and from 20 s on. */
-  const threeOutages = (at: (t: number, o: Observation) => void): void => {
+  /** The API up at 0, then down over each [from, to] (to null: to the end). */
+  const outages = (at: (t: number, o: Observation) => void, spans: [number, number | null][]): void => {
     at(0, { type: 'api', up: true });
-    at(1_000, { type: 'api', up: false, error: 'x' });
-    at(3_000, { type: 'api', up: true });
-    at(10_000, { type: 'api', up: false, error: 'x' });
-    at(15_000, { type: 'api', up: true });
-    at(20_000, { type: 'api', up: false, error: 'x' });
+    for (const [from, to] of spans) {
+      at(from, { type: 'api', up: false, error: 'x' });
+      if (to !== null) at(to, { type: 'api', up: true });
+    }
   };
+  /** The API down 1–3 s, 10–15 s, and from 20 s on. */
+  const threeOutages = (at: (t: number, o: Observation) => void): void =>
+    outages(at, [
+      [1_000, 3_000],
+      [10_000, 15_000],
+      [20_000, null],
+    ]);
 
   test('the longest stretch a condition held between two moments: clipped to them, 0 when it never held', async () => {
     const { at, tracker } = await fixture();
@@ -116,13 +122,11 @@ describe('waiting for conditions on the observed cluster', () => {
 
   test('a quiet of 10 s ends the span: one stray long after the others does not stretch it', async () => {
     const { at, tracker } = await fixture();
-    at(0, { type: 'api', up: true });
-    at(1_000, { type: 'api', up: false, error: 'x' });
-    at(2_000, { type: 'api', up: true });
-    at(11_000, { type: 'api', up: false, error: 'x' });
-    at(12_000, { type: 'api', up: true });
-    at(22_500, { type: 'api', up: false, error: 'x' });
-    at(23_000, { type: 'api', up: true });
+    outages(at, [
+      [1_000, 2_000],
+      [11_000, 12_000],
+      [22_500, 23_000],
+    ]);
     assert.equal(tracker.spanHeld({ api: 'down' }, 0, 30_000), 11_000, 'from 1 s to 12 s: 9 s of quiet keeps it, 10.5 s ends it');
     assert.equal(tracker.spanHeld({ api: 'down' }, 10_000, 30_000), 1_000, 'from 11 s to 12 s: the quiet before 22.5 s is 10.5 s');
   });
