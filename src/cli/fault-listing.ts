@@ -7,6 +7,6 @@ import type { CommandModule } from 'yargs';
 export const faultListing: CommandModule = {
   command: 'fault',
   describe:
-    "Break the running lab on purpose: stop, crash or freeze nodes, cut or slow the network, kill, stop or pause components, fill disks, hog CPU or memory, move nodes' clocks",
+    "Break the running lab on purpose: stop, crash or freeze nodes, cut or slow the network, kill, stop or pause components, fill disks, hog CPU or memory, move nodes' clocks, slow etcd's own disk",
   handler: () => undefined,
 };
