@@ -40,12 +40,18 @@ export function percentile(sorted: readonly number[], p: number): number | null 
 /**
  * While faults were in place: from the start of the step that injected the first (a crash takes
  * effect before its injection is recorded) to the last undo, or the end when one stayed.
+ * `timeline` is sorted by time, observations of the same millisecond in the order recorded: the
+ * next step may start in the millisecond the injection was recorded, after it.
  */
 export function faultSpan(timeline: readonly TimedObservation[], endMs: number): { from: number; to: number } | null {
   const faults = timeline.filter((o) => o.type === 'fault');
-  const first = faults.find((o) => o.action === 'inject');
+  const at = timeline.findIndex((o) => o.type === 'fault' && o.action === 'inject');
+  const first = timeline[at];
   if (!first) return null;
-  const step = timeline.filter((o) => o.type === 'step' && o.phase === 'start' && o.t <= first.t).at(-1);
+  const step = timeline
+    .slice(0, at)
+    .filter((o) => o.type === 'step' && o.phase === 'start')
+    .at(-1);
   const injected = new Set(faults.filter((o) => o.action === 'inject').map((o) => o.id));
   const undone = faults.filter((o) => o.action === 'undo');
   const allUndone = [...injected].every((id) => undone.some((o) => o.id === id));

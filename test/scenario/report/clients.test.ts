@@ -43,6 +43,18 @@ describe('what the clients saw', () => {
       ),
       { from: 9_900, to: 30_000 },
     );
+    // The injecting step's end and the next step's start in the millisecond the injection was
+    // recorded (CI: a crash whose first failures fell before it were counted before the crash).
+    const sameMillisecond = timeline().flatMap((o) =>
+      o.type === 'fault' && o.action === 'inject'
+        ? [
+            o,
+            observed(o.t, { type: 'step', step: 'cut', phase: 'done', text: 'fault' }),
+            observed(o.t, { type: 'step', step: 'lost', phase: 'start', text: 'wait' }),
+          ]
+        : [o],
+    );
+    assert.deepEqual(faultSpan(sameMillisecond, 30_000), { from: 9_900, to: 18_000 });
   });
 
   test('per client, from its first answer: answered, the longest run unanswered, and the phases', () => {
