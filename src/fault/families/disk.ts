@@ -37,9 +37,12 @@ const OWN_DISK: MachineNeed = {
 
 const DEVICE = ETCD_DISK.mapper;
 
-/** Bash: the device's table as $sectors, $target, $device and $offset; refuses on a node without the disk. */
+/** Bash: the device's table as $sectors, $target, $device and $offset (every target here starts with device and offset). */
+const TABLE_FIELDS = `read -r _ sectors target device offset _ <<< "$(dmsetup table ${DEVICE})"`;
+
+/** Bash: TABLE_FIELDS, refusing on a node without the disk. */
 const READ_TABLE = `dmsetup info ${DEVICE} > /dev/null 2>&1 || refuse "$(hostname) has no etcd disk of its own (/dev/mapper/${DEVICE})" "etcd nodes of libvirt labs get one when their machine is made: kubelab destroy, then apply, gives an older lab's theirs"
-read -r _ sectors target device offset _ <<< "$(dmsetup table ${DEVICE})"`;
+${TABLE_FIELDS}`;
 
 /**
  * Bash: loads $1 as the device's table. Suspending waits for the I/O in flight (delayed I/O
@@ -57,7 +60,7 @@ const SWAP_TABLE = `swap_table() {
 /** Bash: back to the linear mapping over the same disk, when it is anything else. */
 const TO_LINEAR = `${SWAP_TABLE}
 if dmsetup info ${DEVICE} > /dev/null 2>&1; then
-  read -r _ sectors target device offset _ <<< "$(dmsetup table ${DEVICE})"
+  ${TABLE_FIELDS}
   if [ "$target" != linear ]; then
     swap_table "0 $sectors linear $device $offset"
     echo "etcd's disk is plain again (it was $target)"
