@@ -35,6 +35,14 @@ function kubeletExtraArgs(sharesHostKernel: boolean, loopbackResolver: boolean):
  */
 const serviceAccountIssuer = `https://kubernetes.default.svc.${CLUSTER_DOMAIN}`;
 
+/**
+ * How long rke up waits for each addon's deploy job (the network plugin, CoreDNS, …). RKE's own 45 s
+ * (k8s.DefaultTimeout) assumes fast machines: on two VMs under software emulation the network
+ * plugin's job took 47 s, and rke up failed on a cluster that was fine. The wait only bounds a job
+ * still running.
+ */
+const ADDON_JOB_TIMEOUT_SECONDS = 300;
+
 export async function renderClusterYml(model: LabModel): Promise<Artifact> {
   const kit = model.images.system === 'kit';
   const { sharesHostKernel, loopbackResolver } = PROVIDERS[model.provider.type];
@@ -80,6 +88,7 @@ export async function renderClusterYml(model: LabModel): Promise<Artifact> {
       cniOptions: model.cni.options,
       // ingress-nginx cannot be built offline: a kit cluster has no ingress controller.
       ingressProvider: kit ? 'none' : 'nginx',
+      addonJobTimeout: ADDON_JOB_TIMEOUT_SECONDS,
     },
     model.specPath,
   );

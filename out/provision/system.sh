@@ -11,6 +11,24 @@ iface=eth1
 
 log() { echo "kubelab[$node_name] system: $*"; }
 
+changed=no
+install_if_changed() {
+  local target="$1" tmp
+  tmp=$(mktemp)
+  cat > "$tmp"
+  if ! cmp -s "$tmp" "$target"; then
+    mkdir -p "$(dirname "$target")"
+    install -m 0644 "$tmp" "$target"
+    changed=yes
+  fi
+  rm -f "$tmp"
+}
+# `systemctl enable` reloads systemd every time, which takes half a minute under software emulation
+# on a busy machine: only a unit not enabled yet is.
+enable_unit() {
+  systemctl is-enabled --quiet "$1" 2> /dev/null || systemctl enable --quiet "$1"
+}
+
 # Everything in the cluster is bound to the private interface; Vagrant's NAT interface has the same
 # address on every machine. Fail early when the box names the interface differently.
 if ! ip -4 -o addr show dev "$iface" 2> /dev/null | grep -qF " $node_ip/"; then
@@ -79,7 +97,7 @@ done
 # are in place (after every boot), a connection to a service would leave the lab by the default
 # route, and a component can keep that connection for good (the API server to an aggregated API).
 # On the private interface it stays in the lab, where nobody answers until kube-proxy is there.
-cat > /etc/systemd/system/kubelab-service-route.service << UNIT
+install_if_changed /etc/systemd/system/kubelab-service-route.service << UNIT
 [Unit]
 Description=kubelab: the service network 10.43.0.0/16 stays on the private network
 Wants=network-online.target
@@ -94,9 +112,13 @@ ExecStart=/sbin/ip route replace 10.43.0.0/16 dev $iface
 [Install]
 WantedBy=multi-user.target
 UNIT
-systemctl daemon-reload
-systemctl enable kubelab-service-route.service 2> /dev/null
-systemctl restart kubelab-service-route.service
+if [ "$changed" = yes ]; then systemctl daemon-reload; fi
+enable_unit kubelab-service-route.service
+if [ "$changed" = yes ] || ! systemctl is-active --quiet kubelab-service-route.service; then
+  systemctl restart kubelab-service-route.service
+else
+  ip route replace 10.43.0.0/16 dev "$iface"
+fi
 log "the service network 10.43.0.0/16 is routed on $iface until kube-proxy takes it over"
 
 # Proxy for every login shell; a proxy the spec no longer has goes.

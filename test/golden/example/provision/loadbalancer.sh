@@ -21,6 +21,11 @@ install_if_changed() {
   fi
   rm -f "$tmp"
 }
+# `systemctl enable` reloads systemd every time, which takes half a minute under software emulation
+# on a busy machine: only a unit not enabled yet is.
+enable_unit() {
+  systemctl is-enabled --quiet "$1" 2> /dev/null || systemctl enable --quiet "$1"
+}
 
 if ! command -v haproxy > /dev/null; then
   log "installing haproxy"
@@ -76,7 +81,7 @@ if ! haproxy -c -q -f /etc/haproxy/haproxy.cfg; then
   haproxy -c -f /etc/haproxy/haproxy.cfg >&2 || true
   exit 1
 fi
-systemctl enable haproxy.service > /dev/null 2>&1 || true
+enable_unit haproxy.service || true
 if [ "$changed" = yes ] || ! systemctl is-active --quiet haproxy.service; then
   log "(re)starting haproxy"
   systemctl restart haproxy.service

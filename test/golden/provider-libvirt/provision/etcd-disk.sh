@@ -45,6 +45,11 @@ install_if_changed() {
   fi
   rm -f "$tmp"
 }
+# `systemctl enable` reloads systemd every time, which takes half a minute under software emulation
+# on a busy machine: only a unit not enabled yet is.
+enable_unit() {
+  systemctl is-enabled --quiet "$1" 2> /dev/null || systemctl enable --quiet "$1"
+}
 
 install_if_changed /usr/local/lib/kubelab/etcd-disk-setup << 'SETUP'
 #!/usr/bin/env bash
@@ -97,7 +102,7 @@ After=kubelab-etcd-disk.service
 DOCKER
 
 if [ "$changed" = yes ]; then systemctl daemon-reload; fi
-systemctl enable --quiet kubelab-etcd-disk.service
+enable_unit kubelab-etcd-disk.service
 systemctl start kubelab-etcd-disk.service
 source=$(findmnt -n -o SOURCE /var/lib/etcd || true)
 if [ "$source" != "/dev/mapper/kubelab-etcd" ]; then

@@ -20,6 +20,11 @@ install_if_changed() {
   fi
   rm -f "$tmp"
 }
+# `systemctl enable` reloads systemd every time, which takes half a minute under software emulation
+# on a busy machine: only a unit not enabled yet is.
+enable_unit() {
+  systemctl is-enabled --quiet "$1" 2> /dev/null || systemctl enable --quiet "$1"
+}
 
 # Where the kernel enforces AppArmor, dockerd loads its docker-default profile with apparmor_parser,
 # which docker.io only recommends: without it no container starts.
@@ -61,7 +66,7 @@ fi
 if [ "$changed" = yes ]; then
   systemctl daemon-reload
 fi
-systemctl enable docker.service > /dev/null 2>&1 || true
+enable_unit docker.service || true
 if [ "$changed" = yes ] || ! systemctl is-active --quiet docker.service; then
   log "(re)starting docker"
   systemctl restart docker.service

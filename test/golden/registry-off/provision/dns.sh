@@ -31,6 +31,11 @@ install_if_changed() {
   fi
   rm -f "$tmp"
 }
+# `systemctl enable` reloads systemd every time, which takes half a minute under software emulation
+# on a busy machine: only a unit not enabled yet is.
+enable_unit() {
+  systemctl is-enabled --quiet "$1" 2> /dev/null || systemctl enable --quiet "$1"
+}
 
 install_if_changed /etc/systemd/system/kubelab-dns.service << UNIT
 [Unit]
@@ -48,8 +53,8 @@ install_if_changed /etc/kubelab/resolv.conf << RESOLV
 nameserver $node_ip
 RESOLV
 
-systemctl daemon-reload
-systemctl enable kubelab-dns.service > /dev/null 2>&1
+if [ "$changed" = yes ]; then systemctl daemon-reload; fi
+enable_unit kubelab-dns.service
 if [ "$changed" = yes ] || ! systemctl is-active --quiet kubelab-dns.service; then
   systemctl restart kubelab-dns.service
 fi
