@@ -20,7 +20,33 @@ const ready = (t: number, node: string, status: 'True' | 'False' | 'Unknown'): T
   at: new Date(t).toISOString(),
 });
 
+const lease = (t: number, holder: string, process: string): TimedObservation => ({
+  type: 'leader-lease',
+  lease: 'kube-controller-manager',
+  holder,
+  process,
+  t,
+  at: new Date(t).toISOString(),
+});
+const step = (t: number): TimedObservation => ({ type: 'step', step: 'crash', phase: 'start', text: 'fault crash', t, at: new Date(t).toISOString() });
+
 describe("the node-lifecycle controller's traps", () => {
+  test('kube-controller-manager leading anew after the steps began: a restart on its node and a move are said, the holder before the steps is not', () => {
+    const p1 = '11111111-1111-1111-1111-111111111111';
+    const p2 = '22222222-2222-2222-2222-222222222222';
+    const timeline = [lease(1000, 'cp-1', p1), step(5000), lease(60_000, 'cp-1', p2), lease(90_000, 'cp-2', p1)];
+    const notes = knownTraps(timeline, lab(['a']));
+    assert.equal(notes.length, 1);
+    assert.match(
+      notes[0] ?? '',
+      /^kube-controller-manager began leading anew after the steps began: at \+60\.0 s by a new process on cp-1; at \+90\.0 s by cp-2, from cp-1\. /,
+    );
+    assert.match(notes[0] ?? '', /the lab's failure/);
+    // The same process all along, or a first look after the steps began: nothing to say.
+    assert.deepEqual(knownTraps([lease(1000, 'cp-1', p1), step(5000), lease(60_000, 'cp-1', p1)], lab(['a'])), []);
+    assert.deepEqual(knownTraps([step(0), lease(60_000, 'cp-1', p1)], lab(['a'])), []);
+  });
+
   test('nothing to say when at most one node was down', () => {
     assert.deepEqual(knownTraps([ready(0, 'a', 'True'), ready(0, 'b', 'True'), ready(1, 'b', 'Unknown')], lab(['a', 'b', 'c'])), []);
   });

@@ -11,6 +11,11 @@ export type LeaderLeaseObservation = {
   lease: string;
   holder: string | null;
   /**
+   * The run of the holder's process (the uuid in its holderIdentity, new at every start): a new one
+   * on the same node is a restart, after which its controllers start from scratch.
+   */
+  process?: string;
+  /**
    * How long before the observer saw it the holder took the lease, by the lease's acquireTime (the
    * holder's clock): a move seen late, through a watch that lagged, shows here, and tells the
    * lab's delay from Kubernetes' own.
@@ -80,19 +85,23 @@ export const leaderLeasesProbe: Probe<LeaderLeaseCondition, Holders, LeaderLease
       onChange: (lease) => {
         const name = lease.metadata?.name ?? '';
         if (!(LEADER_LEASES as readonly string[]).includes(name)) return;
-        // The holder is "node_uuid": the node is what a person follows.
-        const holder = lease.spec?.holderIdentity?.replace(/_[0-9a-f-]{36}$/, '') ?? null;
+        // The holder is "node_uuid": the node is what a person follows, the uuid tells a restart.
+        // A lease given up on the way out (the scheduler's) keeps an empty identity: nobody holds it.
+        const identity = lease.spec?.holderIdentity ? lease.spec.holderIdentity : null;
+        const instance = identity === null ? undefined : /_([0-9a-f-]{36})$/.exec(identity)?.[1];
+        const holder = identity === null || instance === undefined ? identity : identity.slice(0, -instance.length - 1);
         const now = Date.now();
         const acquired = lease.spec?.acquireTime === undefined ? NaN : new Date(lease.spec.acquireTime).getTime();
         const since = lastLook.get(name);
         lastLook.set(name, now);
         changes.report(
           `leader/${name}`,
-          String(holder),
+          String(identity),
           {
             type: 'leader-lease',
             lease: name,
             holder,
+            ...(instance === undefined ? {} : { process: instance }),
             ...(holder !== null && Number.isFinite(acquired) ? { takenMsBeforeSeen: now - acquired } : {}),
           },
           since !== undefined && acquired >= since && acquired <= now ? acquired : undefined,

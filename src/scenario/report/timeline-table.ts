@@ -70,8 +70,8 @@ function describe(o: TimedObservation): Described | undefined {
       return {
         kind: 'lease',
         subject: `lease/${o.lease}`,
-        state: o.holder ?? '',
-        text: `${o.lease} held by ${o.holder ?? 'nobody'}${(o.takenMsBeforeSeen ?? 0) < 1000 ? '' : ` (taken ${seconds(o.takenMsBeforeSeen ?? 0)} before it was seen, by its clock)`}`,
+        state: `${o.holder ?? ''} ${o.process ?? ''}`,
+        text: `${o.lease} held by ${o.holder ?? 'nobody'}${o.process === undefined ? '' : ` (process ${o.process.slice(0, 8)})`}${(o.takenMsBeforeSeen ?? 0) < 1000 ? '' : ` (taken ${seconds(o.takenMsBeforeSeen ?? 0)} before it was seen, by its clock)`}`,
       };
     case 'api': {
       const what = o.server === undefined ? 'API' : `API server ${o.server}`;
