@@ -102,11 +102,7 @@ WantedBy=multi-user.target
 UNIT
 if [ "$changed" = yes ]; then systemctl daemon-reload; fi
 enable_unit kubelab-service-route.service
-if [ "$changed" = yes ] || ! systemctl is-active --quiet kubelab-service-route.service; then
-  systemctl restart kubelab-service-route.service
-else
-  ip route replace 10.43.0.0/16 dev "$iface"
-fi
+systemctl restart kubelab-service-route.service
 log "the service network 10.43.0.0/16 is routed on $iface until kube-proxy takes it over"
 
 # Proxy for every login shell; a proxy the spec no longer has goes.
