@@ -102,14 +102,18 @@ async function freeDisk(dir: string): Promise<HostReadings['disk']> {
  * The limits are per user; undefined when another user's descriptors cannot be read.
  */
 export async function countInotify(uid: number): Promise<{ instances: number; watches: number } | undefined> {
+  const pids = (await fs.readdir('/proc').catch(() => [])).filter((name) => /^\d+$/.test(name));
+  const owned = await Promise.all(pids.map(async (pid) => ((await fs.stat(`/proc/${pid}`).catch(() => undefined))?.uid === uid ? pid : undefined)));
+  return countInotifyOf(owned.filter((pid): pid is string => pid !== undefined));
+}
+
+/** The inotify instances and watches of the given processes; undefined when one's descriptors cannot be read. */
+export async function countInotifyOf(pids: readonly string[]): Promise<{ instances: number; watches: number } | undefined> {
   let instances = 0;
   let watches = 0;
   let denied = false;
-  const pids = (await fs.readdir('/proc').catch(() => [])).filter((name) => /^\d+$/.test(name));
   await Promise.all(
     pids.map(async (pid) => {
-      const owner = await fs.stat(`/proc/${pid}`).catch(() => undefined);
-      if (owner?.uid !== uid) return;
       let fds: string[];
       try {
         fds = await fs.readdir(`/proc/${pid}/fd`);
