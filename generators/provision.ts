@@ -17,12 +17,14 @@ export const NODE_DNS_RESOLV_CONF = { host: '/etc/kubelab/resolv.conf', kubelet:
 /** The kubelet configuration provision/capacity.sh writes on docker-provider nodes, likewise. */
 export const NODE_KUBELET_CONFIG = { host: '/etc/kubelab/kubelet-config.yaml', kubelet: '/host/etc/kubelab/kubelet-config.yaml' } as const;
 
-/** A provisioning step as the Vagrantfile runs it, in order. */
+/** What a provisioning step is given on its command line: a value of the node, or the lab's public key. */
+export type ProvisionArg = 'node_name' | 'node_ip' | 'node_cpus' | 'node_memory_mib' | 'rke_public_key' | 'etcd_disk';
+
+/** A provisioning step, in the order every runner runs them: the Vagrantfile today. */
 export interface ProvisionStep {
   name: string;
   path: string;
-  /** Ruby expressions passed as arguments: per-node values or values read at `vagrant up` time. */
-  args: ('node_name' | 'node_ip' | 'node_cpus' | 'node_memory_mib' | 'rke_public_key' | 'etcd_disk')[];
+  args: ProvisionArg[];
   /** Which machines run it: every one, the Kubernetes nodes, or the loadbalancer machine. */
   on: MachineKind | 'every';
 }
@@ -30,6 +32,29 @@ export interface ProvisionStep {
 /** What a machine of the lab is: a Kubernetes node, or the machine that carries the API endpoint. */
 export type MachineKind = 'kubernetes' | 'loadbalancer';
 export const machineKind = (node: NodeModel): MachineKind => (isKubernetesNode(node.roles) ? 'kubernetes' : 'loadbalancer');
+
+/** The size etcd-disk.sh is given: "4G", or empty on a node without etcd's own disk. */
+export const etcdDiskSize = (node: NodeModel): string => (node.etcdDiskGiB === undefined ? '' : `${node.etcdDiskGiB}G`);
+
+/**
+ * Each argument's value for one node. The Vagrantfile's table (generators/vagrantfile.ts) computes
+ * the same in Ruby at `vagrant up`; a test loads every golden Vagrantfile and compares the two.
+ */
+const ARG_VALUE: Record<ProvisionArg, (node: NodeModel, publicKey: string) => string> = {
+  node_name: (node) => node.name,
+  node_ip: (node) => node.ip,
+  node_cpus: (node) => String(node.cpus),
+  node_memory_mib: (node) => String(node.memoryMiB),
+  rke_public_key: (_node, publicKey) => publicKey,
+  etcd_disk: etcdDiskSize,
+};
+
+/** The steps one machine runs, in order. */
+export const stepsFor = (model: LabModel, node: NodeModel): ProvisionStep[] =>
+  provisionSteps(model).filter((s) => s.on === 'every' || s.on === machineKind(node));
+
+/** One step's arguments on one node. `publicKey`: the key file's text without surrounding blanks, empty when there is none. */
+export const provisionArgs = (step: ProvisionStep, node: NodeModel, publicKey: string): string[] => step.args.map((a) => ARG_VALUE[a](node, publicKey));
 
 /** haproxy's timeouts: a connect to a live API server on the lab's network takes milliseconds; a watch may be silent for minutes. */
 const HAPROXY_TIMEOUTS = { connectMs: 2000, idleMs: 30 * 60_000 };

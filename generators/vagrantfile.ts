@@ -3,10 +3,10 @@ import { PROVIDERS } from '../src/providers/index.js';
 import { renderTemplate } from '../src/render.js';
 import type { Artifact } from '../src/output/artifact.js';
 import { ETCD_DISK } from '../src/etcd-disk.js';
-import { hasEtcdDisks, machineKind, provisionSteps, type ProvisionStep } from './provision.js';
+import { etcdDiskSize, hasEtcdDisks, machineKind, provisionSteps, type ProvisionArg } from './provision.js';
 
-/** Ruby expressions, inside the Vagrantfile's per-node loop, for each kind of provisioner argument. */
-const RUBY_ARG: Record<ProvisionStep['args'][number], string> = {
+/** provisionArgs (generators/provision.ts) in Ruby, inside the Vagrantfile's per-node loop: the key is read at `vagrant up`. */
+const RUBY_ARG: Record<ProvisionArg, string> = {
   node_name: 'n[:name]',
   node_ip: 'n[:ip]',
   node_cpus: 'n[:cpus].to_s',
@@ -28,7 +28,7 @@ export async function renderVagrantfile(model: LabModel): Promise<Artifact> {
         ...n,
         roles: n.roles.join(','),
         kind: model.apiEndpoint ? machineKind(n) : undefined,
-        etcdDisk: n.etcdDiskGiB === undefined ? undefined : `${n.etcdDiskGiB}G`,
+        etcdDisk: etcdDiskSize(n) || undefined,
       })),
       etcdDiskSerial: hasEtcdDisks(model) ? ETCD_DISK.serial : undefined,
       publicKeyPath: model.ssh.publicKeyPath,
