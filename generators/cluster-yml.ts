@@ -53,9 +53,22 @@ export async function renderClusterYml(model: LabModel): Promise<Artifact> {
       name: model.name,
       kubernetesVersion: model.kubernetesVersion,
       sshKeyPath: model.ssh.privateKeyPath,
-      sshUser: model.ssh.user,
       // The loadbalancer machine is the lab's, not the cluster's: RKE never sees it.
-      nodes: model.nodes.filter((n) => isKubernetesNode(n.roles)),
+      nodes: model.nodes
+        .filter((n) => isKubernetesNode(n.roles))
+        .map((n) => ({
+          address: n.ssh.host,
+          internalAddress: n.ip,
+          name: n.name,
+          user: n.ssh.user,
+          // RKE reads the port as a string.
+          port: String(n.ssh.port),
+          // A node's own key wins over the cluster's; written only where it differs.
+          sshKeyPath: n.ssh.privateKeyPath === model.ssh.privateKeyPath ? undefined : n.ssh.privateKeyPath,
+          roles: n.roles,
+          labels: n.labels,
+          taints: n.taints,
+        })),
       // Every API server's certificate must also name the endpoint, which clients reach it through.
       sans: model.apiEndpoint ? [model.apiEndpoint.address] : undefined,
       endpoint: model.apiEndpoint && { node: model.apiEndpoint.node, address: model.apiEndpoint.address },

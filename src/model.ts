@@ -71,6 +71,16 @@ export interface NetworkModel {
   interface: string;
 }
 
+/** How kubelab and RKE log in to one node over ssh. */
+export interface NodeAccessModel {
+  /** The address ssh connects to: the node's private address on machines kubelab makes. */
+  host: string;
+  port: number;
+  user: string;
+  /** Relative to the output folder. */
+  privateKeyPath: string;
+}
+
 export interface NodeModel {
   name: string;
   /** Name of the machine at the provider (VirtualBox VM, libvirt domain, docker container). */
@@ -78,7 +88,9 @@ export interface NodeModel {
   roles: Role[];
   cpus: number;
   memoryMiB: number;
+  /** The node's address on the private network, which carries the cluster's traffic. */
   ip: string;
+  ssh: NodeAccessModel;
   labels: Record<string, string>;
   taints: Taint[];
   /** Where in the spec this node was declared, for messages. */

@@ -12,7 +12,13 @@ export function statePath(outDir: string): string {
   return path.join(outDir, LAB_FILES.faultState);
 }
 
-const NODE_REF = object({ name: string, machineName: string, ip: string, roles: array(string) });
+const NODE_REF = object({
+  name: string,
+  machineName: string,
+  ip: string,
+  roles: array(string),
+  ssh: optional(object({ host: string, port: integer, user: string, key: string })),
+});
 const LAB_ACCESS = object({ name: string, provider: string, sshUser: string, sshKey: string, interface: string, nodes: array(NODE_REF) });
 
 /**

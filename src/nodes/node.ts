@@ -5,8 +5,8 @@ import type { LabAccess, NodeRef } from '../lab/access.js';
 import { answers, runAsRoot, streamAsRoot, waitForSsh, type ScriptOptions, type ScriptResult, type SshTarget } from './ssh.js';
 
 /**
- * One node of a lab, and every way kubelab reaches it: inside over ssh (as root, with the lab's
- * key on the private network), and its machine from outside through the provider.
+ * One node of a lab, and every way kubelab reaches it: inside over ssh (as root, with the node's
+ * user and key), and its machine from outside through the provider.
  */
 export class LabNode {
   readonly name: string;
@@ -23,7 +23,8 @@ export class LabNode {
     this.name = ref.name;
     this.ip = ref.ip;
     this.machineName = ref.machineName;
-    this.ssh = { user: lab.sshUser, ip: ref.ip, key: path.resolve(outDir, lab.sshKey) };
+    const access = ref.ssh ?? { host: ref.ip, port: 22, user: lab.sshUser, key: lab.sshKey };
+    this.ssh = { ...access, key: path.resolve(outDir, access.key) };
   }
 
   /** Runs a bash script as root on the node; a failing script is a result, not an error. */

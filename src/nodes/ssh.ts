@@ -2,7 +2,8 @@ import { run, TIMEOUTS, watchLines } from '../exec/run.js';
 
 export interface SshTarget {
   user: string;
-  ip: string;
+  host: string;
+  port: number;
   /** Absolute path of the private key. */
   key: string;
 }
@@ -15,7 +16,7 @@ export interface ScriptResult {
 }
 
 /**
- * ssh with the lab's own key over the private network: fast (no `vagrant ssh`), never asks
+ * ssh with the node's user and key, straight to its address (no `vagrant ssh`): fast, never asks
  * anything, never records host keys (machines are made and unmade all the time).
  */
 export function sshArgs(target: SshTarget, connectTimeoutSeconds: number): string[] {
@@ -38,7 +39,9 @@ export function sshArgs(target: SshTarget, connectTimeoutSeconds: number): strin
     'ServerAliveInterval=5',
     '-o',
     'ServerAliveCountMax=3',
-    `${target.user}@${target.ip}`,
+    '-p',
+    String(target.port),
+    `${target.user}@${target.host}`,
   ];
 }
 

@@ -25,6 +25,7 @@ export interface NormalizeContext {
 
 const GUEST_IMAGES_DIR = '/kubelab/images';
 const SSH_KEY = '.kubelab/ssh/id_ed25519';
+const SSH_PORT = 22;
 
 /** Resolves every default and derived value; reports what makes a model impossible to build. */
 /** The model is complete even when problems were found, so that later checks can still run on it. */
@@ -50,7 +51,12 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
       );
   }
 
-  const nodes = expandNodes(spec, cidr, problem);
+  const ssh = sshModel(spec, ctx);
+  // Vagrant's machines are reached as the box's user with the lab's key, on their private address.
+  const nodes: NodeModel[] = expandNodes(spec, cidr, problem).map((n) => ({
+    ...n,
+    ssh: { host: n.ip, port: SSH_PORT, user: ssh.user, privateKeyPath: ssh.privateKeyPath },
+  }));
   // The schema's pattern still admits strings that are no URL ("http://a:b:c", "http://[x");
   // they would only fail on the nodes, in Docker or apt.
   const url = (at: SourcePath, text: string): URL | undefined => {
@@ -101,7 +107,7 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
     },
     nodes,
     cni: { plugin, options: cniOptions(spec, plugin) },
-    ssh: sshModel(spec, ctx),
+    ssh,
     proxy: proxyModel(spec, nodes),
     registryMirror: spec.registryMirror && {
       url: spec.registryMirror.url,
@@ -121,8 +127,10 @@ export function normalize(spec: SpecDocument, ctx: NormalizeContext): { model: L
   return { model, problems };
 }
 
-function expandNodes(spec: SpecDocument, cidr: Cidr | undefined, problem: (at: SourcePath, message: string, hint?: string) => void): NodeModel[] {
-  const nodes: NodeModel[] = [];
+type NodeWithoutAccess = Omit<NodeModel, 'ssh'>;
+
+function expandNodes(spec: SpecDocument, cidr: Cidr | undefined, problem: (at: SourcePath, message: string, hint?: string) => void): NodeWithoutAccess[] {
+  const nodes: NodeWithoutAccess[] = [];
   const wanted: (number | undefined)[] = [];
   spec.nodes.forEach((entry, index) => {
     const source: SourcePath = ['nodes', index];

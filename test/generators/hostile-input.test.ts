@@ -191,6 +191,7 @@ function poison(model: LabModel, value: string): LabModel {
     node.name = `node${value}`;
     node.machineName = `machine${value}`;
     node.ip = `10.0.0.1${value}`;
+    node.ssh = { host: `host${value}`, port: 22, user: `user${value}`, privateKeyPath: `nodekey${value}` };
     node.labels = { [`label${value}`]: `value${value}` };
     node.taints = [{ key: `taint${value}`, value: `tv${value}`, effect: 'NoSchedule' }];
   }
@@ -214,7 +215,11 @@ describe('hostile input: straight into the model (validation bypassed)', () => {
         assert.equal(doc.cluster_name, poisoned.name);
         assert.equal(doc.ssh_key_path, poisoned.ssh.privateKeyPath);
         assert.equal(doc.nodes[0].hostname_override, poisoned.nodes[0]!.name);
-        assert.equal(doc.nodes[0].user, poisoned.ssh.user);
+        const [node] = poisoned.nodes;
+        assert.deepEqual(
+          [doc.nodes[0].address, doc.nodes[0].internal_address, doc.nodes[0].user, doc.nodes[0].port, doc.nodes[0].ssh_key_path],
+          [node!.ssh.host, node!.ip, node!.ssh.user, '22', node!.ssh.privateKeyPath],
+        );
         assert.deepEqual(doc.nodes[0].labels, poisoned.nodes[0]!.labels);
         assert.deepEqual(doc.nodes[0].taints, poisoned.nodes[0]!.taints);
         assert.deepEqual(doc.network.options, poisoned.cni.options);
