@@ -20,6 +20,8 @@ export const EXIT = {
   labBusy: 7,
   /** The host cannot hold the lab (a kernel limit, its memory or disk); nothing was started. */
   hostLimit: 8,
+  /** The machines are not as the spec says (unreachable, no passwordless sudo, another address); nothing was installed. */
+  machinesUnfit: 9,
   /** kubelab itself failed: a bug (sysexits' EX_SOFTWARE). */
   bug: 70,
   /** Stopped by Ctrl-C, SIGTERM or SIGHUP (128 + SIGINT). */

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { DRIVERS } from '../providers/drivers.js';
 import { machineRef, machineState, recordedMachineId, runMachineOp, type MachineOp, type MachineRef, type MachineState } from './machine.js';
 import type { LabAccess, NodeRef } from '../lab/access.js';
-import { answers, runAsRoot, streamAsRoot, waitForSsh, type ScriptOptions, type ScriptResult, type SshTarget } from './ssh.js';
+import type { StreamOptions } from '../exec/run.js';
+import { answers, runAsRoot, runScriptFile, streamAsRoot, waitForSsh, type ScriptOptions, type ScriptResult, type SshTarget } from './ssh.js';
 
 /**
  * One node of a lab, and every way kubelab reaches it: inside over ssh (as root, with the node's
@@ -35,6 +36,11 @@ export class LabNode {
   /** Runs a bash script as root that reports as it goes (a watch), until it ends or `signal` stops it. */
   stream(script: string, options: { signal: AbortSignal; onLine: (line: string) => void; connectTimeoutSeconds?: number }): Promise<number | undefined> {
     return streamAsRoot(this.ssh, script, options);
+  }
+
+  /** Runs a script of the output folder (provision/docker.sh) as root on the node, as Vagrant runs its provisioners. */
+  runScriptFile(scriptPath: string, args: readonly string[], options: Omit<StreamOptions, 'cwd'>): Promise<void> {
+    return runScriptFile(this.ssh, this.outDir, scriptPath, args, options);
   }
 
   /** Whether the node gives a shell over ssh within a few seconds. */

@@ -1,4 +1,7 @@
-import { run, TIMEOUTS, watchLines } from '../exec/run.js';
+import fs from 'fs-extra';
+import path from 'node:path';
+import { run, runOrFail, runStreamed, TIMEOUTS, watchLines, type StreamOptions } from '../exec/run.js';
+import { shellQuote } from '../quote.js';
 
 export interface SshTarget {
   user: string;
@@ -50,9 +53,9 @@ export interface ScriptOptions {
   connectTimeoutSeconds?: number;
 }
 
-/** Runs a bash script as root on the node (`sudo bash -s`, the script on stdin). */
+/** Runs a bash script as root on the node (`sudo -n bash -s`, the script on stdin; sudo never asks for a password). */
 export async function runAsRoot(target: SshTarget, script: string, options: ScriptOptions = {}): Promise<ScriptResult> {
-  const result = await run('ssh', [...sshArgs(target, options.connectTimeoutSeconds ?? 8), 'sudo', 'bash', '-s'], {
+  const result = await run('ssh', [...sshArgs(target, options.connectTimeoutSeconds ?? 8), 'sudo', '-n', 'bash', '-s'], {
     input: script,
     timeoutMs: options.timeoutMs ?? TIMEOUTS.nodeScript,
     purpose: 'reach the nodes',
@@ -70,7 +73,7 @@ export function streamAsRoot(
   script: string,
   options: { signal: AbortSignal; onLine: (line: string) => void; connectTimeoutSeconds?: number },
 ): Promise<number | undefined> {
-  return watchLines('ssh', [...sshArgs(target, options.connectTimeoutSeconds ?? 8), 'sudo', 'bash', '-s'], {
+  return watchLines('ssh', [...sshArgs(target, options.connectTimeoutSeconds ?? 8), 'sudo', '-n', 'bash', '-s'], {
     input: script,
     signal: options.signal,
     onLine: options.onLine,
@@ -97,4 +100,38 @@ export async function waitForSsh(target: SshTarget, timeoutMs: number): Promise<
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   return false;
+}
+
+/** Where a node keeps the scripts kubelab runs on it, and the lock that runs them one at a time. */
+export const NODE_SCRIPTS = { dir: '/var/lib/kubelab/provision', lock: '/var/lib/kubelab/provision.lock' } as const;
+
+/**
+ * Runs a script file of the output folder as root on the node, as Vagrant's shell provisioner
+ * does: uploaded first, then run from the file with stdin closed (a script on stdin would be eaten
+ * by the first apt or dpkg that reads it). One at a time per node: without a terminal, an
+ * interrupted kubelab leaves the remote script running, and the next run waits for it. Output goes
+ * to the log and `onLine`; a failure is a CommandFailedError naming the log.
+ */
+export async function runScriptFile(
+  target: SshTarget,
+  outDir: string,
+  scriptPath: string,
+  args: readonly string[],
+  options: Omit<StreamOptions, 'cwd'>,
+): Promise<void> {
+  const content = await fs.readFile(path.join(outDir, scriptPath), 'utf8');
+  const remote = `${NODE_SCRIPTS.dir}/${path.posix.basename(scriptPath)}`;
+  // Written aside and renamed: a cut connection never leaves half a script to run.
+  const upload = `umask 077 && mkdir -p ${NODE_SCRIPTS.dir} && cat > ${remote}.part && mv ${remote}.part ${remote}`;
+  await runOrFail('ssh', [...sshArgs(target, 8), 'sudo', '-n', 'sh', '-c', shellQuote(upload)], {
+    input: content,
+    timeoutMs: TIMEOUTS.nodeScript,
+    purpose: 'reach the nodes',
+    what: `copy ${scriptPath} to ${target.host}`,
+    hint: 'check that the node answers over ssh and has room in /var/lib',
+  });
+  await runStreamed('ssh', [...sshArgs(target, 8), 'sudo', '-n', 'flock', NODE_SCRIPTS.lock, 'bash', remote, ...args.map(shellQuote), '</dev/null'], {
+    ...options,
+    cwd: outDir,
+  });
 }

@@ -18,6 +18,14 @@ import {
   threeNodeDockerSpec,
 } from '../support/docker-lab.js';
 import { tempDir } from '../support/tmp.js';
+import { provisionArgs, stepsFor } from '../../generators/provision.js';
+import { CommandFailedError } from '../../src/exec/run.js';
+import { labAccess, type LabAccess, type NodeRef } from '../../src/lab/access.js';
+import { checkMachines, MachinesUnfitError } from '../../src/nodes/preflight.js';
+import { labNodes } from '../../src/nodes/node.js';
+import { NODE_SCRIPTS } from '../../src/nodes/ssh.js';
+import { shellQuote } from '../../src/quote.js';
+import { compileSpec } from '../../src/spec/index.js';
 
 const BOX = 'kubelab/debian-bookworm:latest';
 // A network the test creates for itself (through Vagrant); nothing else is ever addressed.
@@ -174,6 +182,81 @@ describe('apply / status / destroy with the docker provider', { skip: unavailabl
     const result = await kubelab(dir, ['apply', '--machines-only']);
     assert.equal(result.exitCode, 0, result.all);
     assert.equal(await onNode(outDir, 'cp', `grep -c '^# BEGIN kubelab$' /etc/hosts`), '1');
+  });
+
+  test('the same steps over ssh, as kubelab runs them on machines it did not make: uploaded, stdin closed, one at a time; they converge', async () => {
+    const { model } = await compileSpec(path.join(dir, 'kubelab.yaml'), outDir);
+    const nodeModel = model.nodes.find((n) => n.name === 'worker-1')!;
+    const [node] = labNodes(outDir, labAccess(model)).filter((n) => n.name === 'worker-1');
+    const publicKey = (await fs.readFile(path.join(outDir, model.ssh.publicKeyPath), 'utf8')).trim();
+    const logFile = path.join(dir, 'over-ssh.log');
+    const ran: string[] = [];
+    for (const step of stepsFor(model, nodeModel)) {
+      await node!.runScriptFile(step.path, provisionArgs(step, nodeModel, publicKey), { logFile });
+      ran.push(step.name);
+    }
+    assert.deepEqual(ran, ['system', 'docker', 'dns', 'capacity', 'cni', 'images', 'rke-access']);
+    assert.equal(await onNode(outDir, 'worker-1', `grep -c '^# BEGIN kubelab$' /etc/hosts`), '1');
+    assert.equal(await onNode(outDir, 'worker-1', `grep -cxF ${shellQuote(publicKey)} /home/vagrant/.ssh/authorized_keys`), '1');
+    assert.equal(await onNode(outDir, 'worker-1', `sudo stat -c '%a %U' ${NODE_SCRIPTS.dir}/system.sh`), '600 root');
+    assert.match(await fs.readFile(logFile, 'utf8'), /# exit 0\n$/);
+
+    // A script that reads stdin finds it closed at once, and a failing one fails with its log named.
+    const probe = path.join(outDir, '.test-stdin.sh');
+    await fs.writeFile(probe, 'if read -r -t 20 line; then echo "stdin gave: $line"; else echo "stdin closed"; fi\nexit "$1"\n');
+    try {
+      await node!.runScriptFile('.test-stdin.sh', ['0'], { logFile });
+      assert.match(await fs.readFile(logFile, 'utf8'), /stdin closed\n# exit 0\n$/);
+      await assert.rejects(node!.runScriptFile('.test-stdin.sh', ['3'], { logFile }), (error: unknown) => {
+        assert.ok(error instanceof CommandFailedError && error.exitCode_ === 3 && error.hint?.includes(logFile), String(error));
+        return true;
+      });
+    } finally {
+      await fs.remove(probe);
+    }
+  });
+
+  test('before installing on machines it did not make, kubelab asks every one at once and names each problem', async () => {
+    const { model } = await compileSpec(path.join(dir, 'kubelab.yaml'), outDir);
+    const access = labAccess(model);
+    const fine = await checkMachines(labNodes(outDir, access), access.interface);
+    assert.deepEqual(fine.problems, []);
+    assert.deepEqual(
+      [...fine.facts.values()].map((f) => [f.os.id, f.os.versionId, f.pid1]),
+      Object.keys(NODES).map(() => ['debian', '12', 'systemd']),
+    );
+
+    // A user that logs in with the lab's key but has no sudo without a password.
+    await onNode(
+      outDir,
+      'worker-2',
+      'sudo useradd -m nosudo && sudo install -d -o nosudo -m 700 /home/nosudo/.ssh && sudo install -o nosudo -m 600 /home/vagrant/.ssh/authorized_keys /home/nosudo/.ssh/',
+    );
+    const [cp, w1, w2] = access.nodes;
+    const at = (ref: NodeRef, change: Partial<NonNullable<NodeRef['ssh']>>): NonNullable<NodeRef['ssh']> => ({ ...ref.ssh!, ...change });
+    const wrong: LabAccess = {
+      ...access,
+      nodes: [
+        { ...cp!, ip: '192.168.231.99' },
+        { ...w1!, ssh: at(w1!, { port: 2 }) },
+        { ...w2!, ssh: at(w2!, { user: 'nosudo' }) },
+        { ...cp!, name: 'cp-again' },
+        { ...cp!, name: 'ghost', ssh: at(cp!, { user: 'nobody' }) },
+      ],
+    };
+    const { problems } = await checkMachines(labNodes(outDir, wrong), access.interface);
+    const said = problems.map((p) => `${p.node}: ${p.problem}`);
+    const expected = [
+      /^cp: 192\.168\.231\.99 is not on eth1, nor on any other interface$/,
+      /^cp: is the same machine as cp-again \(one \/etc\/machine-id\)$/,
+      /^worker-1: cannot log in as vagrant at 192\.168\.231\.11:2: .*Connection refused/,
+      /^worker-2: nosudo cannot use sudo without a password on 192\.168\.231\.12$/,
+      /^cp-again: is the same machine as cp \(one \/etc\/machine-id\)$/,
+      /^ghost: cannot log in as nobody at 192\.168\.231\.10:22: .*Permission denied/,
+    ];
+    assert.equal(said.length, expected.length, said.join('\n'));
+    expected.forEach((pattern, i) => assert.match(said[i]!, pattern, said.join('\n')));
+    assert.match(new MachinesUnfitError(problems).message, /^nothing was installed on any machine; 6 problems with the machines:/);
   });
 
   test('destroy leaves no container, network or volume behind, and keeps the generated files', async () => {
