@@ -5,6 +5,7 @@ import { ETCD_DISK } from '../src/etcd-disk.js';
 import { SERVICE_CIDR } from '../src/lab-network.js';
 import { PROVIDERS } from '../src/providers/index.js';
 import { proxyVariables } from '../src/proxy-env.js';
+import { NODE_PATHS } from '../src/node-paths.js';
 import { renderTemplate } from '../src/render.js';
 import type { Artifact } from '../src/output/artifact.js';
 
@@ -16,6 +17,9 @@ export const NODE_DNS_RESOLV_CONF = { host: '/etc/kubelab/resolv.conf', kubelet:
 
 /** The kubelet configuration provision/capacity.sh writes on docker-provider nodes, likewise. */
 export const NODE_KUBELET_CONFIG = { host: '/etc/kubelab/kubelet-config.yaml', kubelet: '/host/etc/kubelab/kubelet-config.yaml' } as const;
+
+/** Gives a machine back what the provisioning steps changed on it (templates/provision/undo.sh.hbs). */
+export const UNDO_SCRIPT = 'provision/undo.sh';
 
 /** What a provisioning step is given on its command line: a value of the node, or the lab's public key. */
 export type ProvisionArg = 'node_name' | 'node_ip' | 'node_cpus' | 'node_memory_mib' | 'rke_public_key' | 'etcd_disk';
@@ -147,7 +151,7 @@ export async function renderProvisionScripts(model: LabModel): Promise<Artifact[
   // A privileged container shares the host's swap and kernel modules: turning swap off there would
   // turn it off on the host, and modules can only be loaded by the host.
   const isContainer = PROVIDERS[model.provider.type].sharesHostKernel;
-  const common = { provider: model.provider.type };
+  const common = { provider: model.provider.type, ledgerRoot: NODE_PATHS.ledger };
   const proxyEnv = proxyEnvironment(model);
   const data: Record<string, object | undefined> = {
     'system.sh': {
@@ -182,6 +186,7 @@ export async function renderProvisionScripts(model: LabModel): Promise<Artifact[
     'images.sh': { ...common, guestDir: model.images.guestDir },
     'rke-access.sh': { ...common, user: model.ssh.user },
     'loadbalancer.sh': model.apiEndpoint && {
+      ...common,
       ...model.apiEndpoint,
       connectTimeoutMs: HAPROXY_TIMEOUTS.connectMs,
       idleTimeoutMs: HAPROXY_TIMEOUTS.idleMs,
@@ -196,5 +201,8 @@ export async function renderProvisionScripts(model: LabModel): Promise<Artifact[
     const content = await renderTemplate(`provision/${name}.hbs`, 'shell', data[name] ?? common, model.specPath);
     artifacts.push({ path: step.path, kind: 'shell', content, executable: true });
   }
+  // Not a step: what gives a machine back, from what the steps recorded on it.
+  const undo = await renderTemplate('provision/undo.sh.hbs', 'shell', { ledgerRoot: NODE_PATHS.ledger, workDir: NODE_PATHS.workDir }, model.specPath);
+  artifacts.push({ path: UNDO_SCRIPT, kind: 'shell', content: undo, executable: true });
   return artifacts;
 }

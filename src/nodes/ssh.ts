@@ -1,6 +1,7 @@
 import fs from 'fs-extra';
 import path from 'node:path';
 import { run, runOrFail, runStreamed, TIMEOUTS, watchLines, type StreamOptions } from '../exec/run.js';
+import { NODE_PATHS } from '../node-paths.js';
 import { shellQuote } from '../quote.js';
 
 export interface SshTarget {
@@ -102,9 +103,6 @@ export async function waitForSsh(target: SshTarget, timeoutMs: number): Promise<
   return false;
 }
 
-/** Where a node keeps the scripts kubelab runs on it, and the lock that runs them one at a time. */
-export const NODE_SCRIPTS = { dir: '/var/lib/kubelab/provision', lock: '/var/lib/kubelab/provision.lock' } as const;
-
 /**
  * Runs a script file of the output folder as root on the node, as Vagrant's shell provisioner
  * does: uploaded first, then run from the file with stdin closed (a script on stdin would be eaten
@@ -120,9 +118,9 @@ export async function runScriptFile(
   options: Omit<StreamOptions, 'cwd'>,
 ): Promise<void> {
   const content = await fs.readFile(path.join(outDir, scriptPath), 'utf8');
-  const remote = `${NODE_SCRIPTS.dir}/${path.posix.basename(scriptPath)}`;
+  const remote = `${NODE_PATHS.scripts}/${path.posix.basename(scriptPath)}`;
   // Written aside and renamed: a cut connection never leaves half a script to run.
-  const upload = `umask 077 && mkdir -p ${NODE_SCRIPTS.dir} && cat > ${remote}.part && mv ${remote}.part ${remote}`;
+  const upload = `umask 077 && mkdir -p ${NODE_PATHS.scripts} && cat > ${remote}.part && mv ${remote}.part ${remote}`;
   await runOrFail('ssh', [...sshArgs(target, 8), 'sudo', '-n', 'sh', '-c', shellQuote(upload)], {
     input: content,
     timeoutMs: TIMEOUTS.nodeScript,
@@ -130,7 +128,7 @@ export async function runScriptFile(
     what: `copy ${scriptPath} to ${target.host}`,
     hint: 'check that the node answers over ssh and has room in /var/lib',
   });
-  await runStreamed('ssh', [...sshArgs(target, 8), 'sudo', '-n', 'flock', NODE_SCRIPTS.lock, 'bash', remote, ...args.map(shellQuote), '</dev/null'], {
+  await runStreamed('ssh', [...sshArgs(target, 8), 'sudo', '-n', 'flock', NODE_PATHS.scriptLock, 'bash', remote, ...args.map(shellQuote), '</dev/null'], {
     ...options,
     cwd: outDir,
   });

@@ -98,7 +98,7 @@ describe('an empty --spec or --out is refused by every command that takes them',
     const dir = await lab(false);
     const { code, stdout } = await kubelab(dir, ['generate']);
     assert.equal(code, 0);
-    assert.match(stdout, /^out: 7 written, 0 unchanged$/m);
+    assert.match(stdout, /^out: 8 written, 0 unchanged$/m);
   });
 });
 

@@ -24,6 +24,7 @@ const GENERATED = [
   'provision/docker.sh',
   'provision/rke-access.sh',
   'provision/system.sh',
+  'provision/undo.sh',
 ];
 
 /**
@@ -158,7 +159,7 @@ describe('kubelab generate: output and --check', { concurrency: true }, () => {
     );
     assert.equal(await fs.pathExists(out), false, '--check writes nothing');
     const first = await succeeds(dir, ['generate']);
-    assert.equal(first.stdout.split('\n')[0], 'out: 7 written, 0 unchanged');
+    assert.equal(first.stdout.split('\n')[0], 'out: 8 written, 0 unchanged');
     assert.deepEqual(await listFiles(out), GENERATED);
     for (const f of GENERATED) assert.equal(await isExecutable(path.join(out, f)), f.endsWith('.sh'), `${f} mode`);
 
@@ -166,7 +167,7 @@ describe('kubelab generate: output and --check', { concurrency: true }, () => {
     assert.equal(check.stdout, 'out is up to date with kubelab.yaml');
     const before = await snapshot(out);
     const again = await succeeds(dir, ['generate']);
-    assert.equal(again.stdout, 'out: 0 written, 7 unchanged');
+    assert.equal(again.stdout, 'out: 0 written, 8 unchanged');
     assert.deepEqual(await snapshot(out), before, 'an up-to-date folder is not rewritten');
   });
 
@@ -223,7 +224,7 @@ describe('kubelab generate: hand edits, stale output, removed files', { concurre
     assert.deepEqual(await snapshot(out), before, 'a refused generate writes nothing at all');
 
     const forced = await succeeds(dir, ['generate', '--force']);
-    assert.deepEqual(forced.stdout.split('\n'), ['out: 1 written, 6 unchanged', '  wrote cluster.yml']);
+    assert.deepEqual(forced.stdout.split('\n'), ['out: 1 written, 7 unchanged', '  wrote cluster.yml']);
     assert.doesNotMatch(await fs.readFile(file, 'utf8'), /my change/);
     await upToDate(dir);
   });
@@ -251,7 +252,7 @@ describe('kubelab generate: hand edits, stale output, removed files', { concurre
     ]);
     assert.match(check.stderr, /hint: run `kubelab generate` and commit the result/);
     const { stdout } = await succeeds(dir, ['generate']);
-    assert.deepEqual(stdout.split('\n'), ['out: 3 written, 4 unchanged', '  wrote Vagrantfile', '  wrote cluster.yml', '  wrote provision/system.sh']);
+    assert.deepEqual(stdout.split('\n'), ['out: 3 written, 5 unchanged', '  wrote Vagrantfile', '  wrote cluster.yml', '  wrote provision/system.sh']);
     assert.match(await fs.readFile(path.join(out, 'cluster.yml'), 'utf8'), /hostname_override: "worker-3"/);
     await upToDate(dir);
   });
@@ -285,7 +286,7 @@ describe('kubelab generate: hand edits, stale output, removed files', { concurre
       'provision/images.sh: stale: the spec no longer generates it',
     ]);
     const { stdout } = await succeeds(dir, ['generate']);
-    assert.deepEqual(stdout.split('\n'), ['out: 1 written, 6 unchanged, 1 removed', '  wrote Vagrantfile', '  removed provision/images.sh']);
+    assert.deepEqual(stdout.split('\n'), ['out: 1 written, 7 unchanged, 1 removed', '  wrote Vagrantfile', '  removed provision/images.sh']);
     assert.equal(await fs.pathExists(path.join(out, 'provision', 'images.sh')), false);
     const manifest = (await fs.readJson(path.join(out, 'kubelab.manifest.json'))) as { files: { path: string }[] };
     assert.ok(!manifest.files.some((f) => f.path === 'provision/images.sh'));
@@ -302,7 +303,7 @@ describe('kubelab generate: hand edits, stale output, removed files', { concurre
     manifest.files.push({ path: '../precious.txt', sha256, executable: false }, { path: victim, sha256, executable: false });
     await fs.writeJson(manifestFile, manifest);
     const { stdout } = await succeeds(dir, ['generate']);
-    assert.equal(stdout, 'out: 0 written, 7 unchanged');
+    assert.equal(stdout, 'out: 0 written, 8 unchanged');
     assert.equal(await fs.readFile(victim, 'utf8'), 'keep me\n');
     await upToDate(dir);
   });

@@ -18,12 +18,12 @@ import {
   threeNodeDockerSpec,
 } from '../support/docker-lab.js';
 import { tempDir } from '../support/tmp.js';
-import { provisionArgs, stepsFor } from '../../generators/provision.js';
+import { provisionArgs, stepsFor, UNDO_SCRIPT } from '../../generators/provision.js';
 import { CommandFailedError } from '../../src/exec/run.js';
 import { labAccess, type LabAccess, type NodeRef } from '../../src/lab/access.js';
 import { checkMachines, MachinesUnfitError } from '../../src/nodes/preflight.js';
 import { labNodes } from '../../src/nodes/node.js';
-import { NODE_SCRIPTS } from '../../src/nodes/ssh.js';
+import { NODE_PATHS } from '../../src/node-paths.js';
 import { shellQuote } from '../../src/quote.js';
 import { compileSpec } from '../../src/spec/index.js';
 
@@ -198,7 +198,7 @@ describe('apply / status / destroy with the docker provider', { skip: unavailabl
     assert.deepEqual(ran, ['system', 'docker', 'dns', 'capacity', 'cni', 'images', 'rke-access']);
     assert.equal(await onNode(outDir, 'worker-1', `grep -c '^# BEGIN kubelab$' /etc/hosts`), '1');
     assert.equal(await onNode(outDir, 'worker-1', `grep -cxF ${shellQuote(publicKey)} /home/vagrant/.ssh/authorized_keys`), '1');
-    assert.equal(await onNode(outDir, 'worker-1', `sudo stat -c '%a %U' ${NODE_SCRIPTS.dir}/system.sh`), '600 root');
+    assert.equal(await onNode(outDir, 'worker-1', `sudo stat -c '%a %U' ${NODE_PATHS.scripts}/system.sh`), '600 root');
     assert.match(await fs.readFile(logFile, 'utf8'), /# exit 0\n$/);
 
     // A script that reads stdin finds it closed at once, and a failing one fails with its log named.
@@ -257,6 +257,28 @@ describe('apply / status / destroy with the docker provider', { skip: unavailabl
     assert.equal(said.length, expected.length, said.join('\n'));
     expected.forEach((pattern, i) => assert.match(said[i]!, pattern, said.join('\n')));
     assert.match(new MachinesUnfitError(problems).message, /^nothing was installed on any machine; 6 problems with the machines:/);
+  });
+
+  test("undo.sh gives a node back as the box made it: files, folders, units, packages, groups as in a fresh container of the box; the lab's key no longer logs in", async () => {
+    // What provisioning changes, read the same way on the node and in a container of the box that nothing provisioned.
+    const fingerprint = [
+      'for f in /etc/environment /etc/fstab /etc/docker/daemon.json /etc/modules-load.d/kubelab.conf /etc/sysctl.d/90-kubelab.conf /etc/apt/apt.conf.d/90kubelab-proxy /etc/ssh/sshd_config.d/kubelab.conf; do echo "== $f"; cat "$f" 2> /dev/null || echo absent; done',
+      'echo "== units"; ls /etc/systemd/system /etc/systemd/system/multi-user.target.wants',
+      'echo "== folders"; for d in /opt/cni /etc/kubelab /var/lib/kubelab /etc/systemd/system/docker.service.d /run/kubelab; do test -e "$d" && echo "$d"; done; true',
+      'echo "== packages"; dpkg-query -W -f \'${Package} ${db:Status-Status}\\n\' | sort',
+      'echo "== groups"; id -nG vagrant',
+    ].join('\n');
+    const box = (await execa('docker', ['run', '--rm', '--entrypoint', 'bash', BOX, '-c', fingerprint])).stdout;
+    const { model } = await compileSpec(path.join(dir, 'kubelab.yaml'), outDir);
+    const [node] = labNodes(outDir, labAccess(model)).filter((n) => n.name === 'worker-1');
+    const before = await onNode(outDir, 'worker-1', `sudo bash -c ${shellQuote(fingerprint)}`);
+    assert.notEqual(before, box.trim(), 'provisioning changed the node');
+    const logFile = path.join(dir, 'undo.log');
+    await node!.runScriptFile(UNDO_SCRIPT, [], { logFile });
+    assert.equal(await onNode(outDir, 'worker-1', `sudo bash -c ${shellQuote(fingerprint)}`), box.trim(), await fs.readFile(logFile, 'utf8'));
+    assert.equal(await onNode(outDir, 'worker-1', `grep -c '# BEGIN kubelab' /etc/hosts || true`), '0');
+    assert.equal(await onNode(outDir, 'worker-1', 'ip route show 10.43.0.0/16'), '', 'the service network route went with its unit');
+    assert.equal(await node!.answers(), false, "the lab's key was taken out of authorized_keys");
   });
 
   test('destroy leaves no container, network or volume behind, and keeps the generated files', async () => {

@@ -11,12 +11,67 @@ iface=eth1
 
 log() { echo "kubelab[$node_name] system: $*"; }
 
+# What this machine was before kubelab first changed each thing, so that provision/undo.sh can give
+# it back: one line per thing in the ledger, and copies of the files. The first record of a thing
+# wins: running the scripts again never takes kubelab's own state for the machine's.
+ledger_root=/var/lib/kubelab/undo
+ledger_has() {
+  [ -f "$ledger_root/ledger" ] && awk -v kind="$1" -v what="$2" '$1 == kind && $2 == what { found = 1 } END { exit !found }' "$ledger_root/ledger"
+}
+ledger_add() {
+  mkdir -p "$ledger_root"
+  echo "$*" >> "$ledger_root/ledger"
+}
+# FILE: a copy of it, or that there was none.
+ledger_file() {
+  ledger_has file "$1" && return 0
+  if [ -e "$1" ]; then
+    mkdir -p "$ledger_root/files$(dirname "$1")"
+    cp -a "$1" "$ledger_root/files$1"
+  fi
+  ledger_add file "$1"
+}
+# DIR: made by kubelab when it was not there; it goes, with what is in it.
+ledger_dir() {
+  ledger_has dir "$1" || [ -e "$1" ] || ledger_add dir "$1"
+}
+# PACKAGE...: every package apt would install for them (dependencies too), after `apt-get update`.
+ledger_packages() {
+  local package
+  for package in $(apt-get install -s -q --no-install-recommends "$@" | awk '/^Inst / { print $2 }'); do
+    ledger_has package "$package" || ledger_add package "$package"
+  done
+}
+# UNIT: whether it was enabled, before kubelab enables it.
+ledger_unit() {
+  ledger_has unit "$1" || ledger_add unit "$1" "$(systemctl is-enabled "$1" 2> /dev/null || true)"
+}
+# KEY: a kernel setting's value, before kubelab sets it.
+ledger_sysctl() {
+  ledger_has sysctl "$1" || ledger_add sysctl "$1" "$(sysctl -n "$1" 2> /dev/null | tr -s ' \t' ' ')"
+}
+# USER GROUP: when the user is not in the group yet.
+ledger_group() {
+  if ! ledger_has group "$1:$2" && ! id -nG "$1" | tr ' ' '\n' | grep -qx "$2"; then
+    ledger_add group "$1:$2"
+  fi
+}
+# IMAGE: a Docker image kubelab makes on the machine.
+ledger_image() {
+  ledger_has image "$1" || ledger_add image "$1"
+}
+# Swap turned off: it is turned on again from /etc/fstab once that is back.
+ledger_swapoff() {
+  ledger_has swap off || ledger_add swap off
+}
 changed=no
 install_if_changed() {
   local target="$1" tmp
   tmp=$(mktemp)
   cat > "$tmp"
   if ! cmp -s "$tmp" "$target"; then
+    ledger_dir "$(dirname "$target")"
+    ledger_file "$target"
     mkdir -p "$(dirname "$target")"
     install -m 0644 "$tmp" "$target"
     changed=yes
@@ -26,7 +81,9 @@ install_if_changed() {
 # `systemctl enable` reloads systemd every time, which takes half a minute under software emulation
 # on a busy machine: only a unit not enabled yet is.
 enable_unit() {
-  systemctl is-enabled --quiet "$1" 2> /dev/null || systemctl enable --quiet "$1"
+  systemctl is-enabled --quiet "$1" 2> /dev/null && return 0
+  ledger_unit "$1"
+  systemctl enable --quiet "$1"
 }
 
 # Everything in the cluster is bound to the private interface; Vagrant's NAT interface has the same
@@ -39,6 +96,7 @@ fi
 
 # RKE passes the kubelet no --node-ip when address and internal_address agree, so the kubelet looks
 # its own name up: that name must resolve to the private address only, never to 127.0.1.1 or NAT.
+ledger_file /etc/hosts
 hosts_tmp=$(mktemp)
 sed -E -e '/^# BEGIN kubelab$/,/^# END kubelab$/d' -e "/[[:space:]]${node_name}([[:space:]]|\$)/d" /etc/hosts > "$hosts_tmp"
 {
@@ -65,14 +123,17 @@ log "/etc/hosts names the 11 nodes by their private addresses"
 
 # The kubelet refuses to start with swap on.
 if [ "$(wc -l < /proc/swaps)" -gt 1 ]; then
+  ledger_swapoff
   swapoff -a
   log "swap turned off"
 fi
 if [ -f /etc/fstab ] && grep -qE '^[^#][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+swap[[:space:]]' /etc/fstab; then
+  ledger_file /etc/fstab
   sed -i -E 's/^([^#][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+swap[[:space:]].*)$/# kubelab: swap off # \1/' /etc/fstab
 fi
 
-# Kernel modules for bridged pod traffic and overlay storage.
+# Kernel modules for bridged pod traffic and overlay storage; undo leaves them loaded.
+ledger_file /etc/modules-load.d/kubelab.conf
 : > /etc/modules-load.d/kubelab.conf
 load_module() {
   local module="$1" loaded_when="$2"
@@ -86,12 +147,14 @@ load_module() {
 load_module br_netfilter /proc/sys/net/bridge/bridge-nf-call-iptables
 load_module overlay /sys/module/overlay
 
+ledger_file /etc/sysctl.d/90-kubelab.conf
 cat > /etc/sysctl.d/90-kubelab.conf << 'SYSCTL'
 net.bridge.bridge-nf-call-ip6tables = 1
 net.bridge.bridge-nf-call-iptables = 1
 net.ipv4.ip_forward = 1
 SYSCTL
 for setting in net.bridge.bridge-nf-call-ip6tables=1 net.bridge.bridge-nf-call-iptables=1 net.ipv4.ip_forward=1; do
+  ledger_sysctl "${setting%%=*}"
   if ! sysctl -q -w "$setting"; then
     echo "kubelab[$node_name]: cannot set $setting" >&2
     exit 1
@@ -113,6 +176,7 @@ Before=docker.service
 Type=oneshot
 RemainAfterExit=yes
 ExecStart=/sbin/ip route replace 10.43.0.0/16 dev $iface
+ExecStop=-/sbin/ip route del 10.43.0.0/16 dev $iface
 
 [Install]
 WantedBy=multi-user.target
@@ -123,9 +187,11 @@ systemctl restart kubelab-service-route.service
 log "the service network 10.43.0.0/16 is routed on $iface until kube-proxy takes it over"
 
 # Proxy for every login shell; a proxy the spec no longer has goes.
+ledger_file /etc/environment
 sed -i -E '/^(HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy)=/d' /etc/environment
 
 # apt's proxies: plain http through the package cache on the host when the lab has one.
+ledger_file /etc/apt/apt.conf.d/90kubelab-proxy
 cat > /etc/apt/apt.conf.d/90kubelab-proxy << 'APT'
 Acquire::http::Proxy "http://192.168.56.1:3143";
 APT

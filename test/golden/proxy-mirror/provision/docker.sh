@@ -8,12 +8,67 @@ set -euo pipefail
 log() { echo "kubelab[$(hostname)] docker: $*"; }
 export DEBIAN_FRONTEND=noninteractive
 
+# What this machine was before kubelab first changed each thing, so that provision/undo.sh can give
+# it back: one line per thing in the ledger, and copies of the files. The first record of a thing
+# wins: running the scripts again never takes kubelab's own state for the machine's.
+ledger_root=/var/lib/kubelab/undo
+ledger_has() {
+  [ -f "$ledger_root/ledger" ] && awk -v kind="$1" -v what="$2" '$1 == kind && $2 == what { found = 1 } END { exit !found }' "$ledger_root/ledger"
+}
+ledger_add() {
+  mkdir -p "$ledger_root"
+  echo "$*" >> "$ledger_root/ledger"
+}
+# FILE: a copy of it, or that there was none.
+ledger_file() {
+  ledger_has file "$1" && return 0
+  if [ -e "$1" ]; then
+    mkdir -p "$ledger_root/files$(dirname "$1")"
+    cp -a "$1" "$ledger_root/files$1"
+  fi
+  ledger_add file "$1"
+}
+# DIR: made by kubelab when it was not there; it goes, with what is in it.
+ledger_dir() {
+  ledger_has dir "$1" || [ -e "$1" ] || ledger_add dir "$1"
+}
+# PACKAGE...: every package apt would install for them (dependencies too), after `apt-get update`.
+ledger_packages() {
+  local package
+  for package in $(apt-get install -s -q --no-install-recommends "$@" | awk '/^Inst / { print $2 }'); do
+    ledger_has package "$package" || ledger_add package "$package"
+  done
+}
+# UNIT: whether it was enabled, before kubelab enables it.
+ledger_unit() {
+  ledger_has unit "$1" || ledger_add unit "$1" "$(systemctl is-enabled "$1" 2> /dev/null || true)"
+}
+# KEY: a kernel setting's value, before kubelab sets it.
+ledger_sysctl() {
+  ledger_has sysctl "$1" || ledger_add sysctl "$1" "$(sysctl -n "$1" 2> /dev/null | tr -s ' \t' ' ')"
+}
+# USER GROUP: when the user is not in the group yet.
+ledger_group() {
+  if ! ledger_has group "$1:$2" && ! id -nG "$1" | tr ' ' '\n' | grep -qx "$2"; then
+    ledger_add group "$1:$2"
+  fi
+}
+# IMAGE: a Docker image kubelab makes on the machine.
+ledger_image() {
+  ledger_has image "$1" || ledger_add image "$1"
+}
+# Swap turned off: it is turned on again from /etc/fstab once that is back.
+ledger_swapoff() {
+  ledger_has swap off || ledger_add swap off
+}
 changed=no
 install_if_changed() {
   local target="$1" tmp
   tmp=$(mktemp)
   cat > "$tmp"
   if ! cmp -s "$tmp" "$target"; then
+    ledger_dir "$(dirname "$target")"
+    ledger_file "$target"
     mkdir -p "$(dirname "$target")"
     install -m 0644 "$tmp" "$target"
     changed=yes
@@ -23,7 +78,9 @@ install_if_changed() {
 # `systemctl enable` reloads systemd every time, which takes half a minute under software emulation
 # on a busy machine: only a unit not enabled yet is.
 enable_unit() {
-  systemctl is-enabled --quiet "$1" 2> /dev/null || systemctl enable --quiet "$1"
+  systemctl is-enabled --quiet "$1" 2> /dev/null && return 0
+  ledger_unit "$1"
+  systemctl enable --quiet "$1"
 }
 
 # Where the kernel enforces AppArmor, dockerd loads its docker-default profile with apparmor_parser,
@@ -37,6 +94,7 @@ fi
 if [ "${#packages[@]}" -gt 0 ]; then
   log "installing ${packages[*]}"
   apt-get update -q
+  ledger_packages "${packages[@]}"
   apt-get install -y -q --no-install-recommends "${packages[@]}"
 fi
 
@@ -105,6 +163,7 @@ if [ -f "$probed" ] && [ "$(cat "$probed")" = "$daemon" ]; then
 fi
 probe=kubelab/docker-probe:1
 if ! docker image inspect "$probe" > /dev/null 2>&1; then
+  ledger_image "$probe"
   mapfile -t files < <(ldd /usr/bin/true | grep -o '/[^ ]*')
   tar -ch /usr/bin/true "${files[@]}" 2> /dev/null | docker import - "$probe" > /dev/null
 fi
@@ -112,6 +171,7 @@ if ! out=$(docker run --rm --network none "$probe" /usr/bin/true 2>&1); then
   echo "kubelab[$(hostname)]: docker runs, but cannot start a container: $out" >&2
   exit 1
 fi
+ledger_dir "$(dirname "$probed")"
 mkdir -p "$(dirname "$probed")"
 echo "$daemon" > "$probed"
 log "ready (a container ran)"

@@ -13,6 +13,60 @@
 # Usage: capacity.sh NODE_CPUS NODE_MEMORY_MIB
 set -euo pipefail
 
+# What this machine was before kubelab first changed each thing, so that provision/undo.sh can give
+# it back: one line per thing in the ledger, and copies of the files. The first record of a thing
+# wins: running the scripts again never takes kubelab's own state for the machine's.
+ledger_root=/var/lib/kubelab/undo
+ledger_has() {
+  [ -f "$ledger_root/ledger" ] && awk -v kind="$1" -v what="$2" '$1 == kind && $2 == what { found = 1 } END { exit !found }' "$ledger_root/ledger"
+}
+ledger_add() {
+  mkdir -p "$ledger_root"
+  echo "$*" >> "$ledger_root/ledger"
+}
+# FILE: a copy of it, or that there was none.
+ledger_file() {
+  ledger_has file "$1" && return 0
+  if [ -e "$1" ]; then
+    mkdir -p "$ledger_root/files$(dirname "$1")"
+    cp -a "$1" "$ledger_root/files$1"
+  fi
+  ledger_add file "$1"
+}
+# DIR: made by kubelab when it was not there; it goes, with what is in it.
+ledger_dir() {
+  ledger_has dir "$1" || [ -e "$1" ] || ledger_add dir "$1"
+}
+# PACKAGE...: every package apt would install for them (dependencies too), after `apt-get update`.
+ledger_packages() {
+  local package
+  for package in $(apt-get install -s -q --no-install-recommends "$@" | awk '/^Inst / { print $2 }'); do
+    ledger_has package "$package" || ledger_add package "$package"
+  done
+}
+# UNIT: whether it was enabled, before kubelab enables it.
+ledger_unit() {
+  ledger_has unit "$1" || ledger_add unit "$1" "$(systemctl is-enabled "$1" 2> /dev/null || true)"
+}
+# KEY: a kernel setting's value, before kubelab sets it.
+ledger_sysctl() {
+  ledger_has sysctl "$1" || ledger_add sysctl "$1" "$(sysctl -n "$1" 2> /dev/null | tr -s ' \t' ' ')"
+}
+# USER GROUP: when the user is not in the group yet.
+ledger_group() {
+  if ! ledger_has group "$1:$2" && ! id -nG "$1" | tr ' ' '\n' | grep -qx "$2"; then
+    ledger_add group "$1:$2"
+  fi
+}
+# IMAGE: a Docker image kubelab makes on the machine.
+ledger_image() {
+  ledger_has image "$1" || ledger_add image "$1"
+}
+# Swap turned off: it is turned on again from /etc/fstab once that is back.
+ledger_swapoff() {
+  ledger_has swap off || ledger_add swap off
+}
+
 node_cpus="$1"
 node_memory_mib="$2"
 log() { echo "kubelab[$(hostname)] capacity: $*"; }
@@ -24,6 +78,8 @@ reserved_memory_mib=$((host_memory_mib - node_memory_mib))
 if [ "$reserved_cpu_m" -lt 0 ]; then reserved_cpu_m=0; fi
 if [ "$reserved_memory_mib" -lt 0 ]; then reserved_memory_mib=0; fi
 
+ledger_dir "$(dirname /etc/kubelab/kubelet-config.yaml)"
+ledger_file /etc/kubelab/kubelet-config.yaml
 mkdir -p "$(dirname /etc/kubelab/kubelet-config.yaml)"
 cat > /etc/kubelab/kubelet-config.yaml.tmp << CONFIG
 apiVersion: kubelet.config.k8s.io/v1beta1
