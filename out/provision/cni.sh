@@ -47,7 +47,7 @@ ledger_sysctl() {
 }
 # USER GROUP: when the user is not in the group yet.
 ledger_group() {
-  if ! ledger_has group "$1:$2" && ! id -nG "$1" | tr ' ' '\n' | grep -qx "$2"; then
+  if ! ledger_has group "$1:$2" && [[ " $(id -nG "$1") " != *" $2 "* ]]; then
     ledger_add group "$1:$2"
   fi
 }
