@@ -50,7 +50,7 @@ function factsScript(node: LabNode, iface: string): string {
   ].join('\n');
 }
 
-export function parseFacts(stdout: string): MachineFacts {
+function parseFacts(stdout: string): MachineFacts {
   const values = (key: string): string[] =>
     stdout
       .split('\n')

@@ -120,7 +120,10 @@ export async function runScriptFile(
   const content = await fs.readFile(path.join(outDir, scriptPath), 'utf8');
   const remote = `${NODE_PATHS.scripts}/${path.posix.basename(scriptPath)}`;
   // Written aside and renamed: a cut connection never leaves half a script to run.
-  const upload = `umask 077 && mkdir -p ${NODE_PATHS.scripts} && cat > ${remote}.part && mv ${remote}.part ${remote}`;
+  const dir = shellQuote(NODE_PATHS.scripts);
+  const file = shellQuote(remote);
+  const part = shellQuote(`${remote}.part`);
+  const upload = `umask 077 && mkdir -p ${dir} && cat > ${part} && mv ${part} ${file}`;
   await runOrFail('ssh', [...sshArgs(target, 8), 'sudo', '-n', 'sh', '-c', shellQuote(upload)], {
     input: content,
     timeoutMs: TIMEOUTS.nodeScript,
@@ -128,8 +131,12 @@ export async function runScriptFile(
     what: `copy ${scriptPath} to ${target.host}`,
     hint: 'check that the node answers over ssh and has room in /var/lib',
   });
-  await runStreamed('ssh', [...sshArgs(target, 8), 'sudo', '-n', 'flock', NODE_PATHS.scriptLock, 'bash', remote, ...args.map(shellQuote), '</dev/null'], {
-    ...options,
-    cwd: outDir,
-  });
+  await runStreamed(
+    'ssh',
+    [...sshArgs(target, 8), 'sudo', '-n', 'flock', shellQuote(NODE_PATHS.scriptLock), 'bash', file, ...args.map(shellQuote), '</dev/null'],
+    {
+      ...options,
+      cwd: outDir,
+    },
+  );
 }
