@@ -184,7 +184,7 @@ describe('apply / status / destroy with the docker provider', { skip: unavailabl
     assert.equal(await onNode(outDir, 'cp', `grep -c '^# BEGIN kubelab$' /etc/hosts`), '1');
   });
 
-  test('the same steps over ssh, as kubelab runs them on machines it did not make: uploaded, stdin closed, one at a time; they converge', async () => {
+  test('the same steps over ssh, as kubelab runs them on machines it did not make: uploaded, run from the file with stdin closed; they converge', async () => {
     const { model } = await compileSpec(path.join(dir, 'kubelab.yaml'), outDir);
     const nodeModel = model.nodes.find((n) => n.name === 'worker-1')!;
     const [node] = labNodes(outDir, labAccess(model)).filter((n) => n.name === 'worker-1');

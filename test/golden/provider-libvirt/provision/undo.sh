@@ -25,7 +25,8 @@ reload=no
 docker_config=no
 sshd_config=no
 swap=no
-while read -r kind what before; do
+# The ledger on its own descriptor: nothing the loop runs can read it away.
+while read -r -u 3 kind what before; do
   case "$kind" in
     file)
       if [ -e "$root/files$what" ]; then
@@ -61,7 +62,7 @@ while read -r kind what before; do
     package) packages+=("$what") ;;
     *) log "warning: cannot read this line of the ledger: $kind $what $before" ;;
   esac
-done < <(tac "$root/ledger")
+done 3< <(tac "$root/ledger")
 
 if [ "$reload" = yes ]; then systemctl daemon-reload; fi
 if [ "${#packages[@]}" -gt 0 ]; then
